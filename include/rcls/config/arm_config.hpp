@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+//
+// The follower arm (robot) and the leader arm (teleoperator), with LeRobot's SOFollowerConfig and
+// SOLeaderConfig field names.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "rcls/config/camera_config.hpp"
+#include "rcls/core/dict.hpp"
+
+namespace rcls::config {
+
+/// `robot` in a record config: the SO-101 follower arm and the cameras that watch its scene.
+struct RobotConfig {
+    std::string type = "so101_follower";  ///< "so101_follower" or "so100_follower".
+    std::string port = "/dev/ttyACM0";    ///< Serial port of the servo bus adapter.
+    std::string id = "follower";          ///< Calibration file name: <calibration_dir>/<id>.json.
+    /// Folder of calibration files; null: $HF_LEROBOT_CALIBRATION/robots/so_follower.
+    std::optional<std::string> calibration_dir;
+    bool disable_torque_on_disconnect = true;
+    /// Largest change of a goal position per step, in normalised units (degrees); null: no limit.
+    std::optional<double> max_relative_target;
+    bool use_degrees = true;  ///< Body joints in degrees (true) or -100..100 (false).
+    Dict<CameraConfig> cameras = {{"front", CameraConfig{}}};
+
+    template <class V>
+    void visit(V& v) {
+        v.field("type", type, "Robot type", {"so101_follower", "so100_follower"});
+        v.field("port", port, "Serial port of the follower arm's servo bus");
+        v.field("id", id, "Calibration id of the follower arm");
+        v.field("calibration_dir", calibration_dir, "Folder of calibration files");
+        v.field("disable_torque_on_disconnect", disable_torque_on_disconnect,
+                "Turn torque off when the command ends");
+        v.field("max_relative_target", max_relative_target,
+                "Largest goal change per step in degrees (null: none)");
+        v.field("use_degrees", use_degrees, "Body joints in degrees instead of -100..100");
+        v.field("cameras", cameras, "Cameras by name");
+        v.require("port", !port.empty(), "must not be empty");
+        v.require("id", !id.empty(), "must not be empty");
+        v.require("max_relative_target", !max_relative_target || *max_relative_target > 0.0,
+                  "must be positive or null");
+    }
+};
+
+/// `teleop` in a record config: the SO-101 leader arm moved by hand.
+struct TeleopConfig {
+    std::string type = "so101_leader";  ///< "so101_leader" or "so100_leader".
+    std::string port = "/dev/ttyACM1";
+    std::string id = "leader";
+    /// Folder of calibration files; null: $HF_LEROBOT_CALIBRATION/teleoperators/so_leader.
+    std::optional<std::string> calibration_dir;
+    bool use_degrees = true;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("type", type, "Teleoperator type", {"so101_leader", "so100_leader"});
+        v.field("port", port, "Serial port of the leader arm's servo bus");
+        v.field("id", id, "Calibration id of the leader arm");
+        v.field("calibration_dir", calibration_dir, "Folder of calibration files");
+        v.field("use_degrees", use_degrees, "Body joints in degrees instead of -100..100");
+        v.require("port", !port.empty(), "must not be empty");
+        v.require("id", !id.empty(), "must not be empty");
+    }
+};
+
+}  // namespace rcls::config

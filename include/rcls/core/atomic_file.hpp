@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+//
+// Crash-safe file output. Every file rcls writes appears under its final name only once it is
+// complete: the bytes go to a hidden temporary file in the same directory, which is flushed to
+// disk and then renamed over the target. A kill at any moment leaves either the old file or the
+// new one, never a torn one; at worst a stale ".<name>.tmp-*" file, which readers ignore and
+// remove_stale_temporaries() deletes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace rcls {
+
+/// Writes `contents` to `path` atomically (temp file, fsync, rename, fsync of the directory).
+/// Creates missing parent directories. Throws DataError naming the path on failure.
+void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
+
+/// Reads a whole file. Throws DataError naming the path when it is missing or unreadable.
+std::string read_file(const std::filesystem::path& path);
+
+/// A file produced by some other writer (e.g. a video muxer that opens paths itself) that becomes
+/// visible at target() only on commit(). Until then it lives at temp_path(), which keeps the
+/// target's extension so that format guessing by extension still works. The destructor removes
+/// an uncommitted temporary file. Not thread-safe; movable, not copyable.
+class AtomicOutput {
+public:
+    /// Creates the parent directory of `target` if needed; throws DataError if it cannot.
+    explicit AtomicOutput(std::filesystem::path target);
+    ~AtomicOutput();
+    AtomicOutput(AtomicOutput&& other) noexcept;
+    AtomicOutput& operator=(AtomicOutput&&) = delete;
+    AtomicOutput(const AtomicOutput&) = delete;
+    AtomicOutput& operator=(const AtomicOutput&) = delete;
+
+    const std::filesystem::path& target() const { return target_; }
+    const std::filesystem::path& temp_path() const { return temp_; }
+
+    /// fsyncs the temporary file, renames it to target() and fsyncs the directory.
+    /// Throws DataError if the temporary file is missing or the rename fails.
+    void commit();
+
+private:
+    std::filesystem::path target_;
+    std::filesystem::path temp_;
+    bool done_ = false;
+};
+
+/// True for names of rcls temporary files (".<name>.tmp-<pid>-<n><ext>").
+bool is_temporary_name(std::string_view file_name);
+
+/// Deletes rcls temporary files directly inside `directory` left behind by killed processes.
+/// Returns how many were removed. Missing directories are fine (0).
+std::size_t remove_stale_temporaries(const std::filesystem::path& directory);
+
+/// fsyncs a file or directory by path; errors are ignored (best effort, e.g. on tmpfs).
+void sync_path(const std::filesystem::path& path) noexcept;
+
+}  // namespace rcls

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+//
+// Ctrl-C handling. SIGINT and SIGTERM set one process-wide stop flag; long loops poll it, finish
+// or discard the item in hand, leave every file they had finished readable, and return. main()
+// then exits with 130. A second SIGINT ends the process at once (exit 130): files written through
+// core/atomic_file are never seen half-written, so even that loses only unfinished work.
+#pragma once
+
+#include <atomic>
+
+namespace rcls {
+
+/// Installs the SIGINT/SIGTERM handlers. Call once, from main().
+void install_interrupt_handlers();
+
+/// True once SIGINT or SIGTERM arrived (or request_interrupt() was called). Thread-safe.
+bool interrupted() noexcept;
+
+/// Sets the stop flag as a signal would; for tests and for commands that stop themselves.
+void request_interrupt() noexcept;
+
+/// Clears the stop flag; for tests.
+void reset_interrupt() noexcept;
+
+/// Throws InterruptedError when the stop flag is set.
+void throw_if_interrupted();
+
+}  // namespace rcls

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+//
+// Logging set-up for the `rcls` binary. Logs go to stderr (stdout is for results: reports, JSON,
+// --print-config). Only main() calls setup_logging(); library code just uses spdlog.
+#pragma once
+
+#include <string>
+
+namespace rcls {
+
+/// What the global flags -v/-q/--log-file asked for.
+struct LogSettings {
+    int verbosity = 0;     ///< 0: info, 1: debug (-v), 2+: trace (-vv).
+    bool quiet = false;    ///< -q: warnings and errors only, no progress bars.
+    std::string log_file;  ///< --log-file: also append everything at debug level to this file.
+};
+
+/// Installs the default logger: stderr at the requested level (SPDLOG_LEVEL applies when no flag
+/// is given), plus the log file when asked. Throws ConfigError if the log file cannot be opened.
+void setup_logging(const LogSettings& settings);
+
+/// Writes `message` to the log file only (if one is open); main() uses it for the final error,
+/// which it prints to stderr itself.
+void log_to_file_only(const std::string& message);
+
+/// True when progress bars may be drawn: stderr is a terminal and the level is info or lower.
+bool progress_bars_enabled();
+
+/// True when periodic progress lines should be logged (level info or lower).
+bool progress_lines_enabled();
+
+namespace detail {
+/// Set while a progress bar occupies the last terminal line; the stderr sink clears it first.
+void set_progress_bar_visible(bool visible);
+}  // namespace detail
+
+}  // namespace rcls

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+//
+// Data parallelism over independent items (files, episodes) with plain std::threads.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace rcls {
+
+/// Hardware threads available to this process (at least 1).
+unsigned hardware_threads();
+
+/// Calls `body(i)` for every i in [0, count) on up to `threads` threads (0: hardware_threads()).
+/// Items are handed out in order. When a call throws, no new items are started and the first
+/// exception is rethrown once running items end. When the interrupt flag is set, no new items
+/// are started either; the function returns normally and the caller decides.
+void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& body);
+
+}  // namespace rcls

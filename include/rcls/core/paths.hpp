@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+//
+// Where LeRobot keeps things on disk, resolved from the same environment variables, so that rcls
+// finds a user's datasets, calibration files and Hugging Face model snapshots where LeRobot put them.
+#pragma once
+
+#include <filesystem>
+
+namespace rcls {
+
+/// $HF_HOME, else ~/.cache/huggingface.
+std::filesystem::path hf_home();
+
+/// $HF_LEROBOT_HOME, else hf_home()/lerobot. Datasets live at hf_lerobot_home()/<repo_id>.
+std::filesystem::path hf_lerobot_home();
+
+/// $HF_LEROBOT_CALIBRATION, else hf_lerobot_home()/calibration.
+std::filesystem::path hf_lerobot_calibration();
+
+/// $HF_HUB_CACHE, else hf_home()/hub: models--<org>--<name>/snapshots/<rev>/.
+std::filesystem::path hf_hub_cache();
+
+/// `path` with a leading "~/" replaced by $HOME.
+std::filesystem::path expand_user(const std::filesystem::path& path);
+
+}  // namespace rcls

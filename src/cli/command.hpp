@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+//
+// How subcommands plug into main(). Each src/cli/cmd_<name>.cpp defines
+// `void register_<name>(CLI::App& root, const GlobalOptions&, Commands&)`, which adds its
+// CLI11 subcommand(s), binds their options into a shared Options struct, and appends one Command
+// per runnable (leaf) subcommand. There is no business logic in src/cli: run functions build
+// inputs, call one library workflow, and print its result.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace rcls::cli {
+
+/// Flags accepted by every subcommand.
+struct GlobalOptions {
+    int verbosity = 0;          ///< -v (debug), -vv (trace).
+    bool quiet = false;         ///< -q: warnings and errors only.
+    std::string log_file;       ///< --log-file FILE.
+    bool print_config = false;  ///< --print-config: print the effective settings and exit.
+};
+
+/// A runnable subcommand: its CLI11 app and what to do when it was parsed. run() returns the
+/// exit code (0 on success) or throws an rcls::Error.
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
+};
+
+using Commands = std::vector<Command>;
+
+void register_config(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+
+}  // namespace rcls::cli

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+//
+// The `rcls` binary: global flags, subcommand registration, dispatch, and the one place that
+// turns exceptions into a single stderr line and an exit code (README, "Exit codes").
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "rcls/core/error.hpp"
+#include "rcls/core/interrupt.hpp"
+#include "rcls/core/log.hpp"
+#include "rcls/core/version.hpp"
+
+#include "command.hpp"
+
+namespace rcls::cli {
+
+void print_error(const std::string& message);
+
+namespace {
+
+constexpr const char* kFooter =
+    "Exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 4 device, 5 data, 6 model,\n"
+    "130 interrupted. Run `rcls <command> --help` for a command's options.";
+
+}  // namespace
+
+void print_error(const std::string& message) {
+    std::fprintf(stderr, "rcls: error: %s\n", message.c_str());
+    std::fflush(stderr);
+    log_to_file_only(message);
+}
+
+namespace {
+
+/// "preprocess", or "config check": the deepest subcommand the parser reached ("" for none).
+std::string command_path(CLI::App& app) {
+    std::string path;
+    CLI::App* current = &app;
+    while (true) {
+        auto parsed = current->get_subcommands();
+        if (parsed.empty()) break;
+        current = parsed.front();
+        path += (path.empty() ? "" : " ") + current->get_name();
+    }
+    return path;
+}
+
+int run(int argc, char** argv) {
+    CLI::App app{"rcls: from an SO-101 arm and a camera to a trained image reward classifier",
+                 "rcls"};
+    app.footer(kFooter);
+    app.set_version_flag("--version", std::string("rcls ") + kVersion);
+    app.require_subcommand(1);
+    app.fallthrough();  // global flags work after the subcommand too
+
+    GlobalOptions globals;
+    app.add_flag("-v,--verbose", globals.verbosity, "More log output (-vv: trace)");
+    app.add_flag("-q,--quiet", globals.quiet, "Warnings and errors only; no progress bars");
+    app.add_option("--log-file", globals.log_file, "Also append a debug-level log to this file");
+    app.add_flag("--print-config", globals.print_config,
+                 "Print the settings the command would use, as JSON, and exit");
+
+    Commands commands;
+    register_config(app, globals, commands);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+        const std::string path = command_path(app);
+        const std::string help = path.empty() ? "rcls --help" : "rcls " + path + " --help";
+        print_error((path.empty() ? "" : path + ": ") + e.what() + " (see `" + help + "`)");
+        return static_cast<int>(ExitCode::kUsage);
+    }
+
+    setup_logging({globals.verbosity, globals.quiet, globals.log_file});
+    install_interrupt_handlers();
+
+    for (const Command& command : commands) {
+        if (!command.app->parsed()) continue;
+        const int code = command.run();
+        if (interrupted()) throw InterruptedError();
+        return code;
+    }
+    throw UsageError("no command given; see `rcls --help`");
+}
+
+}  // namespace
+}  // namespace rcls::cli
+
+int main(int argc, char** argv) {
+    try {
+        return rcls::cli::run(argc, argv);
+    } catch (const rcls::InterruptedError& e) {
+        std::fprintf(stderr, "rcls: %s\n", e.what());
+        rcls::log_to_file_only(e.what());
+        return static_cast<int>(rcls::ExitCode::kInterrupted);
+    } catch (const rcls::Error& e) {
+        rcls::cli::print_error(e.what());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {  // c10::Error, cv::Exception, json, std::bad_alloc ...
+        rcls::cli::print_error(std::string("internal error: ") + e.what() +
+                               " (please report this with the command line and `rcls --version`)");
+        return static_cast<int>(rcls::ExitCode::kInternal);
+    }
+}

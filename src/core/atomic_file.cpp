@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/core/atomic_file.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <fcntl.h>
+#include <csignal>
+#include <fstream>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rcls/core/error.hpp"
+
+namespace rcls {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::string_view kTempMarker = ".tmp-";
+
+fs::path make_temp_path(const fs::path& target) {
+    static std::atomic<unsigned> counter{0};
+    const std::string name = "." + target.stem().string() + std::string(kTempMarker) +
+                             std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                             target.extension().string();
+    return target.parent_path() / name;
+}
+
+void create_parent(const fs::path& path) {
+    const fs::path parent = path.parent_path();
+    if (parent.empty()) return;
+    std::error_code error;
+    fs::create_directories(parent, error);
+    if (error) throw DataError(parent.string() + ": cannot create directory: " + error.message());
+}
+
+void write_all(int fd, std::string_view contents, const fs::path& path) {
+    const char* data = contents.data();
+    std::size_t left = contents.size();
+    while (left > 0) {
+        const ssize_t written = ::write(fd, data, left);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            throw DataError(path.string() + ": write failed", errno);
+        }
+        data += written;
+        left -= static_cast<std::size_t>(written);
+    }
+}
+
+}  // namespace
+
+void sync_path(const fs::path& path) noexcept {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
+}
+
+void write_file_atomic(const fs::path& path, std::string_view contents) {
+    AtomicOutput output(path);
+    const int fd = ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw DataError(path.string() + ": cannot create file", errno);
+    try {
+        write_all(fd, contents, path);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    if (::close(fd) != 0) throw DataError(path.string() + ": write failed", errno);
+    output.commit();
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const int saved = errno;
+        if (!fs::exists(path)) throw DataError(path.string() + ": file not found");
+        throw DataError(path.string() + ": cannot open", saved);
+    }
+    std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (in.bad()) throw DataError(path.string() + ": read failed");
+    return contents;
+}
+
+AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
+    create_parent(target_);
+    temp_ = make_temp_path(target_);
+}
+
+AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
+    : target_(std::move(other.target_)), temp_(std::move(other.temp_)), done_(other.done_) {
+    other.done_ = true;
+}
+
+AtomicOutput::~AtomicOutput() {
+    if (done_) return;
+    std::error_code ignored;
+    fs::remove(temp_, ignored);
+}
+
+void AtomicOutput::commit() {
+    if (done_) return;
+    if (!fs::exists(temp_)) {
+        throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() + ")");
+    }
+    sync_path(temp_);
+    std::error_code error;
+    fs::rename(temp_, target_, error);
+    if (error) throw DataError(target_.string() + ": cannot move finished file into place: " +
+                               error.message());
+    done_ = true;
+    const fs::path parent = target_.parent_path();
+    sync_path(parent.empty() ? fs::path(".") : parent);
+}
+
+bool is_temporary_name(std::string_view name) {
+    return name.size() > 1 && name.front() == '.' && name.find(kTempMarker) != std::string_view::npos;
+}
+
+namespace {
+
+// A temporary file whose writer is still running must not be removed by a second rcls process.
+bool writer_is_alive(std::string_view name) {
+    const std::size_t at = name.rfind(kTempMarker);
+    if (at == std::string_view::npos) return false;
+    long pid = 0;
+    for (std::size_t i = at + kTempMarker.size(); i < name.size() && name[i] >= '0' && name[i] <= '9';
+         ++i) {
+        pid = pid * 10 + (name[i] - '0');
+    }
+    if (pid <= 0) return false;
+    if (pid == ::getpid()) return true;
+    return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+}  // namespace
+
+std::size_t remove_stale_temporaries(const fs::path& directory) {
+    std::error_code error;
+    if (!fs::is_directory(directory, error)) return 0;
+    std::size_t removed = 0;
+    for (const auto& entry : fs::directory_iterator(directory, error)) {
+        if (!entry.is_regular_file(error)) continue;
+        const std::string name = entry.path().filename().string();
+        if (!is_temporary_name(name) || writer_is_alive(name)) continue;
+        if (fs::remove(entry.path(), error)) {
+            ++removed;
+            spdlog::debug("removed stale temporary file {}", entry.path().string());
+        }
+    }
+    return removed;
+}
+
+}  // namespace rcls

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/core/json_struct.hpp"
+
+#include <algorithm>
+
+#include "rcls/core/atomic_file.hpp"
+#include "rcls/core/strings.hpp"
+
+namespace rcls::json_struct {
+
+void fail(const Context& context, const std::string& message) {
+    std::string where = context.source;
+    if (!context.pointer.empty()) where += ": " + context.pointer;
+    throw ConfigError(where + ": " + message);
+}
+
+std::string type_name(const Json& value) {
+    switch (value.type()) {
+        case Json::value_t::object:
+            return "object";
+        case Json::value_t::array:
+            return "array";
+        case Json::value_t::string:
+            return "string";
+        case Json::value_t::boolean:
+            return "boolean";
+        case Json::value_t::number_integer:
+        case Json::value_t::number_unsigned:
+            return "integer";
+        case Json::value_t::number_float:
+            return "number";
+        case Json::value_t::null:
+            return "null";
+        default:
+            return "binary";
+    }
+}
+
+std::string describe(const Json& value) {
+    if (value.is_object()) return "an object";
+    if (value.is_array()) return "a list of " + std::to_string(value.size());
+    if (value.is_null()) return "null";
+    std::string text = value.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return type_name(value) + " " + text;
+}
+
+std::string append_pointer(std::string_view pointer, std::string_view key) {
+    std::string out(pointer);
+    out += '/';
+    for (const char ch : key) {
+        if (ch == '~') {
+            out += "~0";
+        } else if (ch == '/') {
+            out += "~1";
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
+Json parse_text(std::string_view text, const std::string& source) {
+    try {
+        return Json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    } catch (const Json::parse_error& e) {
+        // Turn the byte offset into line:column, and keep only nlohmann's explanation.
+        const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+        std::size_t line = 1;
+        std::size_t column = 1;
+        for (std::size_t i = 0; i < offset; ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+        std::string what = e.what();
+        if (const std::size_t at = what.find("syntax error while parsing"); at != std::string::npos) {
+            what = what.substr(at + 7);
+        } else if (const std::size_t colon = what.rfind(": "); colon != std::string::npos) {
+            what = what.substr(colon + 2);
+        }
+        throw ConfigError(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                          ": invalid JSON: " + what);
+    }
+}
+
+Json parse_file(const std::filesystem::path& path) {
+    std::error_code error;
+    if (!std::filesystem::exists(path, error)) {
+        throw ConfigError(path.string() + ": config file not found");
+    }
+    if (std::filesystem::is_directory(path, error)) {
+        throw ConfigError(path.string() + ": is a directory, expected a JSON config file");
+    }
+    std::string text;
+    try {
+        text = read_file(path);
+    } catch (const DataError& e) {
+        throw ConfigError(e.what());
+    }
+    return parse_text(text, path.string());
+}
+
+Reader::Reader(const Json& object, Context context) : object_(object), context_(std::move(context)) {
+    if (!object_.is_object()) fail(context_, "expected object, got " + describe(object_));
+}
+
+void Reader::alias(std::string_view old_key, std::string_view key) {
+    aliases_.emplace_back(old_key, key);
+}
+
+const Json* Reader::take(std::string_view key) {
+    known_.emplace_back(key);
+    const Json* found = nullptr;
+    if (auto it = object_.find(key); it != object_.end()) found = &*it;
+    for (const auto& [old_key, new_key] : aliases_) {
+        if (new_key != key) continue;
+        known_.push_back(old_key);
+        auto it = object_.find(old_key);
+        if (it == object_.end()) continue;
+        if (found != nullptr) {
+            fail(context_, "both \"" + std::string(key) + "\" and its old name \"" + old_key +
+                               "\" are set; keep one");
+        }
+        found = &*it;
+    }
+    return found;
+}
+
+Context Reader::child(std::string_view key) const {
+    return {context_.source, append_pointer(context_.pointer, key)};
+}
+
+void Reader::field(std::string_view key,
+                   std::string& value,
+                   std::string_view help,
+                   const std::vector<std::string>& choices) {
+    field(key, value, help);
+    if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
+        std::string message = "\"" + value + "\" is not one of " + join(choices, ", ");
+        if (auto near = nearest_match(value, choices)) message += " (did you mean \"" + *near + "\"?)";
+        fail(child(key), message);
+    }
+}
+
+void Reader::require(std::string_view key, bool ok, std::string_view message) const {
+    if (!ok) fail(key.empty() ? context_ : child(key), std::string(message));
+}
+
+void Reader::finish() const {
+    for (const auto& [key, value] : object_.items()) {
+        if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+        std::string message = "unknown key \"" + key + "\"";
+        if (auto near = nearest_match(key, known_)) {
+            message += " (did you mean \"" + *near + "\"?)";
+        } else {
+            message += " (valid keys: " + join(known_, ", ") + ")";
+        }
+        fail(child(key), message);
+    }
+}
+
+void set_at_pointer(Json& document, const std::string& pointer, Json value) {
+    document[Json::json_pointer(pointer)] = std::move(value);
+}
+
+namespace detail {
+
+Json parse_json_override(std::string_view text, const std::string& flag, const std::string& expected) {
+    try {
+        return Json::parse(text);
+    } catch (const Json::parse_error&) {
+        throw ConfigError("option " + flag + ": \"" + std::string(text) + "\" is not a valid " +
+                          expected);
+    }
+}
+
+}  // namespace detail
+}  // namespace rcls::json_struct

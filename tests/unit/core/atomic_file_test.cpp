@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/core/atomic_file.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rcls/core/error.hpp"
+#include "temp_dir.hpp"
+
+namespace rcls {
+namespace {
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+TEST(AtomicFile, WritesAndReadsBack) {
+    TempDir dir;
+    write_file_atomic(dir / "a/b/c.txt", "hello");
+    EXPECT_EQ(read_file(dir / "a/b/c.txt"), "hello");
+}
+
+TEST(AtomicFile, ReplacesExistingFileWholly) {
+    TempDir dir;
+    write_file_atomic(dir / "c.txt", std::string(10000, 'x'));
+    write_file_atomic(dir / "c.txt", "short");
+    EXPECT_EQ(read_file(dir / "c.txt"), "short");
+}
+
+TEST(AtomicFile, LeavesNoTemporaryFiles) {
+    TempDir dir;
+    write_file_atomic(dir / "c.txt", "1");
+    std::size_t entries = 0;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path())) ++entries;
+    EXPECT_EQ(entries, 1u);
+}
+
+TEST(AtomicFile, MissingFileIsADataErrorNamingIt) {
+    TempDir dir;
+    try {
+        read_file(dir / "nope.json");
+        FAIL();
+    } catch (const DataError& e) {
+        EXPECT_NE(std::string(e.what()).find("nope.json: file not found"), std::string::npos);
+    }
+}
+
+TEST(AtomicOutput, IsInvisibleUntilCommitAndKeepsExtension) {
+    TempDir dir;
+    AtomicOutput output(dir / "clip.mp4");
+    EXPECT_EQ(output.temp_path().extension(), ".mp4");
+    EXPECT_TRUE(is_temporary_name(output.temp_path().filename().string()));
+    write_file_atomic(output.temp_path(), "data");  // any writer that opens the path itself
+    EXPECT_FALSE(fs::exists(dir / "clip.mp4"));
+    output.commit();
+    EXPECT_EQ(read_file(dir / "clip.mp4"), "data");
+}
+
+TEST(AtomicOutput, UncommittedOutputIsRemoved) {
+    TempDir dir;
+    fs::path temp;
+    {
+        AtomicOutput output(dir / "clip.mp4");
+        temp = output.temp_path();
+        write_file_atomic(temp, "partial");
+    }
+    EXPECT_FALSE(fs::exists(temp));
+    EXPECT_FALSE(fs::exists(dir / "clip.mp4"));
+}
+
+TEST(AtomicOutput, CommitWithoutDataThrows) {
+    TempDir dir;
+    AtomicOutput output(dir / "x.bin");
+    EXPECT_THROW(output.commit(), DataError);
+}
+
+TEST(AtomicFile, KilledWriterLeavesOldContentsReadable) {
+    TempDir dir;
+    write_file_atomic(dir / "state.json", "old");
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        // Write the temporary file's bytes, then die before the rename, as a kill -9 would.
+        AtomicOutput output(dir / "state.json");
+        write_file_atomic(output.temp_path(), "new but never committed");
+        ::_exit(9);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_EQ(read_file(dir / "state.json"), "old");
+    EXPECT_EQ(remove_stale_temporaries(dir.path()), 1u);
+    EXPECT_EQ(remove_stale_temporaries(dir.path()), 0u);
+}
+
+TEST(AtomicFile, LiveWritersTemporaryFileIsKept) {
+    TempDir dir;
+    AtomicOutput output(dir / "x.bin");
+    write_file_atomic(output.temp_path(), "in progress");
+    EXPECT_EQ(remove_stale_temporaries(dir.path()), 0u);
+    EXPECT_TRUE(fs::exists(output.temp_path()));
+}
+
+}  // namespace
+}  // namespace rcls

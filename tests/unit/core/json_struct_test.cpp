@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/core/json_struct.hpp"
+
+#include <gtest/gtest.h>
+
+namespace rcls::json_struct {
+namespace {
+
+struct Inner {
+    int count = 3;
+    std::optional<std::string> label;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("count", count, "How many");
+        v.field("label", label, "A label");
+        v.require("count", count >= 0, "must not be negative");
+    }
+};
+
+struct Outer {
+    double rate = 1.5;
+    std::string mode = "fast";
+    std::vector<std::string> names;
+    std::optional<std::array<int, 2>> size;
+    Dict<Inner> parts = {{"a", Inner{}}};
+    std::variant<int, std::string> index_or_path = 0;
+    Inner inner;
+
+    template <class V>
+    void visit(V& v) {
+        v.alias("old_inner", "inner");
+        v.field("rate", rate, "Rate");
+        v.field("mode", mode, "Mode", {"fast", "slow"});
+        v.field("names", names, "Names");
+        v.field("size", size, "Size");
+        v.field("parts", parts, "Parts");
+        v.field("index_or_path", index_or_path, "Index or path");
+        v.field("inner", inner, "Inner");
+    }
+};
+
+Outer read(const std::string& text) {
+    Outer out;
+    read_into(parse_text(text, "test.json"), out, {"test.json", ""});
+    return out;
+}
+
+std::string error_of(const std::string& text) {
+    try {
+        read(text);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(JsonStructRead, MissingKeysKeepDefaults) {
+    const Outer out = read("{}");
+    EXPECT_EQ(out.rate, 1.5);
+    EXPECT_EQ(out.mode, "fast");
+    EXPECT_EQ(out.inner.count, 3);
+    ASSERT_EQ(out.parts.size(), 1u);
+    EXPECT_EQ(out.parts[0].first, "a");
+}
+
+TEST(JsonStructRead, ReadsEveryKindOfField) {
+    const Outer out = read(R"({"rate": 2, "mode": "slow", "names": ["x", "y"], "size": [128, 96],
+        "parts": {"b": {"count": 7}, "c": {"label": "z"}}, "index_or_path": "/dev/video2",
+        "inner": {"count": 0, "label": null}})");
+    EXPECT_EQ(out.rate, 2.0);
+    EXPECT_EQ(out.mode, "slow");
+    EXPECT_EQ(out.names, (std::vector<std::string>{"x", "y"}));
+    ASSERT_TRUE(out.size.has_value());
+    EXPECT_EQ((*out.size)[1], 96);
+    ASSERT_EQ(out.parts.size(), 2u);
+    EXPECT_EQ(out.parts[0].first, "b");
+    EXPECT_EQ(out.parts[0].second.count, 7);
+    EXPECT_EQ(out.parts[1].second.label.value_or(""), "z");
+    EXPECT_EQ(std::get<std::string>(out.index_or_path), "/dev/video2");
+    EXPECT_EQ(out.inner.count, 0);
+    EXPECT_FALSE(out.inner.label.has_value());
+}
+
+TEST(JsonStructRead, UnknownKeyNamesPointerAndNearestKey) {
+    EXPECT_EQ(error_of(R"({"inner": {"cuont": 1}})"),
+              "test.json: /inner/cuont: unknown key \"cuont\" (did you mean \"count\"?)");
+}
+
+TEST(JsonStructRead, UnknownKeyWithoutNearMatchListsValidKeys) {
+    EXPECT_EQ(error_of(R"({"inner": {"zzzzzzz": 1}})"),
+              "test.json: /inner/zzzzzzz: unknown key \"zzzzzzz\" (valid keys: count, label)");
+}
+
+TEST(JsonStructRead, WrongTypeNamesPointerAndExpectedType) {
+    EXPECT_EQ(error_of(R"({"rate": "fast"})"),
+              "test.json: /rate: expected number, got string \"fast\"");
+    EXPECT_EQ(error_of(R"({"parts": {"b": {"count": 1.5}}})"),
+              "test.json: /parts/b/count: expected integer, got number 1.5");
+    EXPECT_EQ(error_of(R"({"names": ["x", 3]})"),
+              "test.json: /names/1: expected string, got integer 3");
+    EXPECT_EQ(error_of(R"({"size": [1, 2, 3]})"),
+              "test.json: /size: expected list of 2 integer, got a list of 3");
+    EXPECT_EQ(error_of(R"({"index_or_path": true})"),
+              "test.json: /index_or_path: expected integer or string, got boolean true");
+}
+
+TEST(JsonStructRead, ChoicesAndRequirementsAreChecked) {
+    EXPECT_EQ(error_of(R"({"mode": "slwo"})"),
+              "test.json: /mode: \"slwo\" is not one of fast, slow (did you mean \"slow\"?)");
+    EXPECT_EQ(error_of(R"({"inner": {"count": -1}})"), "test.json: /inner/count: must not be negative");
+}
+
+TEST(JsonStructRead, IntegerRangeIsChecked) {
+    EXPECT_EQ(error_of(R"({"inner": {"count": 4294967296}})"),
+              "test.json: /inner/count: integer 4294967296 is out of range");
+}
+
+TEST(JsonStructRead, OldNameOfASectionIsAccepted) {
+    EXPECT_EQ(read(R"({"old_inner": {"count": 9}})").inner.count, 9);
+    EXPECT_EQ(error_of(R"({"old_inner": {}, "inner": {}})"),
+              "test.json: both \"inner\" and its old name \"old_inner\" are set; keep one");
+}
+
+TEST(JsonStructParse, SyntaxErrorNamesLineAndColumn) {
+    try {
+        parse_text("{\n  \"rate\": 1,\n}\n", "bad.json");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("bad.json:3:1: invalid JSON: ", 0), 0u) << e.what();
+    }
+}
+
+TEST(JsonStructParse, CommentsAreAllowed) {
+    EXPECT_EQ(read("{ // a comment\n \"rate\": 4 /* another */ }").rate, 4.0);
+}
+
+TEST(JsonStructWrite, WritesFieldsInVisitOrder) {
+    Outer out;
+    out.size = std::array<int, 2>{3, 4};
+    EXPECT_EQ(to_json(out).dump(),
+              R"({"rate":1.5,"mode":"fast","names":[],"size":[3,4],"parts":{"a":{"count":3,"label":null}},)"
+              R"("index_or_path":0,"inner":{"count":3,"label":null}})");
+}
+
+TEST(JsonStructWrite, RoundTripsThroughRead) {
+    const Outer original = read(R"({"rate": 0.25, "names": ["q"], "index_or_path": 3})");
+    Outer copy;
+    read_into(to_json(original), copy, {"copy", ""});
+    EXPECT_EQ(to_json(copy), to_json(original));
+}
+
+TEST(JsonStructOverride, StringsStayText) {
+    EXPECT_EQ(parse_override<std::string>("123", "--id"), Json("123"));
+    EXPECT_EQ(parse_override<std::optional<std::string>>("null", "--p"), Json(nullptr));
+}
+
+TEST(JsonStructOverride, ListsOfStringsTakeCommas) {
+    EXPECT_EQ(parse_override<std::vector<std::string>>("a,b", "--l"), Json({"a", "b"}));
+    EXPECT_EQ(parse_override<std::vector<std::string>>("[\"c\"]", "--l"), Json({"c"}));
+    EXPECT_EQ(parse_override<std::vector<std::string>>("", "--l"), Json::array());
+}
+
+TEST(JsonStructOverride, OtherTypesAreJson) {
+    EXPECT_EQ(parse_override<int>("5", "--n"), Json(5));
+    using Size = std::optional<std::array<int, 2>>;
+    EXPECT_EQ(parse_override<Size>("[1,2]", "--s"), Json({1, 2}));
+    EXPECT_THROW(parse_override<int>("five", "--n"), ConfigError);
+}
+
+TEST(JsonStructKeys, ListsTopLevelKeys) {
+    EXPECT_EQ(field_names<Inner>(), (std::vector<std::string>{"count", "label"}));
+}
+
+}  // namespace
+}  // namespace rcls::json_struct

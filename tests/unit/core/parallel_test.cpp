@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/core/parallel.hpp"
+
+#include <atomic>
+#include <gtest/gtest.h>
+#include <stdexcept>
+#include <vector>
+
+#include "rcls/core/interrupt.hpp"
+
+namespace rcls {
+namespace {
+
+TEST(ParallelFor, VisitsEveryIndexOnce) {
+    std::vector<std::atomic<int>> hits(1000);
+    parallel_for(hits.size(), 4, [&](std::size_t i) { hits[i]++; });
+    for (const auto& hit : hits) EXPECT_EQ(hit.load(), 1);
+}
+
+TEST(ParallelFor, RethrowsTheFirstErrorAndStopsHandingOutWork) {
+    std::atomic<int> started{0};
+    EXPECT_THROW(parallel_for(10000, 1,
+                              [&](std::size_t i) {
+                                  started++;
+                                  if (i == 3) throw std::runtime_error("boom");
+                              }),
+                 std::runtime_error);
+    EXPECT_EQ(started.load(), 4);
+}
+
+TEST(ParallelFor, RethrowsAWorkerThreadsError) {
+    EXPECT_THROW(parallel_for(100, 4,
+                              [&](std::size_t i) {
+                                  if (i == 50) throw std::runtime_error("boom");
+                              }),
+                 std::runtime_error);
+}
+
+TEST(ParallelFor, StopsStartingItemsWhenInterrupted) {
+    std::atomic<int> started{0};
+    parallel_for(1000, 2, [&](std::size_t i) {
+        started++;
+        if (i == 0) request_interrupt();
+    });
+    reset_interrupt();
+    EXPECT_LT(started.load(), 1000);
+}
+
+TEST(HardwareThreads, IsAtLeastOne) { EXPECT_GE(hardware_threads(), 1u); }
+
+}  // namespace
+}  // namespace rcls
