@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: MIT
+//
+// LeRobot's reward classifier in libtorch (lerobot_formats.md §1.3–§1.6, §2): the
+// helper2424/resnet10 encoder shared by every camera, then per camera SpatialLearnedEmbeddings ->
+// Dropout -> Linear -> LayerNorm -> Tanh, the camera embeddings concatenated in input_features
+// order, and the classifier head Linear -> Dropout -> LayerNorm -> ReLU -> Linear. Module and
+// parameter names are LeRobot's, so named_parameters() gives LeRobot's state_dict keys
+// ("encoder.embedder.0.weight", "encoders.observation_images_front.1.kernel",
+// "classifier_head.4.bias", ...).
+//
+// This header includes libtorch: only the model, train and eval modules may include it. Code
+// without torch uses rcls/model/predictor.hpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/moduledict.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/dropout.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+#include "rcls/model/classifier_config.hpp"
+
+namespace rcls::model {
+
+/// helper2424/resnet10's MyGroupNorm: a GroupNorm(4 groups, eps 1e-5) registered as `group_norm`.
+class GroupNormJaxImpl : public torch::nn::Module {
+public:
+    explicit GroupNormJaxImpl(std::int64_t channels);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::nn::GroupNorm group_norm{nullptr};
+};
+TORCH_MODULE(GroupNormJax);
+
+/// helper2424/resnet10's Conv2dJax: a bias-free Conv2d (registered as `conv`) with JAX "SAME"
+/// padding: pad = max(0, (ceil(H/s) - 1)·s + k - H), split pad/2 before and the rest after
+/// (3x3 stride 2 on an even size pads 0 before and 1 after).
+class ConvSameImpl : public torch::nn::Module {
+public:
+    ConvSameImpl(std::int64_t in_channels,
+                 std::int64_t out_channels,
+                 std::int64_t kernel,
+                 std::int64_t stride);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::nn::Conv2d conv{nullptr};
+    std::int64_t kernel = 3;
+    std::int64_t stride = 1;
+};
+TORCH_MODULE(ConvSame);
+
+/// One ResNet BasicBlock: conv1 -> norm1 -> ReLU -> conv2 -> norm2, plus the input (through a 1x1
+/// conv + GroupNorm `shortcut` when the channel count changes), then ReLU.
+class BasicBlockImpl : public torch::nn::Module {
+public:
+    BasicBlockImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t stride);
+    torch::Tensor forward(const torch::Tensor& x);
+    ConvSame conv1{nullptr};
+    GroupNormJax norm1{nullptr};
+    ConvSame conv2{nullptr};
+    GroupNormJax norm2{nullptr};
+    torch::nn::Sequential shortcut{nullptr};  ///< Null when in == out channels.
+    ConvSame shortcut_conv{nullptr};          ///< shortcut[0], or null.
+    GroupNormJax shortcut_norm{nullptr};      ///< shortcut[1], or null.
+};
+TORCH_MODULE(BasicBlock);
+
+class FastResNet10;
+
+/// The helper2424/resnet10 encoder: 7x7/2 stem (pad 3), GroupNorm, ReLU, 3x3/2 JAX-SAME max pool,
+/// then BasicBlocks of 64, 128, 256 and 512 channels (strides 1, 2, 2, 2). Input: normalised
+/// RGB [B, 3, H, W]; output [B, 512, ceil(H/32), ceil(W/32)] (4x4 for 97..128 px). No biases and
+/// no buffers; 4,905,792 parameters in 36 tensors.
+///
+/// forward() uses an optimised inference path (oneDNN convolutions on channels-last tensors with
+/// pre-packed weights) whenever no gradient is needed, and plain libtorch otherwise; both give
+/// the same numbers to float rounding. The packed weights are refreshed automatically when a
+/// parameter changes. Not thread-safe: one forward at a time.
+class ResNet10Impl : public torch::nn::Module {
+public:
+    ResNet10Impl();
+    ~ResNet10Impl() override;
+
+    /// The encoder output; see the class comment for which path runs.
+    torch::Tensor forward(const torch::Tensor& x);
+
+    /// Plain libtorch ops in NCHW (F::pad + conv2d + group_norm): the reference and baseline.
+    torch::Tensor forward_eager(const torch::Tensor& x);
+
+    /// The optimised inference path; requires that no gradient is needed.
+    torch::Tensor forward_fast(const torch::Tensor& x);
+
+    /// false: forward() always takes the plain path (the benchmarks' baseline). Default true.
+    void set_optimized(bool optimized) { optimized_ = optimized; }
+
+    torch::nn::Sequential embedder{nullptr};  ///< 0: Conv2d, 1: GroupNormJax, 2: ReLU, 3: max pool.
+    torch::nn::Conv2d stem_conv{nullptr};
+    GroupNormJax stem_norm{nullptr};
+    std::vector<BasicBlock> stages;  ///< Registered as encoder.stages.0 .. 3.
+
+private:
+    std::unique_ptr<FastResNet10> fast_;
+    bool optimized_ = true;
+};
+TORCH_MODULE(ResNet10);
+
+/// LeRobot's SpatialLearnedEmbeddings: out[b, c·F + f] = Σ_{h,w} x[b, c, h, w] · kernel[c, h, w,
+/// f].
+class SpatialLearnedEmbeddingsImpl : public torch::nn::Module {
+public:
+    SpatialLearnedEmbeddingsImpl(std::int64_t channels,
+                                 std::int64_t height,
+                                 std::int64_t width,
+                                 std::int64_t num_features);
+    torch::Tensor forward(const torch::Tensor& x);
+    torch::Tensor kernel;  ///< [C, H, W, F], kaiming-normal (fan_in = H·W·F) at construction.
+};
+TORCH_MODULE(SpatialLearnedEmbeddings);
+
+/// What Classifier::predict returns.
+struct ClassifierOutput {
+    torch::Tensor logits;         ///< [B] for a binary classifier, [B, num_classes] otherwise.
+    torch::Tensor probabilities;  ///< sigmoid(logits), or softmax over classes.
+    torch::Tensor
+        hidden_states;  ///< The concatenated camera embeddings, [B, latent_dim · cameras].
+};
+
+/// LeRobot's Classifier. Weights start random (PyTorch's default initialisation); load the
+/// encoder (load_encoder_weights) or a whole checkpoint (load_pretrained) into it. The shared
+/// encoder is frozen (requires_grad false), as in LeRobot.
+class ClassifierImpl : public torch::nn::Module {
+public:
+    explicit ClassifierImpl(const ClassifierConfig& config);
+
+    /// Logits for one normalised image batch [B, 3, H, W] per camera, in camera order. As in
+    /// LeRobot, each camera's encoder (ResNet10 up to the Tanh) runs without gradients: only the
+    /// classifier head trains. Dropout is active in train() mode.
+    ClassifierOutput predict(const std::vector<torch::Tensor>& images);
+
+    /// predict(images).logits.
+    torch::Tensor forward(const std::vector<torch::Tensor>& images);
+
+    /// One camera's embedding [B, latent_dim] (under no-grad, as in LeRobot).
+    torch::Tensor encode_camera(std::size_t camera, const torch::Tensor& image);
+
+    /// Parameters without aliases, in LeRobot's parameters() order: the 36 encoder tensors, then
+    /// 5 per camera, then the 6 head tensors. Optimizer state indices refer to this order.
+    std::vector<torch::Tensor> unique_parameters() const;
+
+    /// The same, with LeRobot's names.
+    std::vector<std::pair<std::string, torch::Tensor>> unique_named_parameters() const;
+
+    const ClassifierConfig& config() const { return config_; }
+
+    ResNet10 encoder{nullptr};
+    torch::nn::ModuleDict encoders{nullptr};
+    torch::nn::Sequential classifier_head{nullptr};
+
+private:
+    struct Camera {
+        SpatialLearnedEmbeddings spatial{nullptr};
+        torch::nn::Dropout dropout{nullptr};
+        torch::nn::Linear linear{nullptr};
+        torch::nn::LayerNorm norm{nullptr};
+    };
+    ClassifierConfig config_;
+    std::vector<Camera> cameras_;
+    torch::nn::Linear head_in_{nullptr};
+    torch::nn::Dropout head_dropout_{nullptr};
+    torch::nn::LayerNorm head_norm_{nullptr};
+    torch::nn::Linear head_out_{nullptr};
+};
+TORCH_MODULE(Classifier);
+
+/// Sets libtorch's intra-op thread count (0: one per core) and keeps OpenBLAS single-threaded:
+/// Debian's libtorch calls OpenBLAS (pthreads) from inside its OpenMP threads, and the two thread
+/// pools oversubscribing the cores make a forward pass up to 50x slower.
+void set_num_threads(int threads);
+
+}  // namespace rcls::model

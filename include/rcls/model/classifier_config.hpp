@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+//
+// `pretrained_model/config.json` of a reward classifier checkpoint: LeRobot's
+// RewardClassifierConfig (lerobot_formats.md §1.2, §1.9). This is LeRobot's checkpoint schema, not
+// an rcls config: reading is lenient (LeRobot's config.json differs across versions and carries
+// fields rcls does not use; unknown keys are ignored), while a known key of the wrong type is a
+// ModelError naming the file and key. Writing produces LeRobot's current layout (draccus field
+// order, "type" first, indent 4). No torch here.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rcls/core/dict.hpp"
+
+namespace rcls::model {
+
+/// One entry of input_features / output_features, as LeRobot's PolicyFeature.
+struct Feature {
+    std::string type = "VISUAL";      ///< "VISUAL", "STATE", "ACTION", "REWARD", ...
+    std::vector<std::int64_t> shape;  ///< Channels first for images: [3, H, W].
+};
+
+/// The reward classifier's config.json.
+struct ClassifierConfig {
+    /// Model inputs in order; the image features (keys starting with "observation.image") are the
+    /// cameras, concatenated in this order before the classifier head.
+    Dict<Feature> input_features = {{"observation.images.front", {"VISUAL", {3, 128, 128}}}};
+    Dict<Feature> output_features;
+    std::string device = "cpu";
+    std::optional<std::string> pretrained_path;
+    std::optional<std::string> repo_id;
+    std::string name = "reward_classifier";
+    int num_classes = 2;  ///< 2: one logit and a sigmoid; more: one logit per class.
+    int hidden_dim = 256;
+    int latent_dim = 256;
+    int image_embedding_pooling_dim = 8;
+    double dropout_rate = 0.1;
+    std::string model_name = "helper2424/resnet10";  ///< Where the encoder weights came from.
+    std::string model_type = "cnn";
+    int num_cameras = 1;  ///< Must equal the number of image features.
+    double learning_rate = 1e-4;
+    double weight_decay = 0.01;
+    double grad_clip_norm = 1.0;
+    Dict<std::string> normalization_mapping = {{"VISUAL", "MEAN_STD"}};
+
+    /// The image feature keys, in input_features order.
+    std::vector<std::string> image_keys() const;
+
+    /// Outputs of the last layer: 1 for a binary classifier, num_classes otherwise.
+    int num_logits() const { return num_classes == 2 ? 1 : num_classes; }
+
+    /// Throws ModelError "<source>: ..." unless the config describes a model rcls can build:
+    /// type cnn, at least one camera, num_cameras equal to the camera count, 3-channel images of
+    /// 97..128 px (the classifier needs a 4x4 encoder output), positive sizes.
+    void validate(const std::string& source) const;
+};
+
+/// The name LeRobot gives a camera's sub-module: the feature key with '.' replaced by '_'
+/// ("observation.images.front" -> "observation_images_front").
+std::string module_key(std::string_view feature_key);
+
+/// Reads a config.json written by LeRobot (v0.3 to v0.6) or rcls, leniently. Throws ModelError
+/// naming the file when it is missing, not JSON, not a reward_classifier, or invalid.
+ClassifierConfig load_classifier_config(const std::filesystem::path& path);
+
+/// The config.json text LeRobot writes for this config (indent 4).
+std::string classifier_config_json(const ClassifierConfig& config);
+
+/// Per-channel RGB statistics of one camera, for inputs in [0, 1].
+struct ImageStats {
+    std::array<float, 3> mean{};
+    std::array<float, 3> std{};
+};
+
+/// ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225): LeRobot's default.
+ImageStats imagenet_stats();
+
+/// Normalisation statistics per image feature key, in camera order.
+using NormStats = Dict<ImageStats>;
+
+/// ImageNet statistics for every camera of `config`.
+NormStats imagenet_norm_stats(const ClassifierConfig& config);
+
+}  // namespace rcls::model

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+//
+// The reward classifier behind a torch-free interface, for code that only needs predictions
+// (`rcls predict`, eval loops): load a checkpoint, hand it 8-bit BGR frames of the model's input
+// size (one per camera), get the logit, the probability and the decision. Normalisation
+// (x/255 - mean) / (std + 1e-8) with the checkpoint's statistics happens inside, fused with the
+// conversion to a channels-last float tensor.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "rcls/model/classifier_config.hpp"
+
+namespace rcls::model {
+
+/// One frame's result.
+struct Prediction {
+    double logit = 0.0;
+    double probability = 0.0;  ///< sigmoid(logit).
+    bool success = false;      ///< probability > threshold (strictly, as LeRobot's predict_reward).
+};
+
+/// How a Predictor runs.
+struct PredictorOptions {
+    double threshold = 0.5;  ///< Decision threshold on the probability.
+    int num_threads = 0;     ///< libtorch intra-op threads; 0: one per core.
+    bool optimized = true;   ///< false: plain libtorch eager (the benchmarks' baseline).
+};
+
+/// A binary reward classifier ready for inference. Not thread-safe: one call at a time.
+class Predictor {
+public:
+    /// Loads a checkpoint (any folder load_pretrained accepts). Throws ModelError when it is
+    /// missing, corrupt, incompatible, or not a binary classifier (num_classes 2).
+    explicit Predictor(const std::filesystem::path& checkpoint, PredictorOptions options = {});
+
+    /// An untrained classifier with weights drawn from `seed` and ImageNet statistics: for
+    /// benchmarks, where only the cost matters.
+    static Predictor untrained(const ClassifierConfig& config,
+                               std::uint64_t seed,
+                               PredictorOptions options = {});
+
+    ~Predictor();
+    Predictor(Predictor&&) noexcept;
+    Predictor& operator=(Predictor&&) noexcept;
+
+    const ClassifierConfig& config() const;
+
+    /// The camera feature keys, in the order predict() takes frames.
+    std::vector<std::string> cameras() const;
+
+    /// The input size every frame must have.
+    int image_height() const;
+    int image_width() const;
+
+    /// Where the normalisation statistics came from (a file, or "ImageNet ...").
+    const std::string& stats_from() const;
+
+    double threshold() const;
+
+    /// Scores one moment: `frames` holds one CV_8UC3 BGR image per camera, in cameras() order,
+    /// each image_height() x image_width(). Throws DataError naming the camera on a wrong frame.
+    Prediction predict(std::span<const cv::Mat> frames);
+
+    /// Scores several moments at once: `batch[i]` holds moment i's frames as for predict().
+    std::vector<Prediction> predict_batch(const std::vector<std::vector<cv::Mat>>& batch);
+
+private:
+    struct Impl;
+    explicit Predictor(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rcls::model

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/model/training_state.hpp"
+
+#include <cctype>
+#include <sstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "rcls/core/atomic_file.hpp"
+#include "rcls/core/error.hpp"
+#include "rcls/model/checkpoint.hpp"
+#include "rcls/safetensors/safetensors.hpp"
+
+namespace rcls::model {
+namespace fs = std::filesystem;
+namespace {
+
+using Json = nlohmann::ordered_json;
+constexpr std::size_t kMtWords = 624;
+
+std::string state_key(const torch::Tensor& param) {
+    return c10::guts::to_string(param.unsafeGetTensorImpl());
+}
+
+torch::optim::AdamWOptions& options_of(torch::optim::AdamW& optimizer) {
+    return static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups().at(0).options());
+}
+
+void add_tensor(safetensors::Writer& writer, const std::string& name, const torch::Tensor& tensor) {
+    const torch::Tensor data = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    writer.add(
+        name, safetensors::Dtype::kF32, data.sizes().vec(),
+        {static_cast<const char*>(data.data_ptr()), static_cast<std::size_t>(data.nbytes())});
+}
+
+torch::Tensor read_tensor(const safetensors::File& file,
+                          const std::string& name,
+                          const torch::Tensor& like) {
+    const safetensors::TensorInfo& info = file.info(name);
+    if (info.shape != like.sizes().vec()) {
+        throw ModelError(file.source() + ": tensor \"" + name + "\": shape " +
+                         safetensors::shape_string(info.shape) + " in the file, " +
+                         safetensors::shape_string(like.sizes().vec()) +
+                         " for the parameter; the optimizer state is from another model");
+    }
+    std::vector<float> values = file.to_float32(name);
+    return torch::from_blob(values.data(), info.shape, torch::kFloat32).clone();
+}
+
+}  // namespace
+
+RngState capture_rng_state(const std::mt19937& data_order) {
+    RngState state;
+    {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        const std::lock_guard<std::mutex> lock(gen.mutex());
+        const torch::Tensor bytes = gen.get_state();
+        const auto* data = bytes.data_ptr<std::uint8_t>();
+        state.torch_state.assign(data, data + bytes.numel());
+    }
+    // libstdc++ writes the 624 state words followed by the position.
+    std::ostringstream text;
+    text << data_order;
+    std::istringstream in(text.str());
+    std::uint64_t value = 0;
+    std::vector<std::uint64_t> values;
+    while (in >> value)
+        values.push_back(value);
+    if (values.size() != kMtWords + 1) throw std::logic_error("unexpected std::mt19937 text form");
+    for (std::size_t i = 0; i < kMtWords; ++i)
+        state.mt_words.push_back(static_cast<std::uint32_t>(values[i]));
+    state.mt_index = static_cast<std::uint32_t>(values[kMtWords]);
+    return state;
+}
+
+void restore_rng_state(const RngState& state, std::mt19937& data_order) {
+    if (!state.torch_state.empty()) {
+        auto gen = at::detail::getDefaultCPUGenerator();
+        const std::lock_guard<std::mutex> lock(gen.mutex());
+        torch::Tensor bytes =
+            torch::empty({static_cast<std::int64_t>(state.torch_state.size())}, torch::kUInt8);
+        std::copy(state.torch_state.begin(), state.torch_state.end(),
+                  bytes.data_ptr<std::uint8_t>());
+        gen.set_state(bytes);
+    }
+    if (state.mt_words.size() == kMtWords) {
+        std::ostringstream text;
+        for (const std::uint32_t word : state.mt_words)
+            text << word << ' ';
+        text << state.mt_index;
+        std::istringstream in(text.str());
+        in >> data_order;
+    }
+}
+
+void save_training_state(const fs::path& dir,
+                         std::int64_t step,
+                         const torch::optim::AdamW& optimizer,
+                         const std::vector<torch::Tensor>& params,
+                         const RngState& rng) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw DataError(dir.string() + ": cannot create directory: " + ec.message());
+
+    safetensors::Writer state;
+    const auto& states = optimizer.state();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const auto it = states.find(state_key(params[i]));
+        if (it == states.end()) continue;
+        const auto& adam = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+        const std::string prefix = "state/" + std::to_string(i) + "/";
+        const float step_value = static_cast<float>(adam.step());
+        state.add_f32(prefix + "step", {}, {&step_value, 1});
+        add_tensor(state, prefix + "exp_avg", adam.exp_avg());
+        add_tensor(state, prefix + "exp_avg_sq", adam.exp_avg_sq());
+        if (adam.max_exp_avg_sq().defined())
+            add_tensor(state, prefix + "max_exp_avg_sq", adam.max_exp_avg_sq());
+    }
+    state.save(dir / kOptimizerStateFile);
+
+    const auto& options =
+        static_cast<const torch::optim::AdamWOptions&>(optimizer.param_groups().at(0).options());
+    Json group = Json::object();
+    group["lr"] = options.lr();
+    group["betas"] = Json::array({std::get<0>(options.betas()), std::get<1>(options.betas())});
+    group["eps"] = options.eps();
+    group["weight_decay"] = options.weight_decay();
+    group["amsgrad"] = options.amsgrad();
+    group["foreach"] = nullptr;
+    group["maximize"] = false;
+    group["capturable"] = false;
+    group["differentiable"] = false;
+    group["fused"] = nullptr;
+    Json indices = Json::array();
+    for (std::size_t i = 0; i < params.size(); ++i)
+        indices.push_back(i);
+    group["params"] = std::move(indices);
+    write_file_atomic(dir / kOptimizerParamGroupsFile, Json::array({group}).dump(4));
+
+    safetensors::Writer random;
+    std::vector<std::int64_t> words(rng.mt_words.begin(), rng.mt_words.end());
+    std::vector<std::int64_t> py_state = words;
+    py_state.push_back(rng.mt_index);
+    const std::int64_t version = 3;
+    const std::int64_t index = rng.mt_index;
+    const std::int64_t has_gauss = 0;
+    const float cached_gaussian = 0.0f;
+    random.add_i64("py_rng_version", {1}, {&version, 1});
+    random.add_i64("py_rng_state", {static_cast<std::int64_t>(py_state.size())}, py_state);
+    random.add_i64("np_rng_state_values", {static_cast<std::int64_t>(words.size())}, words);
+    random.add_i64("np_rng_state_index", {1}, {&index, 1});
+    random.add_i64("np_rng_has_gauss", {1}, {&has_gauss, 1});
+    random.add_f32("np_rng_cached_gaussian", {1}, {&cached_gaussian, 1});
+    random.add("torch_rng_state", safetensors::Dtype::kU8,
+               {static_cast<std::int64_t>(rng.torch_state.size())},
+               {reinterpret_cast<const char*>(rng.torch_state.data()), rng.torch_state.size()});
+    random.save(dir / kRngStateFile);
+
+    write_file_atomic(dir / kTrainingStepFile, Json{{"step", step}}.dump(4));
+}
+
+TrainingProgress load_training_state(const fs::path& dir,
+                                     torch::optim::AdamW& optimizer,
+                                     const std::vector<torch::Tensor>& params) {
+    TrainingProgress progress;
+    const fs::path step_file = dir / kTrainingStepFile;
+    const fs::path groups_file = dir / kOptimizerParamGroupsFile;
+    try {
+        progress.step = Json::parse(read_file(step_file)).at("step").get<std::int64_t>();
+    } catch (const std::exception& e) {
+        throw ModelError(step_file.string() + ": unreadable training step: " + e.what());
+    }
+    try {
+        const Json groups = Json::parse(read_file(groups_file));
+        const Json& group = groups.at(0);
+        if (group.at("params").size() != params.size()) {
+            throw ModelError(groups_file.string() + ": " +
+                             std::to_string(group.at("params").size()) +
+                             " parameters, the model has " + std::to_string(params.size()));
+        }
+        auto& options = options_of(optimizer);
+        options.lr(group.at("lr").get<double>());
+        options.betas(
+            {group.at("betas").at(0).get<double>(), group.at("betas").at(1).get<double>()});
+        options.eps(group.at("eps").get<double>());
+        options.weight_decay(group.at("weight_decay").get<double>());
+        options.amsgrad(group.value("amsgrad", false));
+    } catch (const nlohmann::json::exception& e) {
+        throw ModelError(groups_file.string() +
+                         ": not an optimizer_param_groups.json: " + e.what());
+    } catch (const DataError& e) {
+        throw ModelError(e.what());
+    }
+
+    const safetensors::File state = safetensors::File::load(dir / kOptimizerStateFile);
+    auto& states = optimizer.state();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const std::string prefix = "state/" + std::to_string(i) + "/";
+        if (!state.contains(prefix + "exp_avg")) continue;
+        auto adam = std::make_unique<torch::optim::AdamWParamState>();
+        const std::vector<float> step = state.to_float32(prefix + "step");
+        if (step.size() != 1)
+            throw ModelError(state.source() + ": tensor \"" + prefix + "step\" is not a scalar");
+        adam->step(static_cast<std::int64_t>(step[0]));
+        adam->exp_avg(read_tensor(state, prefix + "exp_avg", params[i]));
+        adam->exp_avg_sq(read_tensor(state, prefix + "exp_avg_sq", params[i]));
+        if (state.contains(prefix + "max_exp_avg_sq")) {
+            adam->max_exp_avg_sq(read_tensor(state, prefix + "max_exp_avg_sq", params[i]));
+        }
+        states[state_key(params[i])] = std::move(adam);
+    }
+    for (const std::string& name : state.names()) {
+        // "state/<index>/<name>" with an index below the parameter count.
+        std::size_t index = 0;
+        std::size_t at = 6;
+        bool ok = name.rfind("state/", 0) == 0 && at < name.size() && std::isdigit(name[at]);
+        while (ok && at < name.size() && std::isdigit(name[at]) && index <= params.size()) {
+            index = index * 10 + static_cast<std::size_t>(name[at++] - '0');
+        }
+        ok = ok && at < name.size() && name[at] == '/' && index < params.size();
+        if (!ok) {
+            throw ModelError(state.source() + ": tensor \"" + name +
+                             "\" does not belong to any of the " + std::to_string(params.size()) +
+                             " parameters");
+        }
+    }
+
+    const safetensors::File random = safetensors::File::load(dir / kRngStateFile);
+    if (random.contains("torch_rng_state")) {
+        const auto bytes = random.bytes("torch_rng_state");
+        const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+        progress.rng.torch_state.assign(data, data + bytes.size());
+    }
+    if (random.contains("np_rng_state_values")) {
+        for (const std::int64_t word : random.to_int64("np_rng_state_values")) {
+            progress.rng.mt_words.push_back(static_cast<std::uint32_t>(word));
+        }
+        progress.rng.mt_index =
+            static_cast<std::uint32_t>(random.to_int64("np_rng_state_index").at(0));
+        if (progress.rng.mt_words.size() != kMtWords || progress.rng.mt_index > kMtWords) {
+            throw ModelError(random.source() +
+                             ": np_rng_state_values/index do not hold an MT19937 state");
+        }
+    }
+    return progress;
+}
+
+}  // namespace rcls::model
