@@ -16,6 +16,8 @@ packages=(
   libsnappy-dev libzstd-dev zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev ffmpeg
+  # the independent PyTorch reference of the model tests (tests/reference/)
+  python3-torch
 )
 
 missing=()

@@ -3,16 +3,14 @@
 
 #include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <fcntl.h>
+#include <csignal>
 #include <fstream>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include "rcls/core/error.hpp"
-
-#include <sys/stat.h>
 
 namespace rcls {
 namespace fs = std::filesystem;
@@ -20,17 +18,13 @@ namespace {
 
 constexpr std::string_view kTempMarker = ".tmp-";
 
-}  // namespace
-
-fs::path temporary_path(const fs::path& target) {
+fs::path make_temp_path(const fs::path& target) {
     static std::atomic<unsigned> counter{0};
     const std::string name = "." + target.stem().string() + std::string(kTempMarker) +
                              std::to_string(::getpid()) + "-" + std::to_string(counter++) +
                              target.extension().string();
     return target.parent_path() / name;
 }
-
-namespace {
 
 void create_parent(const fs::path& path) {
     const fs::path parent = path.parent_path();
@@ -65,8 +59,7 @@ void sync_path(const fs::path& path) noexcept {
 
 void write_file_atomic(const fs::path& path, std::string_view contents) {
     AtomicOutput output(path);
-    const int fd =
-        ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw DataError(path.string() + ": cannot create file", errno);
     try {
         write_all(fd, contents, path);
@@ -92,7 +85,7 @@ std::string read_file(const fs::path& path) {
 
 AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
     create_parent(target_);
-    temp_ = temporary_path(target_);
+    temp_ = make_temp_path(target_);
 }
 
 AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
@@ -109,23 +102,20 @@ AtomicOutput::~AtomicOutput() {
 void AtomicOutput::commit() {
     if (done_) return;
     if (!fs::exists(temp_)) {
-        throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() +
-                        ")");
+        throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() + ")");
     }
     sync_path(temp_);
     std::error_code error;
     fs::rename(temp_, target_, error);
-    if (error)
-        throw DataError(target_.string() +
-                        ": cannot move finished file into place: " + error.message());
+    if (error) throw DataError(target_.string() + ": cannot move finished file into place: " +
+                               error.message());
     done_ = true;
     const fs::path parent = target_.parent_path();
     sync_path(parent.empty() ? fs::path(".") : parent);
 }
 
 bool is_temporary_name(std::string_view name) {
-    return name.size() > 1 && name.front() == '.' &&
-           name.find(kTempMarker) != std::string_view::npos;
+    return name.size() > 1 && name.front() == '.' && name.find(kTempMarker) != std::string_view::npos;
 }
 
 namespace {
@@ -135,8 +125,8 @@ bool writer_is_alive(std::string_view name) {
     const std::size_t at = name.rfind(kTempMarker);
     if (at == std::string_view::npos) return false;
     long pid = 0;
-    for (std::size_t i = at + kTempMarker.size();
-         i < name.size() && name[i] >= '0' && name[i] <= '9'; ++i) {
+    for (std::size_t i = at + kTempMarker.size(); i < name.size() && name[i] >= '0' && name[i] <= '9';
+         ++i) {
         pid = pid * 10 + (name[i] - '0');
     }
     if (pid <= 0) return false;
@@ -151,12 +141,12 @@ std::size_t remove_stale_temporaries(const fs::path& directory) {
     if (!fs::is_directory(directory, error)) return 0;
     std::size_t removed = 0;
     for (const auto& entry : fs::directory_iterator(directory, error)) {
-        if (!entry.is_regular_file(error) && !entry.is_directory(error)) continue;
+        if (!entry.is_regular_file(error)) continue;
         const std::string name = entry.path().filename().string();
         if (!is_temporary_name(name) || writer_is_alive(name)) continue;
-        if (fs::remove_all(entry.path(), error) > 0) {
+        if (fs::remove(entry.path(), error)) {
             ++removed;
-            spdlog::debug("removed stale temporary {}", entry.path().string());
+            spdlog::debug("removed stale temporary file {}", entry.path().string());
         }
     }
     return removed;

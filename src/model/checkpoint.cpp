@@ -2,10 +2,12 @@
 #include "rcls/model/checkpoint.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <fcntl.h>
 #include <stdio.h>
 #include <system_error>
+#include <unistd.h>
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
@@ -22,6 +24,13 @@ bool all_digits(const std::string& text) {
 bool is_pretrained_dir(const fs::path& dir) {
     std::error_code ec;
     return fs::is_regular_file(dir / kConfigFile, ec) && fs::is_regular_file(dir / kModelFile, ec);
+}
+
+/// A hidden name beside `target` in rcls's temporary-file pattern (".<name>.tmp-<pid>-<n>").
+fs::path staging_path(const fs::path& target) {
+    static std::atomic<unsigned> counter{0};
+    return target.parent_path() / ("." + target.filename().string() + ".tmp-" +
+                                   std::to_string(::getpid()) + "-" + std::to_string(counter++));
 }
 
 void sync_tree(const fs::path& root) {
@@ -54,9 +63,7 @@ fs::path write_checkpoint(const fs::path& output_dir,
     std::error_code ec;
     fs::create_directories(parent, ec);
     if (ec) throw DataError(parent.string() + ": cannot create directory: " + ec.message());
-    remove_stale_temporaries(parent);
-
-    const fs::path temp = temporary_path(final_dir);
+    const fs::path temp = staging_path(final_dir);
     fs::create_directories(temp, ec);
     if (ec) throw DataError(temp.string() + ": cannot create directory: " + ec.message());
     try {
@@ -105,7 +112,7 @@ fs::path write_checkpoint(const fs::path& output_dir,
 void update_last_link(const fs::path& checkpoint_dir) {
     const fs::path parent = checkpoint_dir.parent_path();
     const fs::path link = parent / kLastLink;
-    const fs::path temp = temporary_path(link);
+    const fs::path temp = staging_path(link);
     std::error_code ec;
     fs::create_symlink(checkpoint_dir.filename(), temp, ec);
     if (ec) throw DataError(temp.string() + ": cannot create link: " + ec.message());

@@ -138,7 +138,7 @@ private:
             at::hasMKLDNN()
                 ? c10::Dispatcher::singleton().findSchema({"mkldnn_prepacked::conv2d_prepack", ""})
                 : c10::nullopt;
-        static const bool no_prepack = std::getenv("RCLS_EXP_NOPREPACK") != nullptr;
+        static const bool no_prepack = std::getenv("RCLS_EXP_NOPREPACK") != nullptr || std::getenv("RCLS_EXP_NOMKLDNN") != nullptr;
         if (prepack && !no_prepack) {
             torch::jit::Stack stack{conv.weight,
                                     c10::optional<torch::Tensor>(),
@@ -167,7 +167,8 @@ private:
             run.callBoxed(&stack);
             return stack.at(0).toTensor();
         }
-        if (at::hasMKLDNN()) {
+        static const bool no_mkldnn = std::getenv("RCLS_EXP_NOMKLDNN") != nullptr;
+        if (at::hasMKLDNN() && !no_mkldnn) {
             return at::mkldnn_convolution(x, conv.weight, {}, {conv.padding, conv.padding},
                                           {conv.stride, conv.stride}, {1, 1}, 1);
         }
@@ -197,7 +198,7 @@ private:
                                        (shape[3] + 2 * 3 - 7) / 2 + 1};
         const auto [pt, pb] = same_pads(s[2], 3, 2);
         const auto [pl, pr] = same_pads(s[3], 3, 2);
-        plan.pool_ceil = pt == 0 && pl == 0 && pb <= 1 && pr <= 1;
+        plan.pool_ceil = pt == 0 && pl == 0 && pb <= 1 && pr <= 1 && std::getenv("RCLS_EXP_POOLPAD") == nullptr;
         plan.pool_pad = {pl, pr, pt, pb};
         s = out_shape(s, s[1], 2);
         for (const BasicBlock& block : net_.stages) {

@@ -10,6 +10,8 @@
 #include "rcls/core/json_struct.hpp"
 #include "rcls/core/strings.hpp"
 
+#include "feature_json.hpp"
+
 namespace rcls::model {
 namespace {
 
@@ -96,14 +98,6 @@ private:
     const Json& object_;
     std::string source_;
 };
-
-Json features_json(const Dict<Feature>& features) {
-    Json out = Json::object();
-    for (const auto& [key, feature] : features) {
-        out[key] = Json{{"type", feature.type}, {"shape", feature.shape}};
-    }
-    return out;
-}
 
 Json optional_json(const std::optional<std::string>& value) {
     return value ? Json(*value) : Json(nullptr);
@@ -224,8 +218,8 @@ std::string classifier_config_json(const ClassifierConfig& config) {
     // LeRobot's order: the choice "type", RewardModelConfig's fields, then the subclass's.
     Json json = Json::object();
     json["type"] = "reward_classifier";
-    json["input_features"] = features_json(config.input_features);
-    json["output_features"] = features_json(config.output_features);
+    json["input_features"] = detail::features_json(config.input_features);
+    json["output_features"] = detail::features_json(config.output_features);
     json["device"] = config.device;
     json["pretrained_path"] = optional_json(config.pretrained_path);
     json["pretrained_revision"] = nullptr;

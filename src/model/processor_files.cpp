@@ -10,18 +10,13 @@
 #include "rcls/core/strings.hpp"
 #include "rcls/model/checkpoint.hpp"
 
+#include "feature_json.hpp"
+
 namespace rcls::model::detail {
 namespace fs = std::filesystem;
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-Json features_json(const Dict<Feature>& features) {
-    Json out = Json::object();
-    for (const auto& [key, feature] : features)
-        out[key] = Json{{"type", feature.type}, {"shape", feature.shape}};
-    return out;
-}
 
 Json normalizer_step(const Dict<Feature>& features,
                      const ClassifierConfig& config,

@@ -47,15 +47,10 @@ private:
     bool done_ = false;
 };
 
-/// A fresh temporary name beside `target` (".<stem>.tmp-<pid>-<n><ext>"), for writers that build a
-/// file or folder under it and rename it to `target` when it is complete.
-std::filesystem::path temporary_path(const std::filesystem::path& target);
-
 /// True for names of rcls temporary files (".<name>.tmp-<pid>-<n><ext>").
 bool is_temporary_name(std::string_view file_name);
 
-/// Deletes rcls temporary files and folders directly inside `directory` left behind by killed
-/// processes.
+/// Deletes rcls temporary files directly inside `directory` left behind by killed processes.
 /// Returns how many were removed. Missing directories are fine (0).
 std::size_t remove_stale_temporaries(const std::filesystem::path& directory);
 
