@@ -13,6 +13,8 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/torch.h>
 
+#include "norm_kernels.hpp"
+
 namespace rcls::model {
 namespace {
 
@@ -138,8 +140,7 @@ private:
             at::hasMKLDNN()
                 ? c10::Dispatcher::singleton().findSchema({"mkldnn_prepacked::conv2d_prepack", ""})
                 : c10::nullopt;
-        static const bool no_prepack = std::getenv("RCLS_EXP_NOPREPACK") != nullptr || std::getenv("RCLS_EXP_NOMKLDNN") != nullptr;
-        if (prepack && !no_prepack) {
+        if (prepack) {
             torch::jit::Stack stack{conv.weight,
                                     c10::optional<torch::Tensor>(),
                                     std::vector<std::int64_t>{stride, stride},
@@ -154,7 +155,12 @@ private:
         return conv;
     }
 
+    /// The convolution's output, channels-last and contiguous (the fused kernels rely on it).
     static torch::Tensor apply(const Conv& conv, torch::Tensor x) {
+        return convolve(conv, std::move(x)).contiguous(at::MemoryFormat::ChannelsLast);
+    }
+
+    static torch::Tensor convolve(const Conv& conv, torch::Tensor x) {
         if (conv.pre_pad != std::array<std::int64_t, 4>{}) {
             x = at::constant_pad_nd(
                     x, {conv.pre_pad[0], conv.pre_pad[1], conv.pre_pad[2], conv.pre_pad[3]}, 0.0)
@@ -167,8 +173,7 @@ private:
             run.callBoxed(&stack);
             return stack.at(0).toTensor();
         }
-        static const bool no_mkldnn = std::getenv("RCLS_EXP_NOMKLDNN") != nullptr;
-        if (at::hasMKLDNN() && !no_mkldnn) {
+        if (at::hasMKLDNN()) {
             return at::mkldnn_convolution(x, conv.weight, {}, {conv.padding, conv.padding},
                                           {conv.stride, conv.stride}, {1, 1}, 1);
         }
@@ -198,7 +203,7 @@ private:
                                        (shape[3] + 2 * 3 - 7) / 2 + 1};
         const auto [pt, pb] = same_pads(s[2], 3, 2);
         const auto [pl, pr] = same_pads(s[3], 3, 2);
-        plan.pool_ceil = pt == 0 && pl == 0 && pb <= 1 && pr <= 1 && std::getenv("RCLS_EXP_POOLPAD") == nullptr;
+        plan.pool_ceil = pt == 0 && pl == 0 && pb <= 1 && pr <= 1;
         plan.pool_pad = {pl, pr, pt, pb};
         s = out_shape(s, s[1], 2);
         for (const BasicBlock& block : net_.stages) {
@@ -216,14 +221,89 @@ private:
         return plans_.front();
     }
 
-    static torch::Tensor group_norm(const torch::Tensor& x, const GroupNormJax& norm) {
-        return at::group_norm(x, 4, norm->group_norm->weight, norm->group_norm->bias, 1e-5);
+    /// GroupNorm as a per-(sample, channel) affine: scale = gamma·rstd, shift = beta - mean·scale.
+    struct Affine {
+        std::vector<float> scale;  ///< [N * C]
+        std::vector<float> shift;
+    };
+
+    /// The statistics of `x` (channels-last, contiguous) for `norm`, as an Affine.
+    static Affine group_norm_affine(const torch::Tensor& x, const GroupNormJax& norm) {
+        constexpr std::int64_t kGroups = 4;
+        constexpr double kEps = 1e-5;
+        const std::int64_t n = x.size(0), channels = x.size(1), pixels = x.size(2) * x.size(3);
+        const float* data = x.data_ptr<float>();
+        const int threads = at::get_num_threads();
+        Affine out{std::vector<float>(n * channels), std::vector<float>(n * channels)};
+        const float* gamma = norm->group_norm->weight.data_ptr<float>();
+        const float* beta = norm->group_norm->bias.data_ptr<float>();
+        const std::int64_t per_group = channels / kGroups;
+        for (std::int64_t b = 0; b < n; ++b) {
+            // Per-thread partial sums over pixel ranges, then one reduction.
+            std::vector<double> partial(static_cast<std::size_t>(threads) * 2 * channels, 0.0);
+            const float* sample = data + b * pixels * channels;
+            at::parallel_for(0, pixels, 256, [&](std::int64_t begin, std::int64_t end) {
+                double* mine =
+                    partial.data() + static_cast<std::size_t>(at::get_thread_num()) * 2 * channels;
+                detail::add_channel_moments(sample + begin * channels, end - begin, channels, mine,
+                                            mine + channels);
+            });
+            for (std::int64_t g = 0; g < kGroups; ++g) {
+                double sum = 0.0, sum_sq = 0.0;
+                for (int t = 0; t < threads; ++t) {
+                    const double* p = partial.data() + static_cast<std::size_t>(t) * 2 * channels;
+                    for (std::int64_t c = g * per_group; c < (g + 1) * per_group; ++c) {
+                        sum += p[c];
+                        sum_sq += p[channels + c];
+                    }
+                }
+                const double count = static_cast<double>(per_group * pixels);
+                const double mean = sum / count;
+                const double variance = std::max(0.0, sum_sq / count - mean * mean);
+                const double rstd = 1.0 / std::sqrt(variance + kEps);
+                for (std::int64_t c = g * per_group; c < (g + 1) * per_group; ++c) {
+                    const double scale = gamma[c] * rstd;
+                    out.scale[b * channels + c] = static_cast<float>(scale);
+                    out.shift[b * channels + c] = static_cast<float>(beta[c] - mean * scale);
+                }
+            }
+        }
+        return out;
+    }
+
+    /// x = [relu](affine(x) [+ residual_affine(residual) | + residual]), in place, one pass.
+    static void apply_affine(torch::Tensor& x,
+                             const Affine& a,
+                             bool relu,
+                             const torch::Tensor* residual = nullptr,
+                             const Affine* residual_affine = nullptr) {
+        const std::int64_t n = x.size(0), channels = x.size(1), pixels = x.size(2) * x.size(3);
+        float* data = x.data_ptr<float>();
+        const float* other = residual != nullptr ? residual->data_ptr<float>() : nullptr;
+        for (std::int64_t b = 0; b < n; ++b) {
+            const std::int64_t offset = b * pixels * channels;
+            at::parallel_for(0, pixels, 256, [&](std::int64_t begin, std::int64_t end) {
+                const std::int64_t at = offset + begin * channels;
+                detail::affine_residual_relu(
+                    data + at, a.scale.data() + b * channels, a.shift.data() + b * channels,
+                    other != nullptr ? other + at : nullptr,
+                    residual_affine != nullptr ? residual_affine->scale.data() + b * channels
+                                               : nullptr,
+                    residual_affine != nullptr ? residual_affine->shift.data() + b * channels
+                                               : nullptr,
+                    end - begin, channels, relu, data + at);
+            });
+        }
+    }
+
+    static void norm_relu(torch::Tensor& x, const GroupNormJax& norm) {
+        apply_affine(x, group_norm_affine(x, norm), /*relu=*/true);
     }
 
     torch::Tensor execute(const Plan& plan, const torch::Tensor& input) {
         auto conv = plan.convs.begin();
         torch::Tensor x = apply(*conv++, input);
-        x = group_norm(x, net_.stem_norm).relu_();
+        norm_relu(x, net_.stem_norm);
         if (plan.pool_ceil) {
             x = at::max_pool2d(x, {3, 3}, {2, 2}, {0, 0}, {1, 1}, /*ceil_mode=*/true);
         } else {
@@ -232,15 +312,20 @@ private:
                                                    -std::numeric_limits<double>::infinity()),
                                {3, 3}, {2, 2});
         }
+        x = x.contiguous(at::MemoryFormat::ChannelsLast);
         for (const BasicBlock& block : net_.stages) {
-            torch::Tensor y = group_norm(apply(*conv++, x), block->norm1).relu_();
-            y = group_norm(apply(*conv++, y), block->norm2);
+            torch::Tensor y = apply(*conv++, x);
+            norm_relu(y, block->norm1);
+            y = apply(*conv++, y);
+            const Affine norm2 = group_norm_affine(y, block->norm2);
             if (block->shortcut_conv) {
-                y.add_(group_norm(apply(*conv++, x), block->shortcut_norm));
+                const torch::Tensor shortcut = apply(*conv++, x);
+                const Affine short_norm = group_norm_affine(shortcut, block->shortcut_norm);
+                apply_affine(y, norm2, true, &shortcut, &short_norm);
             } else {
-                y.add_(x);
+                apply_affine(y, norm2, true, &x);
             }
-            x = y.relu_();
+            x = y;
         }
         return x;
     }
