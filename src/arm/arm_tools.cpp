@@ -3,10 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
@@ -59,7 +59,8 @@ std::vector<std::string> likely_adapters(const std::vector<std::string>& ports) 
     std::vector<std::string> adapters;
     for (const std::string& port : ports) {
         const std::string name = fs::path(port).filename().string();
-        for (const char* prefix : {"ttyACM", "ttyUSB", "tty.usbmodem", "cu.usbmodem", "tty.usbserial"}) {
+        for (const char* prefix :
+             {"ttyACM", "ttyUSB", "tty.usbmodem", "cu.usbmodem", "tty.usbserial"}) {
             if (name.rfind(prefix, 0) == 0) {
                 adapters.push_back(port);
                 break;
@@ -79,12 +80,14 @@ std::vector<std::string> vanished_ports(const std::vector<std::string>& before,
     return gone;
 }
 
-std::string find_port(Prompter& prompter, const fs::path& dev_dir,
+std::string find_port(Prompter& prompter,
+                      const fs::path& dev_dir,
                       std::chrono::milliseconds settle) {
     prompter.say("Finding all available ports for the MotorsBus.");
     const std::vector<std::string> before = list_serial_ports(dev_dir);
     const std::vector<std::string> adapters = likely_adapters(before);
-    prompter.say("Serial adapters now: " + (adapters.empty() ? std::string("none") : join(adapters, ", ")));
+    prompter.say("Serial adapters now: " +
+                 (adapters.empty() ? std::string("none") : join(adapters, ", ")));
     prompter.ask("Remove the USB cable from your MotorsBus and press Enter when done.");
     std::this_thread::sleep_for(settle);  // let udev remove the device node
     const std::vector<std::string> gone = vanished_ports(before, list_serial_ports(dev_dir));
@@ -94,8 +97,9 @@ std::string find_port(Prompter& prompter, const fs::path& dev_dir,
         return gone.front();
     }
     if (gone.empty()) {
-        throw DeviceError("could not detect the port: no port disappeared after unplugging; "
-                          "was the arm's USB cable plugged in when the command started?");
+        throw DeviceError(
+            "could not detect the port: no port disappeared after unplugging; "
+            "was the arm's USB cable plugged in when the command started?");
     }
     throw DeviceError("could not detect the port: more than one port disappeared (" +
                       join(gone, ", ") + "); unplug only the arm's USB cable");
@@ -158,7 +162,8 @@ std::string scan_to_json(const std::vector<ScannedServo>& servos) {
         entry["model"] = s.model ? nlohmann::ordered_json(*s.model) : nlohmann::ordered_json();
         entry["firmware"] =
             s.firmware.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.firmware);
-        entry["joint"] = s.joint.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.joint);
+        entry["joint"] =
+            s.joint.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s.joint);
         entry["error"] = s.error == 0 ? nlohmann::ordered_json()
                                       : nlohmann::ordered_json(protocol::error_text(s.error));
         list.push_back(std::move(entry));
@@ -184,10 +189,12 @@ void setup_motors(SerialPort& port, Prompter& prompter) {
             const std::vector<PingedServo> servos = bus.broadcast_ping();
             if (servos.size() > 1) {
                 std::vector<std::string> ids;
-                for (const PingedServo& s : servos) ids.push_back(std::to_string(s.id));
+                for (const PingedServo& s : servos)
+                    ids.push_back(std::to_string(s.id));
                 throw DeviceError("several motors answer on " + port.name() + " at " +
-                                  std::to_string(entry.baud_rate) + " baud (ids " + join(ids, ", ") +
-                                  "); connect the '" + joint + "' motor alone and run setup-motors again");
+                                  std::to_string(entry.baud_rate) + " baud (ids " +
+                                  join(ids, ", ") + "); connect the '" + joint +
+                                  "' motor alone and run setup-motors again");
             }
             if (servos.size() == 1) {
                 found = servos.front();
@@ -241,9 +248,9 @@ fs::path calibrate(So101Arm& arm, Prompter& prompter, const CalibrateOptions& op
     const auto existing =
         find_calibration_file(arm_options.role, arm_options.id, arm_options.calibration_dir);
     if (existing && !options.force) {
-        const std::string answer = prompter.ask(
-            "Press ENTER to use the calibration file " + existing->string() + " of " + who +
-            ", or type 'c' and press ENTER to run a new calibration: ");
+        const std::string answer =
+            prompter.ask("Press ENTER to use the calibration file " + existing->string() + " of " +
+                         who + ", or type 'c' and press ENTER to run a new calibration: ");
         if (answer != "c" && answer != "C") {
             const Calibration calibration = load_calibration(*existing);
             arm.apply_calibration(calibration);
@@ -392,7 +399,8 @@ std::string describe_stats(const BusStats& stats) {
 
 // ---- sim ----------------------------------------------------------------------------------------
 
-SimStats serve_simulated_bus(const SimOptions& options, const std::optional<fs::path>& link,
+SimStats serve_simulated_bus(const SimOptions& options,
+                             const std::optional<fs::path>& link,
                              std::optional<double> duration_s,
                              const std::function<void(const std::string& path)>& on_ready) {
     const auto start = SimBus::Clock::now();

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+
 #include <nlohmann/json.hpp>
 
 #include "rcls/arm/control_table.hpp"
@@ -111,7 +112,8 @@ Calibration calibration_from_json(std::string_view text, const std::string& sour
                              [&](const char* field) { return key == field; }) == kFields.end()) {
                 throw ConfigError(where + ": unknown key \"" + key + "\"");
             }
-            if (!value.is_number_integer()) throw ConfigError(where + "/" + key + ": expected integer");
+            if (!value.is_number_integer())
+                throw ConfigError(where + "/" + key + ": expected integer");
         }
         for (const char* field : kFields) {
             if (!entry.contains(field)) {
@@ -146,7 +148,9 @@ void save_calibration(const fs::path& path, const Calibration& calibration) {
     write_file_atomic(path, to_json(calibration));
 }
 
-std::string to_string(ArmRole role) { return role == ArmRole::kFollower ? "follower" : "leader"; }
+std::string to_string(ArmRole role) {
+    return role == ArmRole::kFollower ? "follower" : "leader";
+}
 
 namespace {
 
@@ -156,7 +160,8 @@ fs::path role_folder(ArmRole role) {
 
 }  // namespace
 
-fs::path calibration_path(ArmRole role, const std::string& id,
+fs::path calibration_path(ArmRole role,
+                          const std::string& id,
                           const std::optional<std::string>& calibration_dir) {
     const std::string file = id + ".json";
     if (calibration_dir) return expand_user(*calibration_dir) / file;
@@ -164,7 +169,8 @@ fs::path calibration_path(ArmRole role, const std::string& id,
     return hf_lerobot_calibration() / role_folder(role) / name / file;
 }
 
-std::optional<fs::path> find_calibration_file(ArmRole role, const std::string& id,
+std::optional<fs::path> find_calibration_file(ArmRole role,
+                                              const std::string& id,
                                               const std::optional<std::string>& calibration_dir) {
     const fs::path current = calibration_path(role, id, calibration_dir);
     if (fs::is_regular_file(current)) return current;
@@ -174,7 +180,8 @@ std::optional<fs::path> find_calibration_file(ArmRole role, const std::string& i
         role == ArmRole::kFollower ? std::array<const char*, 2>{"so101_follower", "so100_follower"}
                                    : std::array<const char*, 2>{"so101_leader", "so100_leader"};
     for (const char* folder : legacy) {
-        const fs::path path = hf_lerobot_calibration() / role_folder(role) / folder / (id + ".json");
+        const fs::path path =
+            hf_lerobot_calibration() / role_folder(role) / folder / (id + ".json");
         if (fs::is_regular_file(path)) return path;
     }
     return std::nullopt;

@@ -6,8 +6,6 @@
 #include <fcntl.h>
 #include <optional>
 #include <poll.h>
-#include <sys/file.h>
-#include <sys/ioctl.h>
 #include <termios.h>
 #include <thread>
 #include <unistd.h>
@@ -18,10 +16,14 @@
 #include "rcls/core/error.hpp"
 
 #include "termios2.hpp"
+#include <sys/file.h>
+#include <sys/ioctl.h>
 
 namespace rcls::arm {
 
-void SerialPort::sleep_until(Clock::time_point time) { std::this_thread::sleep_until(time); }
+void SerialPort::sleep_until(Clock::time_point time) {
+    std::this_thread::sleep_until(time);
+}
 
 namespace {
 
@@ -117,7 +119,8 @@ public:
         }
         // Wait until the request is on the wire, so that reply deadlines start after it.
         while (::tcdrain(fd_) != 0) {
-            if (errno != EINTR) throw DeviceError("serial port " + path_ + ": tcdrain failed", errno);
+            if (errno != EINTR)
+                throw DeviceError("serial port " + path_ + ": tcdrain failed", errno);
         }
     }
 
@@ -167,9 +170,9 @@ public:
             return false;
         }
         if (error != 0) {
-            throw DeviceError("serial port " + path_ + ": cannot set " + std::to_string(baud_rate) +
-                                  " baud",
-                              error);
+            throw DeviceError(
+                "serial port " + path_ + ": cannot set " + std::to_string(baud_rate) + " baud",
+                error);
         }
         baud_rate_ = baud_rate;
         return true;

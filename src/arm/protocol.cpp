@@ -48,7 +48,8 @@ ParseResult parse_packet(std::span<const std::uint8_t> buffer, bool is_status) {
 
 std::uint8_t checksum(std::span<const std::uint8_t> body) {
     unsigned sum = 0;
-    for (const std::uint8_t byte : body) sum += byte;
+    for (const std::uint8_t byte : body)
+        sum += byte;
     return static_cast<std::uint8_t>(~sum & 0xFFu);
 }
 
@@ -65,7 +66,8 @@ Bytes encode_packet(std::uint8_t id, std::uint8_t code, std::span<const std::uin
     return packet;
 }
 
-Bytes encode_instruction(std::uint8_t id, Instruction instruction,
+Bytes encode_instruction(std::uint8_t id,
+                         Instruction instruction,
                          std::span<const std::uint8_t> params) {
     return encode_packet(id, static_cast<std::uint8_t>(instruction), params);
 }
@@ -74,7 +76,9 @@ Bytes encode_status(std::uint8_t id, std::uint8_t error, std::span<const std::ui
     return encode_packet(id, error, params);
 }
 
-Bytes ping(std::uint8_t id) { return encode_instruction(id, Instruction::kPing); }
+Bytes ping(std::uint8_t id) {
+    return encode_instruction(id, Instruction::kPing);
+}
 
 Bytes read(std::uint8_t id, std::uint8_t address, std::uint8_t length) {
     const std::uint8_t params[] = {address, length};
@@ -101,7 +105,9 @@ Bytes reg_write(std::uint8_t id, std::uint8_t address, std::span<const std::uint
     return encode_instruction(id, Instruction::kRegWrite, address_and_data(address, data));
 }
 
-Bytes action(std::uint8_t id) { return encode_instruction(id, Instruction::kAction); }
+Bytes action(std::uint8_t id) {
+    return encode_instruction(id, Instruction::kAction);
+}
 
 Bytes sync_read(std::uint8_t address, std::uint8_t length, std::span<const std::uint8_t> ids) {
     Bytes params{address, length};
@@ -109,7 +115,8 @@ Bytes sync_read(std::uint8_t address, std::uint8_t length, std::span<const std::
     return encode_instruction(kBroadcastId, Instruction::kSyncRead, params);
 }
 
-Bytes sync_write(std::uint8_t address, std::uint8_t length,
+Bytes sync_write(std::uint8_t address,
+                 std::uint8_t length,
                  std::span<const SyncWriteEntry> entries) {
     Bytes params{address, length};
     for (const SyncWriteEntry& entry : entries) {
@@ -119,7 +126,9 @@ Bytes sync_write(std::uint8_t address, std::uint8_t length,
     return encode_instruction(kBroadcastId, Instruction::kSyncWrite, params);
 }
 
-ParseResult parse_status(std::span<const std::uint8_t> buffer) { return parse_packet(buffer, true); }
+ParseResult parse_status(std::span<const std::uint8_t> buffer) {
+    return parse_packet(buffer, true);
+}
 
 ParseResult parse_instruction(std::span<const std::uint8_t> buffer) {
     return parse_packet(buffer, false);

@@ -91,9 +91,9 @@ void PtySimServer::serve(const std::function<bool()>& keep_running) {
         auto now = Clock::now();
         auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(kPollPeriod);
         if (!pending.empty()) {
-            wait = std::clamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  pending.front().due - now),
-                              std::chrono::nanoseconds::zero(), wait);
+            wait = std::clamp(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(pending.front().due - now),
+                std::chrono::nanoseconds::zero(), wait);
         }
         const timespec timeout{static_cast<time_t>(wait.count() / 1'000'000'000),
                                static_cast<long>(wait.count() % 1'000'000'000)};

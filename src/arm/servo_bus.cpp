@@ -62,7 +62,8 @@ ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::s
     port_.write(request);
     ++stats_.transactions;
     const auto deadline = deadline_after(
-        port_, protocol::packet_timeout(port_.baud_rate(), param_count + protocol::kStatusOverhead));
+        port_,
+        protocol::packet_timeout(port_.baud_rate(), param_count + protocol::kStatusOverhead));
     rx_buffer_.clear();
     Reply reply;
     std::array<std::uint8_t, 256> chunk{};
@@ -91,7 +92,8 @@ ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::s
         rx_buffer_.insert(rx_buffer_.end(), chunk.begin(), chunk.begin() + static_cast<long>(n));
     }
     // Bytes that never became a whole packet are a truncated reply (the SDK's COMM_RX_CORRUPT).
-    if (reply.result == CommResult::kTimeout && !rx_buffer_.empty()) reply.result = CommResult::kCorrupt;
+    if (reply.result == CommResult::kTimeout && !rx_buffer_.empty())
+        reply.result = CommResult::kCorrupt;
     if (reply.result == CommResult::kCorrupt) {
         ++stats_.corrupt;
     } else {
@@ -100,8 +102,10 @@ ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::s
     return reply;
 }
 
-ServoBus::Reply ServoBus::exchange_with_retries(const Bytes& request, std::uint8_t id,
-                                                std::size_t param_count, int num_retry) {
+ServoBus::Reply ServoBus::exchange_with_retries(const Bytes& request,
+                                                std::uint8_t id,
+                                                std::size_t param_count,
+                                                int num_retry) {
     Reply reply;
     for (int attempt = 0; attempt <= num_retry; ++attempt) {
         if (attempt > 0) {
@@ -139,7 +143,8 @@ std::vector<PingedServo> ServoBus::broadcast_ping() {
     port_.flush_input();
     port_.write(protocol::ping(protocol::kBroadcastId));
     ++stats_.transactions;
-    const auto deadline = deadline_after(port_, protocol::broadcast_ping_timeout(port_.baud_rate()));
+    const auto deadline =
+        deadline_after(port_, protocol::broadcast_ping_timeout(port_.baud_rate()));
     std::vector<PingedServo> found;
     rx_buffer_.clear();
     std::array<std::uint8_t, 256> chunk{};
@@ -185,8 +190,11 @@ std::uint32_t ServoBus::encode_value(const Register& reg, std::uint8_t id, int v
     return static_cast<std::uint32_t>(encoded);
 }
 
-void ServoBus::throw_comm_failure(std::string_view what, const Register& reg, std::uint8_t id,
-                                  const Reply& reply, int tries) const {
+void ServoBus::throw_comm_failure(std::string_view what,
+                                  const Register& reg,
+                                  std::uint8_t id,
+                                  const Reply& reply,
+                                  int tries) const {
     throw DeviceError("failed to " + std::string(what) + " " + std::string(reg.name) + " of " +
                       describe(id) + " on " + port_name() + " after " + std::to_string(tries) +
                       (tries == 1 ? " try: " : " tries: ") + comm_text(reply.result) +
@@ -231,7 +239,8 @@ void ServoBus::write(const Register& reg, std::uint8_t id, int value, int num_re
     }
 }
 
-SyncReadResult ServoBus::try_sync_read(const Register& reg, std::span<const std::uint8_t> ids,
+SyncReadResult ServoBus::try_sync_read(const Register& reg,
+                                       std::span<const std::uint8_t> ids,
                                        int num_retry) {
     SyncReadResult result;
     std::vector<std::uint8_t> pending(ids.begin(), ids.end());
@@ -249,15 +258,16 @@ SyncReadResult ServoBus::try_sync_read(const Register& reg, std::span<const std:
         ++stats_.transactions;
         // One window for the whole reply stream, as the SDK's GroupSyncRead.
         const auto deadline = deadline_after(
-            port_, protocol::packet_timeout(port_.baud_rate(),
-                                            (protocol::kStatusOverhead + reg.size) * pending.size()));
+            port_, protocol::packet_timeout(
+                       port_.baud_rate(), (protocol::kStatusOverhead + reg.size) * pending.size()));
         outcome.assign(pending.size(), CommResult::kTimeout);
         std::size_t resolved = 0;  // ids with a valid or a damaged reply
         rx_buffer_.clear();
         while (resolved < pending.size()) {
             const std::size_t n = port_.read(chunk, deadline);
             if (n == 0) break;
-            rx_buffer_.insert(rx_buffer_.end(), chunk.begin(), chunk.begin() + static_cast<long>(n));
+            rx_buffer_.insert(rx_buffer_.end(), chunk.begin(),
+                              chunk.begin() + static_cast<long>(n));
             while (true) {
                 const protocol::ParseResult parsed = protocol::parse_status(rx_buffer_);
                 rx_buffer_.erase(rx_buffer_.begin(),
@@ -303,27 +313,30 @@ SyncReadResult ServoBus::try_sync_read(const Register& reg, std::span<const std:
     return result;
 }
 
-std::vector<int> ServoBus::sync_read(const Register& reg, std::span<const std::uint8_t> ids,
+std::vector<int> ServoBus::sync_read(const Register& reg,
+                                     std::span<const std::uint8_t> ids,
                                      int num_retry) {
     SyncReadResult result = try_sync_read(reg, ids, num_retry);
     if (!result.failed.empty()) {
         std::vector<std::string> names;
-        for (const std::uint8_t id : result.failed) names.push_back(describe(id));
-        throw DeviceError("failed to sync read " + std::string(reg.name) + " from " +
-                          join(names, ", ") + " on " + port_name() + " after " +
-                          std::to_string(result.attempts) +
-                          (result.attempts == 1 ? " try: " : " tries: ") + comm_text(result.failure) +
-                          (result.failure == CommResult::kTimeout
-                               ? " (is every motor connected and powered?)"
-                               : " (check the cables and the power supply)"));
+        for (const std::uint8_t id : result.failed)
+            names.push_back(describe(id));
+        throw DeviceError(
+            "failed to sync read " + std::string(reg.name) + " from " + join(names, ", ") + " on " +
+            port_name() + " after " + std::to_string(result.attempts) +
+            (result.attempts == 1 ? " try: " : " tries: ") + comm_text(result.failure) +
+            (result.failure == CommResult::kTimeout ? " (is every motor connected and powered?)"
+                                                    : " (check the cables and the power supply)"));
     }
     std::vector<int> values;
     values.reserve(ids.size());
-    for (const std::uint8_t id : ids) values.push_back(result.values.at(id));
+    for (const std::uint8_t id : ids)
+        values.push_back(result.values.at(id));
     return values;
 }
 
-void ServoBus::sync_write(const Register& reg, std::span<const std::uint8_t> ids,
+void ServoBus::sync_write(const Register& reg,
+                          std::span<const std::uint8_t> ids,
                           std::span<const int> values) {
     std::vector<protocol::SyncWriteEntry> entries;
     entries.reserve(ids.size());

@@ -38,12 +38,12 @@ struct Sweep {
 };
 
 constexpr std::array<Sweep, 6> kSweeps = {{
-    {2198, 900, 4.0},   // shoulder_pan
-    {1848, 950, 4.6},   // shoulder_lift
-    {2298, 950, 5.2},   // elbow_flex
-    {1948, 900, 3.8},   // wrist_flex
-    {2048, 950, 6.0},   // wrist_roll
-    {2348, 600, 3.0},   // gripper
+    {2198, 900, 4.0},  // shoulder_pan
+    {1848, 950, 4.6},  // shoulder_lift
+    {2298, 950, 5.2},  // elbow_flex
+    {1948, 900, 3.8},  // wrist_flex
+    {2048, 950, 6.0},  // wrist_roll
+    {2348, 600, 3.0},  // gripper
 }};
 
 constexpr std::array<bool, 256> make_read_only_map() {
@@ -51,7 +51,8 @@ constexpr std::array<bool, 256> make_read_only_map() {
     map[2] = true;
     for (const Register& reg : kSts3215Registers) {
         if (!reg.read_only) continue;
-        for (int i = 0; i < reg.size; ++i) map[reg.address + i] = true;
+        for (int i = 0; i < reg.size; ++i)
+            map[reg.address + i] = true;
     }
     return map;
 }
@@ -154,7 +155,8 @@ struct SimBus::Servo {
         static const Register& offset = find_register("Homing_Offset");
         static const Register& phase_reg = find_register("Phase");
         int present = static_cast<int>(std::lround(actual)) - get(offset);
-        if ((get(phase_reg) & kMultiTurnBit) == 0) present = ((present % kResolution) + kResolution) % kResolution;
+        if ((get(phase_reg) & kMultiTurnBit) == 0)
+            present = ((present % kResolution) + kResolution) % kResolution;
         return present;
     }
 
@@ -212,8 +214,8 @@ struct SimBus::Servo {
 SimBus::SimBus(SimOptions options, Clock::time_point start)
     : options_(std::move(options)), start_(start), last_update_(start), rng_(options_.seed) {
     const bool factory = options_.factory_setup;
-    const std::uint8_t baud_code = code_for_baud_rate(
-        factory ? options_.factory_baud_rate : kDefaultBaudRate).value_or(0);
+    const std::uint8_t baud_code =
+        code_for_baud_rate(factory ? options_.factory_baud_rate : kDefaultBaudRate).value_or(0);
     std::uniform_real_distribution<double> phase(0.0, 2.0 * std::numbers::pi);
     for (const std::uint8_t target_id : options_.ids) {
         auto servo = std::make_unique<Servo>();
@@ -221,10 +223,12 @@ SimBus::SimBus(SimOptions options, Clock::time_point start)
         const SimFaults& faults = options_.faults;
         s.memory[5] = factory ? 1 : target_id;
         s.put(find_register("Firmware_Major_Version"), kFactoryFirmwareMajor);
-        s.put(find_register("Firmware_Minor_Version"),
-              contains(faults.old_firmware_ids, target_id) ? kOldFirmwareMinor : kFactoryFirmwareMinor);
-        s.put(find_register("Model_Number"),
-              contains(faults.wrong_model_ids, target_id) ? kOtherModelNumber : kSts3215ModelNumber);
+        s.put(find_register("Firmware_Minor_Version"), contains(faults.old_firmware_ids, target_id)
+                                                           ? kOldFirmwareMinor
+                                                           : kFactoryFirmwareMinor);
+        s.put(find_register("Model_Number"), contains(faults.wrong_model_ids, target_id)
+                                                 ? kOtherModelNumber
+                                                 : kSts3215ModelNumber);
         s.memory[6] = baud_code;
         s.put(find_register("Return_Delay_Time"), 250);  // factory: 500 us; LeRobot writes 0
         s.put(find_register("Response_Status_Level"), 1);
@@ -306,11 +310,13 @@ void SimBus::plug_next_motor() {
         servos_[setup_index_]->written = false;
         return;
     }
-    for (auto& servo : servos_) servo->plugged = true;
+    for (auto& servo : servos_)
+        servo->plugged = true;
     assembled_ = true;
 }
 
-void SimBus::handle(const protocol::Packet& packet, int host_baud_rate,
+void SimBus::handle(const protocol::Packet& packet,
+                    int host_baud_rate,
                     std::vector<std::pair<const Servo*, Bytes>>& replies) {
     const bool broadcast = packet.id == protocol::kBroadcastId;
     const auto& params = packet.params;
@@ -327,7 +333,8 @@ void SimBus::handle(const protocol::Packet& packet, int host_baud_rate,
         std::vector<Servo*> found;
         if (broadcast) {
             for (auto& servo : servos_) {
-                if (find_servo(servo->id(), host_baud_rate) == servo.get()) found.push_back(servo.get());
+                if (find_servo(servo->id(), host_baud_rate) == servo.get())
+                    found.push_back(servo.get());
             }
         } else if (Servo* s = find_servo(packet.id, host_baud_rate)) {
             found.push_back(s);
@@ -419,7 +426,8 @@ bool SimBus::hits(const FaultRate& rate, std::uint64_t& counter) {
 }
 
 std::vector<SimBus::Reply> SimBus::receive(std::span<const std::uint8_t> bytes,
-                                           Clock::time_point now, int host_baud_rate) {
+                                           Clock::time_point now,
+                                           int host_baud_rate) {
     std::lock_guard lock(mutex_);
     advance(now);
     input_.insert(input_.end(), bytes.begin(), bytes.end());
@@ -433,8 +441,8 @@ std::vector<SimBus::Reply> SimBus::receive(std::span<const std::uint8_t> bytes,
             continue;
         }
         ++stats_.requests;
-        log_.push_back(protocol::encode_packet(parsed.packet.id, parsed.packet.code,
-                                               parsed.packet.params));
+        log_.push_back(
+            protocol::encode_packet(parsed.packet.id, parsed.packet.code, parsed.packet.params));
         handle(parsed.packet, host_baud_rate, produced);
     }
     if (input_.size() > 4 * protocol::kMaxPacketSize) input_.clear();  // endless noise
@@ -467,7 +475,8 @@ std::vector<SimBus::Reply> SimBus::receive(std::span<const std::uint8_t> bytes,
         if (hits(faults.garbage, fault_counters_[3])) {
             const int count = std::uniform_int_distribution<int>(1, 6)(rng_);
             Bytes noisy;
-            for (int i = 0; i < count; ++i) noisy.push_back(static_cast<std::uint8_t>(noise(rng_)));
+            for (int i = 0; i < count; ++i)
+                noisy.push_back(static_cast<std::uint8_t>(noise(rng_)));
             noisy.insert(noisy.end(), b.begin(), b.end());
             b = std::move(noisy);
             ++stats_.garbage;
@@ -499,7 +508,8 @@ void SimBus::set_register(std::uint8_t id, std::string_view name, int value) {
         const Register& reg = find_register(name);
         servo->put(reg, value);
         if (reg.address < kEepromEnd) {
-            std::copy(servo->memory.begin(), servo->memory.begin() + kEepromEnd, servo->saved.begin());
+            std::copy(servo->memory.begin(), servo->memory.begin() + kEepromEnd,
+                      servo->saved.begin());
         }
         servo->refresh_present(0.0);
     }

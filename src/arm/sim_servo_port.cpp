@@ -10,9 +10,9 @@ SimServoPort::SimServoPort(std::shared_ptr<SimBus> bus, std::string name)
 
 void SimServoPort::write(std::span<const std::uint8_t> bytes) {
     for (SimBus::Reply& reply : bus_->receive(bytes, now_, baud_rate_)) {
-        const auto position =
-            std::upper_bound(incoming_.begin(), incoming_.end(), reply.due,
-                             [](Clock::time_point due, const Chunk& chunk) { return due < chunk.due; });
+        const auto position = std::upper_bound(
+            incoming_.begin(), incoming_.end(), reply.due,
+            [](Clock::time_point due, const Chunk& chunk) { return due < chunk.due; });
         incoming_.insert(position, Chunk{reply.due, std::move(reply.bytes), 0});
     }
 }
@@ -38,7 +38,8 @@ std::size_t SimServoPort::read(std::span<std::uint8_t> buffer, Clock::time_point
 
 void SimServoPort::flush_input() {
     // Only what has arrived by now is dropped; late replies still come, as on a real line.
-    while (!incoming_.empty() && incoming_.front().due <= now_) incoming_.pop_front();
+    while (!incoming_.empty() && incoming_.front().due <= now_)
+        incoming_.pop_front();
 }
 
 bool SimServoPort::set_baud_rate(int baud_rate) {
@@ -46,7 +47,9 @@ bool SimServoPort::set_baud_rate(int baud_rate) {
     return true;
 }
 
-void SimServoPort::sleep_until(Clock::time_point time) { now_ = std::max(now_, time); }
+void SimServoPort::sleep_until(Clock::time_point time) {
+    now_ = std::max(now_, time);
+}
 
 std::unique_ptr<SimServoPort> make_sim_port(SimOptions options, std::string name) {
     auto bus = std::make_shared<SimBus>(std::move(options), SerialPort::Clock::time_point{});

@@ -28,7 +28,8 @@ const Register& goal_position() {
 
 std::map<std::uint8_t, std::string> joint_names_by_id() {
     std::map<std::uint8_t, std::string> names;
-    for (std::size_t i = 0; i < kNumJoints; ++i) names[kJointIds[i]] = std::string(kJointNames[i]);
+    for (std::size_t i = 0; i < kNumJoints; ++i)
+        names[kJointIds[i]] = std::string(kJointNames[i]);
     return names;
 }
 
@@ -126,9 +127,10 @@ void So101Arm::check_motors() {
                           "(`rcls arm setup-motors`)");
     }
     if (!garbled.empty()) {
-        throw DeviceError(join(garbled, ", ") + " on " + port + " answered only with damaged packets " +
-                          "after " + std::to_string(kHandshakeRetries + 1) + " tries (" +
-                          protocol::kCorruptStatusText + "); check the cables and the power supply");
+        throw DeviceError(
+            join(garbled, ", ") + " on " + port + " answered only with damaged packets " +
+            "after " + std::to_string(kHandshakeRetries + 1) + " tries (" +
+            protocol::kCorruptStatusText + "); check the cables and the power supply");
     }
     if (!failing.empty()) throw DeviceError(join(failing, "; ") + " on " + port);
 
@@ -237,10 +239,11 @@ bool same_calibration(const Calibration& a, const Calibration& b) {
 void So101Arm::connect(const ConnectOptions& connect_options) {
     check_motors();
     if (connect_options.use_calibration) {
-        const auto file = find_calibration_file(options_.role, options_.id, options_.calibration_dir);
+        const auto file =
+            find_calibration_file(options_.role, options_.id, options_.calibration_dir);
         if (!file) {
-            throw ConfigError("no calibration for " + to_string(options_.role) + " '" + options_.id +
-                              "' (looked for " + calibration_file().string() +
+            throw ConfigError("no calibration for " + to_string(options_.role) + " '" +
+                              options_.id + "' (looked for " + calibration_file().string() +
                               "); run `rcls arm calibrate --port " + bus_->port_name() +
                               " --role " + to_string(options_.role) + " --id " + options_.id + "`");
         }
@@ -253,9 +256,10 @@ void So101Arm::connect(const ConnectOptions& connect_options) {
                          bus_->port_name(), to_string(options_.role), options_.id, file->string());
             apply_calibration(calibration);
         } else {
-            spdlog::warn("{}: the motors hold another calibration than {}; positions are converted "
-                         "with the file's (`rcls arm teleop` writes it to the motors)",
-                         bus_->port_name(), file->string());
+            spdlog::warn(
+                "{}: the motors hold another calibration than {}; positions are converted "
+                "with the file's (`rcls arm teleop` writes it to the motors)",
+                bus_->port_name(), file->string());
             calibration_ = std::move(calibration);
         }
     }
@@ -321,9 +325,11 @@ JointValues So101Arm::send_goals(const JointValues& goals, const JointValues* pr
     JointValues target = goals;
     for (std::size_t i = 0; i < kNumJoints; ++i) {
         if (!std::isfinite(target[i])) {
-            throw UsageError("goal position of " + std::string(kJointNames[i]) + " is not a number");
+            throw UsageError("goal position of " + std::string(kJointNames[i]) +
+                             " is not a number");
         }
-        if (options_.locked[i]) target[i] = options_.locked_positions[i].value_or(hold_positions_[i]);
+        if (options_.locked[i])
+            target[i] = options_.locked_positions[i].value_or(hold_positions_[i]);
     }
     if (options_.max_relative_target) {
         const double cap = *options_.max_relative_target;
@@ -333,8 +339,9 @@ JointValues So101Arm::send_goals(const JointValues& goals, const JointValues* pr
             const double safe = std::clamp(diff, -cap, cap);
             if (std::abs(safe - diff) > 1e-4) {
                 ++clamped_goals_;
-                spdlog::debug("{}: goal of {} clamped from {:.2f} to {:.2f} (max_relative_target {})",
-                              bus_->port_name(), kJointNames[i], target[i], now[i] + safe, cap);
+                spdlog::debug(
+                    "{}: goal of {} clamped from {:.2f} to {:.2f} (max_relative_target {})",
+                    bus_->port_name(), kJointNames[i], target[i], now[i] + safe, cap);
             }
             target[i] = now[i] + safe;
         }

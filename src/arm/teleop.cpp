@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 #include "rcls/core/interrupt.hpp"
@@ -17,8 +18,12 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-LoopStats summarize(const std::vector<double>& loop_ms, const std::vector<double>& step_ms,
-                    double elapsed_s, std::size_t overruns, So101Arm& leader, So101Arm& follower) {
+LoopStats summarize(const std::vector<double>& loop_ms,
+                    const std::vector<double>& step_ms,
+                    double elapsed_s,
+                    std::size_t overruns,
+                    So101Arm& leader,
+                    So101Arm& follower) {
     LoopStats stats;
     stats.steps = step_ms.size();
     stats.elapsed_s = elapsed_s;
@@ -41,11 +46,14 @@ double percentile(std::vector<double> samples, double p) {
     if (samples.empty()) return 0.0;
     std::sort(samples.begin(), samples.end());
     const double rank = std::ceil(p / 100.0 * static_cast<double>(samples.size()));
-    const auto index = static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(samples.size())));
+    const auto index =
+        static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(samples.size())));
     return samples[index - 1];
 }
 
-LoopStats run_teleop(So101Arm& leader, So101Arm& follower, const TeleopOptions& options,
+LoopStats run_teleop(So101Arm& leader,
+                     So101Arm& follower,
+                     const TeleopOptions& options,
                      const std::function<void(const LoopStats&)>& on_status) {
     SerialPort& clock = follower.port();
     const auto period = std::chrono::duration_cast<Clock::duration>(
@@ -72,8 +80,8 @@ LoopStats run_teleop(So101Arm& leader, So101Arm& follower, const TeleopOptions& 
         step_ms.push_back(ms_between(begin, end));
         if (on_status && end - last_status >= status_every) {
             last_status = end;
-            on_status(summarize(loop_ms, step_ms, ms_between(start, end) / 1000.0, overruns,
-                                leader, follower));
+            on_status(summarize(loop_ms, step_ms, ms_between(start, end) / 1000.0, overruns, leader,
+                                follower));
         }
         next += period;
         if (end > next) {  // too slow: start the next step at once, without a burst to catch up

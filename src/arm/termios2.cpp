@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "termios2.hpp"
 
-#include <asm/termbits.h>
 #include <cerrno>
+
+#include <asm/termbits.h>
 #include <sys/ioctl.h>
 
 namespace rcls::arm::detail {

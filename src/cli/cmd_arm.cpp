@@ -33,8 +33,8 @@ constexpr const char* kYesHelp =
     "Answer every 'press ENTER' at once (scripts, the simulator's person); without it, answers "
     "are read from stdin";
 
-std::unique_ptr<arm::Prompter> make_prompter(bool yes, double phase_s,
-                                             std::function<arm::SerialPort::Clock::time_point()> clock) {
+std::unique_ptr<arm::Prompter> make_prompter(
+    bool yes, double phase_s, std::function<arm::SerialPort::Clock::time_point()> clock) {
     if (yes) return std::make_unique<arm::AutoPrompter>(phase_s, std::move(clock));
     return std::make_unique<arm::ConsolePrompter>();
 }
@@ -52,7 +52,8 @@ struct FindPortOptions {
 
 int run_find_port(const FindPortOptions& options) {
     if (options.list) {
-        for (const std::string& port : arm::likely_adapters(arm::list_serial_ports(options.dev_dir))) {
+        for (const std::string& port :
+             arm::likely_adapters(arm::list_serial_ports(options.dev_dir))) {
             std::cout << port << "\n";
         }
         return 0;
@@ -117,8 +118,8 @@ int run_calibrate(const CalibrateOptions& options) {
     arm::So101Arm arm(arm_options);
     arm::TorqueOffGuard guard(arm);
     arm.connect(arm::ConnectOptions{.use_calibration = false, .configure = true});
-    auto prompter = make_prompter(options.yes, options.range_seconds,
-                                  [&arm] { return arm.port().now(); });
+    auto prompter =
+        make_prompter(options.yes, options.range_seconds, [&arm] { return arm.port().now(); });
     const auto path = arm::calibrate(arm, *prompter, arm::CalibrateOptions{.force = options.force});
     spdlog::info("{}: {}", options.port, arm::describe_stats(arm.bus().stats()));
     std::cout << path.string() << std::endl;
@@ -212,8 +213,9 @@ int run_teleop(const TeleopOptions& options, const GlobalOptions& globals) {
         leader, follower, arm::TeleopOptions{options.fps, options.duration_s, 1.0},
         [live](const arm::LoopStats& now) {
             if (live) {
-                std::fprintf(stderr, "\r%6.1f Hz  loop p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  "
-                                     "retries %llu/%llu ",
+                std::fprintf(stderr,
+                             "\r%6.1f Hz  loop p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  "
+                             "retries %llu/%llu ",
                              now.rate_hz, now.loop_p50_ms, now.loop_p99_ms, now.loop_max_ms,
                              static_cast<unsigned long long>(now.follower_retries),
                              static_cast<unsigned long long>(now.leader_retries));
@@ -224,7 +226,8 @@ int run_teleop(const TeleopOptions& options, const GlobalOptions& globals) {
         });
     if (live) std::fprintf(stderr, "\n");
     follower.disconnect();
-    std::cout << (options.json ? arm::loop_stats_to_json(stats) : "teleop: " + arm::describe_loop(stats))
+    std::cout << (options.json ? arm::loop_stats_to_json(stats)
+                               : "teleop: " + arm::describe_loop(stats))
               << std::endl;
     return 0;
 }
@@ -288,15 +291,16 @@ int run_sim(const SimCliOptions& options) {
     faults.old_firmware_ids = to_ids(options.old_firmware, "--old-firmware");
     std::optional<std::filesystem::path> link;
     if (options.link) link = *options.link;
-    const arm::SimStats stats = arm::serve_simulated_bus(
-        sim, link, options.duration_s, [](const std::string& path) {
+    const arm::SimStats stats =
+        arm::serve_simulated_bus(sim, link, options.duration_s, [](const std::string& path) {
             std::cout << path << std::endl;  // scripts read the path from the first line
             spdlog::info("simulated SO-101 bus served on {}; Ctrl-C stops it", path);
         });
-    spdlog::info("simulated bus: {} requests, {} replies ({} dropped, {} corrupted, {} truncated, "
-                 "{} with garbage, {} delayed)",
-                 stats.requests, stats.replies, stats.dropped, stats.corrupted, stats.truncated,
-                 stats.garbage, stats.delayed);
+    spdlog::info(
+        "simulated bus: {} requests, {} replies ({} dropped, {} corrupted, {} truncated, "
+        "{} with garbage, {} delayed)",
+        stats.requests, stats.replies, stats.dropped, stats.corrupted, stats.truncated,
+        stats.garbage, stats.delayed);
     reset_interrupt();  // being stopped is how a simulator ends: exit 0
     return 0;
 }
@@ -355,8 +359,9 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
     calibrate_app->add_flag("--force", calibrate->force,
                             "Calibrate again without asking when a calibration file exists");
     calibrate_app->add_flag("-y,--yes", calibrate->yes, kYesHelp);
-    calibrate_app->add_option("--range-seconds", calibrate->range_seconds,
-                              "With --yes: how long to record the ranges of motion (default 10)")
+    calibrate_app
+        ->add_option("--range-seconds", calibrate->range_seconds,
+                     "With --yes: how long to record the ranges of motion (default 10)")
         ->check(CLI::PositiveNumber);
     commands.push_back({calibrate_app, [calibrate] { return run_calibrate(*calibrate); }});
 
@@ -376,8 +381,9 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
     auto teleop = std::make_shared<TeleopOptions>();
     CLI::App* teleop_app = arm_app->add_subcommand(
         "teleop", "Drive the follower arm from the leader arm, with live loop-time statistics");
-    teleop_app->add_option("-c,--config", teleop->config_file,
-                           "Record config for the robot and teleop sections and locked joints")
+    teleop_app
+        ->add_option("-c,--config", teleop->config_file,
+                     "Record config for the robot and teleop sections and locked joints")
         ->check(CLI::ExistingFile);
     teleop_app->add_option("--follower-port", teleop->follower_port, "Follower arm's serial port");
     teleop_app->add_option("--leader-port", teleop->leader_port, "Leader arm's serial port");
@@ -387,14 +393,14 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
         ->check(CLI::Range(1, 1000));
     teleop_app->add_option("--duration", teleop->duration_s, "Stop after this many seconds")
         ->check(CLI::PositiveNumber);
-    teleop_app->add_option("--max-relative-target", teleop->max_relative_target,
-                           "Largest goal change per step, in degrees (default: none)")
+    teleop_app
+        ->add_option("--max-relative-target", teleop->max_relative_target,
+                     "Largest goal change per step, in degrees (default: none)")
         ->check(CLI::PositiveNumber);
     teleop_app->add_option("--locked-joints", teleop->locked_joints,
                            "Joints held still, comma-separated (e.g. wrist_roll,gripper)");
     teleop_app->add_flag("--json", teleop->json, "Print the final statistics as JSON");
-    commands.push_back(
-        {teleop_app, [teleop, &globals] { return run_teleop(*teleop, globals); }});
+    commands.push_back({teleop_app, [teleop, &globals] { return run_teleop(*teleop, globals); }});
 
     auto sim = std::make_shared<SimCliOptions>();
     CLI::App* sim_app = arm_app->add_subcommand(
@@ -420,8 +426,9 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
     sim_app->add_option("--garbage", sim->garbage, "Noise bytes before replies")->group(kFaults);
     sim_app->add_option("--delay", sim->delay, "Replies 100 ms late (past the timeout)")
         ->group(kFaults);
-    sim_app->add_option("--error-bits", sim->error_bits,
-                        "Error bits of --error-ids' replies (0x01 voltage ... 0x20 overload)")
+    sim_app
+        ->add_option("--error-bits", sim->error_bits,
+                     "Error bits of --error-ids' replies (0x01 voltage ... 0x20 overload)")
         ->group(kFaults);
     sim_app->add_option("--error-ids", sim->error_ids, "Servos reporting --error-bits")
         ->delimiter(',')

@@ -4,16 +4,25 @@
 // (in this process, or by `rcls arm sim` itself): exit codes, one-line errors, JSON outputs, the
 // calibration file in LeRobot's format, non-interactive setup-motors and a short teleoperation.
 #include <chrono>
+#include <csignal>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "rcls/arm/sim_bus.hpp"
+#include "rcls/arm/so101.hpp"
+
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include <sys/wait.h>
+
+extern char** environ;
 
 namespace rcls::testing {
 namespace {
@@ -54,8 +63,8 @@ protected:
 TEST_F(CliArm, HelpListsTheArmCommands) {
     const ProcessResult r = run_rcls({"arm", "--help"});
     EXPECT_EQ(r.exit_code, 0);
-    for (const char* command : {"find-port", "scan", "setup-motors", "calibrate", "read", "teleop",
-                                "sim"}) {
+    for (const char* command :
+         {"find-port", "scan", "setup-motors", "calibrate", "read", "teleop", "sim"}) {
         EXPECT_NE(r.out.find(command), std::string::npos) << command;
     }
 }
@@ -78,8 +87,8 @@ TEST_F(CliArm, ReadRawJsonMapsJointNamesToSteps) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto values = nlohmann::json::parse(r.out);
     ASSERT_EQ(values.size(), 6u);
-    for (const char* joint : {"shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex",
-                              "wrist_roll", "gripper"}) {
+    for (const char* joint :
+         {"shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"}) {
         ASSERT_TRUE(values.contains(joint)) << joint;
         EXPECT_TRUE(values[joint].is_number_integer());
         EXPECT_GE(values[joint].get<int>(), 0);
@@ -118,10 +127,9 @@ TEST_F(CliArm, ReadReportsRetriesThroughCorruptReplies) {
 
 TEST_F(CliArm, CalibrateWithYesWritesLeRobotsFileThenReadUsesIt) {
     const std::string port = serve("bus");
-    const ProcessResult r =
-        run_rcls({"arm", "calibrate", "--port", port, "--role", "follower", "--id", "blue", "--yes",
-                  "--range-seconds", "4"},
-                 120s, env());
+    const ProcessResult r = run_rcls({"arm", "calibrate", "--port", port, "--role", "follower",
+                                      "--id", "blue", "--yes", "--range-seconds", "4"},
+                                     120s, env());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto file = dir_ / "calibration/robots/so_follower/blue.json";
     EXPECT_EQ(r.out, file.string() + "\n");
@@ -129,10 +137,11 @@ TEST_F(CliArm, CalibrateWithYesWritesLeRobotsFileThenReadUsesIt) {
         std::ifstream in(file);
         return std::string(std::istreambuf_iterator<char>(in), {});
     }();
-    EXPECT_EQ(text.rfind("{\n    \"shoulder_pan\": {\n        \"id\": 1,\n        \"drive_mode\": 0,\n"
-                         "        \"homing_offset\": ",
-                         0),
-              0u)
+    EXPECT_EQ(
+        text.rfind("{\n    \"shoulder_pan\": {\n        \"id\": 1,\n        \"drive_mode\": 0,\n"
+                   "        \"homing_offset\": ",
+                   0),
+        0u)
         << text;
     EXPECT_NE(text.back(), '\n');  // json.dump writes no final newline
     const auto calibration = nlohmann::json::parse(text);
@@ -155,8 +164,9 @@ TEST_F(CliArm, ReadWithoutCalibrationExits3AndSaysHowToCalibrate) {
     const std::string port = serve("bus");
     const ProcessResult r = run_rcls({"arm", "read", "--port", port, "--id", "nobody"}, 60s, env());
     EXPECT_EQ(r.exit_code, 3);
-    EXPECT_NE(r.err.find("run `rcls arm calibrate --port " + port + " --role follower --id nobody`"),
-              std::string::npos)
+    EXPECT_NE(
+        r.err.find("run `rcls arm calibrate --port " + port + " --role follower --id nobody`"),
+        std::string::npos)
         << r.err;
 }
 
@@ -178,11 +188,10 @@ TEST_F(CliArm, TeleopRunsForItsDurationAndPrintsLoopStatistics) {
     const std::string leader = serve("leader");
     write_text(dir_ / "calibration/robots/so_follower/f.json", kCalibration);
     write_text(dir_ / "calibration/teleoperators/so_leader/l.json", kCalibration);
-    const ProcessResult r =
-        run_rcls({"arm", "teleop", "--follower-port", follower, "--leader-port", leader,
-                  "--follower-id", "f", "--leader-id", "l", "--fps", "30", "--duration", "1.5",
-                  "--json"},
-                 60s, env());
+    const ProcessResult r = run_rcls(
+        {"arm", "teleop", "--follower-port", follower, "--leader-port", leader, "--follower-id",
+         "f", "--leader-id", "l", "--fps", "30", "--duration", "1.5", "--json"},
+        60s, env());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto stats = nlohmann::json::parse(r.out);
     EXPECT_GE(stats["steps"].get<int>(), 40);
@@ -190,10 +199,70 @@ TEST_F(CliArm, TeleopRunsForItsDurationAndPrintsLoopStatistics) {
     EXPECT_NEAR(stats["loop_p50_ms"].get<double>(), 1000.0 / 30.0, 3.0);
 }
 
+/// Starts rcls with `args` (stdin, stdout and stderr on /dev/null) and returns its pid.
+pid_t spawn_rcls(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
+    std::vector<std::string> strings{RCLS_BINARY};
+    strings.insert(strings.end(), args.begin(), args.end());
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e)
+        env_strings.emplace_back(*e);
+    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
+    std::vector<char*> argv;
+    for (std::string& arg : strings)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::vector<char*> envp;
+    for (std::string& item : env_strings)
+        envp.push_back(item.data());
+    envp.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int null_fd = ::open("/dev/null", O_RDWR);
+        ::dup2(null_fd, 0);
+        ::dup2(null_fd, 1);
+        ::dup2(null_fd, 2);
+        ::execve(argv[0], argv.data(), envp.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+TEST_F(CliArm, CtrlCEndsTeleopWithTorqueOffAndExit130) {
+    auto follower_sim = std::make_shared<SimBus>(SimOptions{}, SimBus::Clock::now());
+    servers_.push_back(std::make_unique<PtySimServer>(follower_sim, dir_ / "follower"));
+    servers_.back()->start();
+    const std::string leader = serve("leader");
+    write_text(dir_ / "calibration/robots/so_follower/f.json", kCalibration);
+    write_text(dir_ / "calibration/teleoperators/so_leader/l.json", kCalibration);
+    const pid_t pid =
+        spawn_rcls({"arm", "teleop", "--follower-port", (dir_ / "follower").string(),
+                    "--leader-port", leader, "--follower-id", "f", "--leader-id", "l"},
+                   env());
+    ASSERT_GT(pid, 0);
+    auto torque_on = [&] {
+        for (const std::uint8_t id : arm::kJointIds) {
+            if (follower_sim->register_value(id, "Torque_Enable") != 1) return false;
+        }
+        return true;
+    };
+    for (int i = 0; i < 1000 && !torque_on(); ++i) {
+        std::this_thread::sleep_for(10ms);  // waiting for the other process to connect
+    }
+    ASSERT_TRUE(torque_on());
+    std::this_thread::sleep_for(300ms);  // let it teleoperate a little
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    for (const std::uint8_t id : arm::kJointIds) {
+        EXPECT_EQ(follower_sim->register_value(id, "Torque_Enable"), 0) << int(id);
+    }
+}
+
 TEST_F(CliArm, TeleopPrintConfigShowsTheEffectiveRecordConfig) {
-    const ProcessResult r =
-        run_rcls({"arm", "teleop", "--follower-port", "/dev/ttyX", "--locked-joints",
-                  "wrist_roll,gripper", "--print-config"});
+    const ProcessResult r = run_rcls({"arm", "teleop", "--follower-port", "/dev/ttyX",
+                                      "--locked-joints", "wrist_roll,gripper", "--print-config"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto config = nlohmann::json::parse(r.out);
     EXPECT_EQ(config["robot"]["port"], "/dev/ttyX");
@@ -235,7 +304,8 @@ TEST_F(CliArm, FindPortListsAdaptersAndNeedsOneToVanish) {
 TEST_F(CliArm, BadFaultRateIsAUsageError) {
     const ProcessResult r = run_rcls({"arm", "sim", "--corrupt", "sometimes", "--duration", "1"});
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_NE(r.err.find("--corrupt sometimes: expected a probability"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--corrupt sometimes: expected a probability"), std::string::npos)
+        << r.err;
 }
 
 }  // namespace

@@ -37,7 +37,8 @@ std::vector<std::string> vanished_ports(const std::vector<std::string>& before,
 /// lerobot-find-port: lists the ports, asks the user to unplug the arm's USB cable and press
 /// Enter, waits `settle` for the device node to go, lists again and returns the one port that
 /// disappeared. Throws DeviceError when none or several did.
-std::string find_port(Prompter& prompter, const std::filesystem::path& dev_dir = "/dev",
+std::string find_port(Prompter& prompter,
+                      const std::filesystem::path& dev_dir = "/dev",
                       std::chrono::milliseconds settle = std::chrono::milliseconds(500));
 
 // ---- scan ---------------------------------------------------------------------------------------
@@ -46,10 +47,10 @@ std::string find_port(Prompter& prompter, const std::filesystem::path& dev_dir =
 struct ScannedServo {
     int baud_rate = 0;
     std::uint8_t id = 0;
-    std::uint8_t error = 0;       ///< Error bits of its ping reply.
-    std::optional<int> model;     ///< Model_Number (777: STS3215); null if it could not be read.
-    std::string firmware;         ///< "3.10"; empty if it could not be read.
-    std::string joint;            ///< The SO-101 joint of this id, or empty.
+    std::uint8_t error = 0;    ///< Error bits of its ping reply.
+    std::optional<int> model;  ///< Model_Number (777: STS3215); null if it could not be read.
+    std::string firmware;      ///< "3.10"; empty if it could not be read.
+    std::string joint;         ///< The SO-101 joint of this id, or empty.
 };
 
 /// Broadcast-pings `port` at each of `baud_rates` (rates the adapter refuses are skipped) and reads

@@ -85,7 +85,8 @@ std::string to_string(ArmRole role);
 /// Where LeRobot (since v0.4.3) keeps the calibration of arm `id`: `calibration_dir`/<id>.json when
 /// given, else $HF_LEROBOT_CALIBRATION/robots/so_follower/<id>.json (follower) or
 /// .../teleoperators/so_leader/<id>.json (leader).
-std::filesystem::path calibration_path(ArmRole role, const std::string& id,
+std::filesystem::path calibration_path(ArmRole role,
+                                       const std::string& id,
                                        const std::optional<std::string>& calibration_dir = {});
 
 /// The calibration file to read for arm `id`: calibration_path() when it exists, else one written

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
-// The STS3215 control table with LeRobot's register names (tables.py, STS_SMS_SERIES_CONTROL_TABLE),
-// addresses and sizes, plus the sign bit of the sign-magnitude registers. Addresses 0-39 are EEPROM
-// (kept across power cycles when written with Lock = 0), 40 and up are RAM.
+// The STS3215 control table with LeRobot's register names (tables.py,
+// STS_SMS_SERIES_CONTROL_TABLE), addresses and sizes, plus the sign bit of the sign-magnitude
+// registers. Addresses 0-39 are EEPROM (kept across power cycles when written with Lock = 0), 40
+// and up are RAM.
 #pragma once
 
 #include <array>

@@ -59,7 +59,8 @@ std::uint8_t checksum(std::span<const std::uint8_t> body);
 Bytes encode_packet(std::uint8_t id, std::uint8_t code, std::span<const std::uint8_t> params);
 
 /// An instruction packet.
-Bytes encode_instruction(std::uint8_t id, Instruction instruction,
+Bytes encode_instruction(std::uint8_t id,
+                         Instruction instruction,
                          std::span<const std::uint8_t> params = {});
 
 /// A status packet, as a servo sends it.
@@ -90,7 +91,9 @@ struct SyncWriteEntry {
 };
 
 /// SYNC_WRITE `length` bytes at `address` to several servos at once; no servo replies.
-Bytes sync_write(std::uint8_t address, std::uint8_t length, std::span<const SyncWriteEntry> entries);
+Bytes sync_write(std::uint8_t address,
+                 std::uint8_t length,
+                 std::span<const SyncWriteEntry> entries);
 
 /// A decoded packet: a status (code = error bits) or an instruction (code = instruction).
 struct Packet {

@@ -61,10 +61,11 @@ protected:
 /// Default line speed of the STS3215 bus.
 inline constexpr int kDefaultBaudRate = 1'000'000;
 
-/// Opens the serial adapter at `path` (a /dev/tty* device, or the pseudo-terminal of `rcls arm sim`)
-/// in raw 8N1 at `baud_rate`, locked for this process (flock and TIOCEXCL). Standard rates use the
-/// termios B-constants; others use termios2 with BOTHER. Throws DeviceError with what to do for a
-/// missing port, a port in use, a permission problem (the dialout group), or a refused baud rate.
+/// Opens the serial adapter at `path` (a /dev/tty* device, or the pseudo-terminal of `rcls arm
+/// sim`) in raw 8N1 at `baud_rate`, locked for this process (flock and TIOCEXCL). Standard rates
+/// use the termios B-constants; others use termios2 with BOTHER. Throws DeviceError with what to do
+/// for a missing port, a port in use, a permission problem (the dialout group), or a refused baud
+/// rate.
 std::unique_ptr<SerialPort> open_serial_port(const std::string& path,
                                              int baud_rate = kDefaultBaudRate);
 

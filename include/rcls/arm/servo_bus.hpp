@@ -3,9 +3,9 @@
 // Transactions on a Feetech STS3215 bus, with LeRobot's semantics (FeetechMotorsBus,
 // feetech_sts3215.md §3): ping and broadcast ping, register read and write by name, sync read and
 // sync write, torque with the Lock register, the configuration written on connect. Every
-// transaction flushes stale input first and waits for its reply until an absolute deadline (LeRobot's
-// timeout formula). Retries are immediate, 1 + num_retry attempts, as in LeRobot; a transaction that
-// still fails throws DeviceError naming the motor, the port and LeRobot's message.
+// transaction flushes stale input first and waits for its reply until an absolute deadline
+// (LeRobot's timeout formula). Retries are immediate, 1 + num_retry attempts, as in LeRobot; a
+// transaction that still fails throws DeviceError naming the motor, the port and LeRobot's message.
 #pragma once
 
 #include <cstdint>
@@ -56,8 +56,8 @@ struct PingedServo {
 
 /// What try_sync_read() got: values of the ids that answered, and the ids that did not.
 struct SyncReadResult {
-    std::map<std::uint8_t, int> values;  ///< Decoded (sign-magnitude) register values.
-    std::vector<std::uint8_t> failed;    ///< Ids without a valid reply after every attempt.
+    std::map<std::uint8_t, int> values;         ///< Decoded (sign-magnitude) register values.
+    std::vector<std::uint8_t> failed;           ///< Ids without a valid reply after every attempt.
     CommResult failure = CommResult::kSuccess;  ///< Why the last failed id failed.
     int attempts = 0;
 };
@@ -101,18 +101,21 @@ public:
     /// SYNC_READ of `reg` from `ids` with one deadline for all replies, accepted in any order.
     /// Error bits are ignored, as in LeRobot. Ids without a valid reply are asked again (only
     /// them) up to num_retry times. Never throws for missing replies: see SyncReadResult.
-    SyncReadResult try_sync_read(const Register& reg, std::span<const std::uint8_t> ids,
+    SyncReadResult try_sync_read(const Register& reg,
+                                 std::span<const std::uint8_t> ids,
                                  int num_retry = 0);
 
     /// try_sync_read(), returning the values in the order of `ids`; throws DeviceError naming every
     /// motor that did not answer, e.g. "failed to sync read Present_Position from wrist_flex (id 4)
     /// on /dev/ttyACM0 after 3 tries: [TxRxResult] There is no status packet!".
-    std::vector<int> sync_read(const Register& reg, std::span<const std::uint8_t> ids,
+    std::vector<int> sync_read(const Register& reg,
+                               std::span<const std::uint8_t> ids,
                                int num_retry = 0);
 
     /// SYNC_WRITE of `values[i]` to `ids[i]`; no servo replies. Throws DeviceError for values the
     /// register cannot hold, or when the port fails.
-    void sync_write(const Register& reg, std::span<const std::uint8_t> ids,
+    void sync_write(const Register& reg,
+                    std::span<const std::uint8_t> ids,
                     std::span<const int> values);
 
     /// LeRobot's disable_torque(): Torque_Enable = 0, then Lock = 0 (EEPROM writable), per motor.
@@ -141,12 +144,17 @@ private:
     Reply exchange(const protocol::Bytes& request, std::uint8_t id, std::size_t param_count);
 
     /// exchange() up to 1 + num_retry times while it fails to communicate.
-    Reply exchange_with_retries(const protocol::Bytes& request, std::uint8_t id,
-                                std::size_t param_count, int num_retry);
+    Reply exchange_with_retries(const protocol::Bytes& request,
+                                std::uint8_t id,
+                                std::size_t param_count,
+                                int num_retry);
 
     std::uint32_t encode_value(const Register& reg, std::uint8_t id, int value) const;
-    [[noreturn]] void throw_comm_failure(std::string_view what, const Register& reg,
-                                         std::uint8_t id, const Reply& reply, int tries) const;
+    [[noreturn]] void throw_comm_failure(std::string_view what,
+                                         const Register& reg,
+                                         std::uint8_t id,
+                                         const Reply& reply,
+                                         int tries) const;
 
     SerialPort& port_;
     std::map<std::uint8_t, std::string> motor_names_;

@@ -57,9 +57,9 @@ struct SimFaults {
     FaultRate truncate;  ///< Only the first bytes are sent.
     FaultRate garbage;   ///< Noise bytes arrive before the reply (the host must resynchronise).
     FaultRate delay;     ///< The reply comes 100 ms late, past LeRobot's ~50 ms timeout.
-    std::uint8_t error_bits = 0;              ///< Set in every reply of error_ids (e.g. 0x20).
-    std::vector<std::uint8_t> error_ids;      ///< Servos reporting error_bits.
-    std::vector<std::uint8_t> missing_ids;    ///< Servos that never answer (unplugged).
+    std::uint8_t error_bits = 0;                 ///< Set in every reply of error_ids (e.g. 0x20).
+    std::vector<std::uint8_t> error_ids;         ///< Servos reporting error_bits.
+    std::vector<std::uint8_t> missing_ids;       ///< Servos that never answer (unplugged).
     std::vector<std::uint8_t> wrong_model_ids;   ///< Report model 2825 (an STS3250).
     std::vector<std::uint8_t> old_firmware_ids;  ///< Report firmware 3.9 instead of 3.10.
 };
@@ -79,8 +79,8 @@ struct SimOptions {
     bool factory_setup = false;
     int factory_baud_rate = 1'000'000;  ///< Line speed of the fresh motors.
     SimFaults faults;
-    std::uint32_t seed = 1;          ///< Seeds the person's motion and the faults.
-    bool wire_time = true;           ///< Bytes take 10 bits' time at the bus speed.
+    std::uint32_t seed = 1;           ///< Seeds the person's motion and the faults.
+    bool wire_time = true;            ///< Bytes take 10 bits' time at the bus speed.
     double speed_steps_per_s = 3000;  ///< Top speed with torque on (about 260 degrees/s).
 };
 
@@ -120,7 +120,8 @@ public:
     /// Takes bytes the host sent at `now` with its line at `host_baud_rate` (0: unknown, taken to
     /// match). Servos at another speed hear noise and stay silent. Returns the replies, in
     /// the order they go out.
-    std::vector<Reply> receive(std::span<const std::uint8_t> bytes, Clock::time_point now,
+    std::vector<Reply> receive(std::span<const std::uint8_t> bytes,
+                               Clock::time_point now,
                                int host_baud_rate);
 
     /// Register `name` of the servo now answering to `id` (decoded), or nullopt.
@@ -153,7 +154,8 @@ private:
     void advance(Clock::time_point now);
     Servo* find_servo(std::uint8_t id, int host_baud_rate);
     const Servo* find_any(std::uint8_t id) const;
-    void handle(const protocol::Packet& packet, int host_baud_rate,
+    void handle(const protocol::Packet& packet,
+                int host_baud_rate,
                 std::vector<std::pair<const Servo*, protocol::Bytes>>& replies);
     bool hits(const FaultRate& rate, std::uint64_t& counter);
     void plug_next_motor();

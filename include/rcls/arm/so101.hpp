@@ -55,8 +55,8 @@ std::optional<std::size_t> joint_index(std::string_view name);
 /// Settings of one arm, with LeRobot's SOFollowerConfig / SOLeaderConfig meanings.
 struct ArmOptions {
     ArmRole role = ArmRole::kFollower;
-    std::string port = "/dev/ttyACM0";  ///< Serial port of the bus adapter.
-    std::string id = "follower";        ///< Calibration file name (<id>.json).
+    std::string port = "/dev/ttyACM0";           ///< Serial port of the bus adapter.
+    std::string id = "follower";                 ///< Calibration file name (<id>.json).
     std::optional<std::string> calibration_dir;  ///< null: LeRobot's default folders.
     bool use_degrees = true;  ///< Body joints in degrees (true) or -100..100 (false).
     bool disable_torque_on_disconnect = true;   ///< Follower: torque off in disconnect().

@@ -18,9 +18,9 @@ namespace rcls::arm {
 
 /// Settings of run_teleop().
 struct TeleopOptions {
-    int fps = 60;                       ///< Loop rate (LeRobot's default).
-    std::optional<double> duration_s;   ///< Stop after this long; null: until Ctrl-C.
-    double status_interval_s = 1.0;     ///< How often on_status is called.
+    int fps = 60;                      ///< Loop rate (LeRobot's default).
+    std::optional<double> duration_s;  ///< Stop after this long; null: until Ctrl-C.
+    double status_interval_s = 1.0;    ///< How often on_status is called.
 };
 
 /// Loop-time statistics: the time from one step's start to the next's.
@@ -46,7 +46,9 @@ double percentile(std::vector<double> samples, double p);
 /// DeviceError (thrown). Time comes from the follower's port (virtual for the in-process
 /// simulator). `on_status` gets the statistics so far every options.status_interval_s. Returns the
 /// final statistics. The caller turns torque off afterwards (TorqueOffGuard).
-LoopStats run_teleop(So101Arm& leader, So101Arm& follower, const TeleopOptions& options,
+LoopStats run_teleop(So101Arm& leader,
+                     So101Arm& follower,
+                     const TeleopOptions& options,
                      const std::function<void(const LoopStats&)>& on_status = {});
 
 /// "600 steps in 10.0 s (60.0 Hz); loop p50 16.67 ms, p99 16.91 ms, max 17.40 ms; ..."

@@ -22,7 +22,7 @@ struct RobotConfig {
     bool disable_torque_on_disconnect = true;
     /// Largest change of a goal position per step, in normalised units (degrees); null: no limit.
     std::optional<double> max_relative_target;
-    bool use_degrees = true;  ///< Body joints in degrees (true) or -100..100 (false).
+    bool use_degrees = true;          ///< Body joints in degrees (true) or -100..100 (false).
     int num_read_retries = 2;         ///< Retries of a failed position read (LeRobot #4207).
     int position_p_coefficient = 16;  ///< Servo position-loop gains written on connect.
     int position_i_coefficient = 0;

@@ -3,10 +3,12 @@
 // The arm workflows on the in-process simulator (virtual time): calibration with the simulated
 // person sweeping the joints, setup-motors with factory-fresh motors plugged in one at a time,
 // and the find-port helpers.
+#include "rcls/arm/arm_tools.hpp"
+
 #include <gtest/gtest.h>
 
-#include "rcls/arm/arm_tools.hpp"
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::arm {
@@ -30,7 +32,8 @@ protected:
     }
 
     AutoPrompter prompter_for(So101Arm& arm, double record_s) {
-        return AutoPrompter(record_s, [&arm] { return arm.port().now(); }, nullptr);
+        return AutoPrompter(
+            record_s, [&arm] { return arm.port().now(); }, nullptr);
     }
 
     testing::TempDir dir_;
@@ -134,7 +137,8 @@ TEST(SetupMotors, GivesEachFreshMotorItsIdGripperFirst) {
     EXPECT_EQ(port->baud_rate(), 1'000'000);
     ServoBus bus(*port);
     std::vector<std::uint8_t> ids;
-    for (const PingedServo& servo : bus.broadcast_ping()) ids.push_back(servo.id);  // assembled
+    for (const PingedServo& servo : bus.broadcast_ping())
+        ids.push_back(servo.id);  // assembled
     EXPECT_EQ(ids, (std::vector<std::uint8_t>{1, 2, 3, 4, 5, 6}));
     port->bus().power_cycle();  // ids and speeds were written to EEPROM (with Lock = 0)
     for (const std::uint8_t id : ids) {
@@ -147,7 +151,8 @@ TEST(SetupMotors, TwoMotorsConnectedAtOnceIsAnError) {
     SimOptions sim;
     sim.motion = SimMotion::kStill;
     auto port = make_sim_port(sim, "/dev/ttyACM0");
-    AutoPrompter prompter(0.0, [&port] { return port->now(); }, nullptr);
+    AutoPrompter prompter(
+        0.0, [&port] { return port->now(); }, nullptr);
     try {
         setup_motors(*port, prompter);
         FAIL() << "no error";
@@ -166,9 +171,9 @@ TEST(FindPort, ListsTtyDevicesAndFindsTheOneThatVanished) {
         testing::write_text(dev / name, "");
     }
     const std::vector<std::string> before = list_serial_ports(dev.path());
-    EXPECT_EQ(before, (std::vector<std::string>{(dev / "tty0").string(), (dev / "ttyACM0").string(),
-                                                (dev / "ttyS3").string(),
-                                                (dev / "ttyUSB1").string()}));
+    EXPECT_EQ(before,
+              (std::vector<std::string>{(dev / "tty0").string(), (dev / "ttyACM0").string(),
+                                        (dev / "ttyS3").string(), (dev / "ttyUSB1").string()}));
     EXPECT_EQ(likely_adapters(before),
               (std::vector<std::string>{(dev / "ttyACM0").string(), (dev / "ttyUSB1").string()}));
     std::filesystem::remove(dev / "ttyACM0");
@@ -179,7 +184,8 @@ TEST(FindPort, ListsTtyDevicesAndFindsTheOneThatVanished) {
 TEST(FindPort, NothingUnpluggedIsAnError) {
     testing::TempDir dev;
     testing::write_text(dev / "ttyACM0", "");
-    AutoPrompter prompter(0.0, [] { return SerialPort::Clock::now(); }, nullptr);
+    AutoPrompter prompter(
+        0.0, [] { return SerialPort::Clock::now(); }, nullptr);
     EXPECT_THROW(find_port(prompter, dev.path(), std::chrono::milliseconds(0)), DeviceError);
 }
 

@@ -3,12 +3,15 @@
 // LeRobot's calibration arithmetic and file format. The normalisation vectors are those of
 // feetech_sts3215.md §3.8 (min 1000, max 3000); the homing offsets come from LeRobot's own test
 // (positions 1337, 42, 3672 give offsets -710, -2005, +1625).
+#include "rcls/arm/calibration.hpp"
+
 #include <cstdlib>
+
 #include <gtest/gtest.h>
 
-#include "rcls/arm/calibration.hpp"
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::arm {

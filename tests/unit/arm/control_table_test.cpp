@@ -2,9 +2,10 @@
 //
 // The STS3215 control table against feetech_sts3215.md §2 (LeRobot's tables.py, cross-checked
 // with the official C++ SDK's SMS_STS.h).
+#include "rcls/arm/control_table.hpp"
+
 #include <gtest/gtest.h>
 
-#include "rcls/arm/control_table.hpp"
 #include "rcls/core/error.hpp"
 
 namespace rcls::arm {
@@ -56,8 +57,9 @@ TEST(ControlTable, UnknownNameSuggestsTheNearest) {
         find_register("Present_Postion");
         FAIL() << "no error";
     } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(),
-                     "unknown STS3215 register \"Present_Postion\" (did you mean \"Present_Position\"?)");
+        EXPECT_STREQ(
+            e.what(),
+            "unknown STS3215 register \"Present_Postion\" (did you mean \"Present_Position\"?)");
     }
 }
 

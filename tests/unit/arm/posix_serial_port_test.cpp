@@ -3,14 +3,16 @@
 // The real serial port driver end to end: PosixSerialPort on the pseudo-terminal that
 // PtySimServer serves (real time, but every wait is bounded by a protocol deadline; no sleeps).
 // Also the driver's one-line errors for a missing, busy or non-serial port.
-#include <gtest/gtest.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include "rcls/arm/arm_tools.hpp"
 #include "rcls/arm/serial_port.hpp"
 #include "rcls/arm/servo_bus.hpp"
 #include "rcls/arm/sim_bus.hpp"
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::arm {
@@ -100,7 +102,8 @@ TEST_F(PtyTest, ConnectsAndReadsThroughCorruptRepliesOverThePty) {
     So101Arm arm(arm_options);
     TorqueOffGuard guard(arm);
     arm.connect();
-    for (int i = 0; i < 50; ++i) arm.read_positions();
+    for (int i = 0; i < 50; ++i)
+        arm.read_positions();
     EXPECT_GT(arm.bus().stats().retries, 0u);
     EXPECT_GT(bus_->stats().corrupted, 0u);
 }
@@ -153,8 +156,9 @@ TEST(PosixSerialPort, PermissionDeniedNamesTheDialoutGroup) {
         open_serial_port(server.path());
         FAIL() << "no error";
     } catch (const DeviceError& e) {
-        EXPECT_NE(std::string(e.what()).find("permission denied; add yourself to the dialout group"),
-                  std::string::npos)
+        EXPECT_NE(
+            std::string(e.what()).find("permission denied; add yourself to the dialout group"),
+            std::string::npos)
             << e.what();
     }
 }

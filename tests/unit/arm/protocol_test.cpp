@@ -2,9 +2,9 @@
 //
 // The STS3215 wire format. Expected bytes are the verified vectors of feetech_sts3215.md §1.12
 // (cross-checked there with the Feetech SDK's packet builder), never the output of encode itself.
-#include <gtest/gtest.h>
-
 #include "rcls/arm/protocol.hpp"
+
+#include <gtest/gtest.h>
 
 namespace rcls::arm::protocol {
 namespace {
@@ -60,9 +60,10 @@ TEST(ProtocolEncode, SyncWriteGoalPositionMatchesGoldenVector) {
     for (std::uint8_t id = 1; id <= 6; ++id) {
         entries.push_back({id, to_little_endian(static_cast<std::uint32_t>(goals[id - 1]), 2)});
     }
-    EXPECT_EQ(sync_write(42, 2, entries),
-              (Bytes{0xFF, 0xFF, 0xFE, 0x16, 0x83, 0x2A, 0x02, 0x01, 0x00, 0x08, 0x02, 0x00, 0x04,
-                     0x03, 0x00, 0x0C, 0x04, 0xD0, 0x07, 0x05, 0x00, 0x00, 0x06, 0xFF, 0x0F, 0x2A}));
+    EXPECT_EQ(
+        sync_write(42, 2, entries),
+        (Bytes{0xFF, 0xFF, 0xFE, 0x16, 0x83, 0x2A, 0x02, 0x01, 0x00, 0x08, 0x02, 0x00, 0x04,
+               0x03, 0x00, 0x0C, 0x04, 0xD0, 0x07, 0x05, 0x00, 0x00, 0x06, 0xFF, 0x0F, 0x2A}));
 }
 
 TEST(ProtocolEncode, StatusPacketsMatchGoldenVectors) {
@@ -168,8 +169,8 @@ TEST(ProtocolParse, KeepsALoneTrailingHeaderByte) {
 }
 
 TEST(ProtocolParse, InstructionParserAcceptsBroadcastAndSyncCodes) {
-    const Bytes wire{0xFF, 0xFF, 0xFE, 0x0A, 0x82, 0x38, 0x02, 0x01, 0x02,
-                     0x03, 0x04, 0x05, 0x06, 0x26};
+    const Bytes wire{0xFF, 0xFF, 0xFE, 0x0A, 0x82, 0x38, 0x02,
+                     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x26};
     const ParseResult result = parse_instruction(wire);
     ASSERT_EQ(result.status, ParseStatus::kOk);
     EXPECT_EQ(result.packet.id, kBroadcastId);
@@ -212,8 +213,8 @@ TEST(ProtocolValues, LittleEndianMatchesLeRobotsTest) {
 }
 
 TEST(ProtocolTiming, TimeoutsMatchLeRobotsPatchedFormula) {
-    EXPECT_NEAR(packet_timeout(1'000'000, 6).count(), 50.09, 1e-9);           // WRITE, PING
-    EXPECT_NEAR(packet_timeout(1'000'000, 8).count(), 50.11, 1e-9);           // READ of 2 bytes
+    EXPECT_NEAR(packet_timeout(1'000'000, 6).count(), 50.09, 1e-9);            // WRITE, PING
+    EXPECT_NEAR(packet_timeout(1'000'000, 8).count(), 50.11, 1e-9);            // READ of 2 bytes
     EXPECT_NEAR(packet_timeout(1'000'000, (6 + 2) * 6).count(), 50.51, 1e-9);  // SYNC_READ x6
     EXPECT_NEAR(broadcast_ping_timeout(1'000'000).count(), 787.12, 1e-9);
     EXPECT_NEAR(packet_timeout(115'200, 8).count(), 50.0 + 11 * 10000.0 / 115200.0, 1e-9);

@@ -3,10 +3,12 @@
 // ServoBus transactions against a scripted port: the exact bytes sent (golden vectors of
 // feetech_sts3215.md §1.12), flushing, LeRobot's timeouts, retries, error texts, and sync reads
 // that accept replies in any order and report the ids that failed.
+#include "rcls/arm/servo_bus.hpp"
+
 #include <gtest/gtest.h>
 
-#include "rcls/arm/servo_bus.hpp"
 #include "rcls/core/error.hpp"
+
 #include "scripted_serial_port.hpp"
 
 namespace rcls::arm {
@@ -24,7 +26,8 @@ const Bytes kOverloadAck1{0xFF, 0xFF, 0x01, 0x02, 0x20, 0xDC};
 
 Bytes concat(std::initializer_list<Bytes> parts) {
     Bytes all;
-    for (const Bytes& part : parts) all.insert(all.end(), part.begin(), part.end());
+    for (const Bytes& part : parts)
+        all.insert(all.end(), part.begin(), part.end());
     return all;
 }
 
@@ -35,8 +38,8 @@ double waited_ms(const ScriptedSerialPort& port) {
 class ServoBusTest : public ::testing::Test {
 protected:
     ScriptedSerialPort port_;
-    ServoBus bus_{port_, {{1, "shoulder_pan"}, {2, "shoulder_lift"}, {3, "elbow_flex"},
-                          {4, "wrist_flex"}}};
+    ServoBus bus_{
+        port_, {{1, "shoulder_pan"}, {2, "shoulder_lift"}, {3, "elbow_flex"}, {4, "wrist_flex"}}};
     const std::vector<std::uint8_t> ids_{1, 2, 3};
     const Register& present_ = find_register("Present_Position");
 };
@@ -112,8 +115,9 @@ TEST_F(ServoBusTest, ErrorBitsThrowLeRobotsTextWithoutRetrying) {
         FAIL() << "no error";
     } catch (const DeviceError& e) {
         const std::string message = e.what();
-        EXPECT_NE(message.find("shoulder_pan (id 1) on /dev/ttyTEST: [RxPacketError] Overload error!"),
-                  std::string::npos)
+        EXPECT_NE(
+            message.find("shoulder_pan (id 1) on /dev/ttyTEST: [RxPacketError] Overload error!"),
+            std::string::npos)
             << message;
     }
     EXPECT_EQ(port_.writes().size(), 1u);
@@ -152,7 +156,8 @@ TEST_F(ServoBusTest, SyncReadAsksAgainOnlyForMissingIds) {
 }
 
 TEST_F(ServoBusTest, SyncReadReportsWhichIdsFailed) {
-    for (int i = 0; i < 3; ++i) port_.push_reply(kPosition2047Id1);
+    for (int i = 0; i < 3; ++i)
+        port_.push_reply(kPosition2047Id1);
     const SyncReadResult result = bus_.try_sync_read(present_, ids_, 2);
     EXPECT_EQ(result.values.at(1), 2047);
     EXPECT_EQ(result.failed, (std::vector<std::uint8_t>{2, 3}));
@@ -182,8 +187,8 @@ TEST_F(ServoBusTest, SyncReadIgnoresErrorBitsAsLeRobotDoes) {
 
 TEST_F(ServoBusTest, SyncReadResynchronisesAfterGarbageAndACutReply) {
     // Noise, id 1 cut short, then ids 2 and 3 whole; id 1 is asked again.
-    port_.push_reply(concat({{0x00, 0xFF, 0x13}, {0xFF, 0xFF, 0x01, 0x04}, kPosition1500Id2,
-                             kPosition3000Id3}));
+    port_.push_reply(
+        concat({{0x00, 0xFF, 0x13}, {0xFF, 0xFF, 0x01, 0x04}, kPosition1500Id2, kPosition3000Id3}));
     port_.push_reply(kPosition2047Id1);
     EXPECT_EQ(bus_.sync_read(present_, ids_, 2), (std::vector<int>{2047, 1500, 3000}));
     EXPECT_EQ(bus_.stats().retries, 1u);
@@ -196,9 +201,9 @@ TEST_F(ServoBusTest, SyncWriteSendsGoldenBytesAndWaitsForNoReply) {
     const int goals[] = {2048, 1024, 3072, 2000, 0, 4095};
     bus_.sync_write(find_register("Goal_Position"), ids, goals);
     ASSERT_EQ(port_.writes().size(), 1u);
-    EXPECT_EQ(port_.writes()[0],
-              (Bytes{0xFF, 0xFF, 0xFE, 0x16, 0x83, 0x2A, 0x02, 0x01, 0x00, 0x08, 0x02, 0x00, 0x04,
-                     0x03, 0x00, 0x0C, 0x04, 0xD0, 0x07, 0x05, 0x00, 0x00, 0x06, 0xFF, 0x0F, 0x2A}));
+    EXPECT_EQ(port_.writes()[0], (Bytes{0xFF, 0xFF, 0xFE, 0x16, 0x83, 0x2A, 0x02, 0x01, 0x00,
+                                        0x08, 0x02, 0x00, 0x04, 0x03, 0x00, 0x0C, 0x04, 0xD0,
+                                        0x07, 0x05, 0x00, 0x00, 0x06, 0xFF, 0x0F, 0x2A}));
     EXPECT_DOUBLE_EQ(waited_ms(port_), 0.0);
 }
 
@@ -213,8 +218,8 @@ TEST_F(ServoBusTest, RejectsAHomingOffsetBeyond2047LikeLeRobot) {
 }
 
 TEST_F(ServoBusTest, BroadcastPingCollectsEveryAnswerWithinItsWindow) {
-    port_.push_reply(concat({kPingReply1, {0xFF, 0xFF, 0x02, 0x02, 0x00, 0xFB},
-                             {0xFF, 0xFF, 0x03, 0x02, 0x01, 0xF9}}));
+    port_.push_reply(concat(
+        {kPingReply1, {0xFF, 0xFF, 0x02, 0x02, 0x00, 0xFB}, {0xFF, 0xFF, 0x03, 0x02, 0x01, 0xF9}}));
     const std::vector<PingedServo> found = bus_.broadcast_ping();
     ASSERT_EQ(found.size(), 3u);
     EXPECT_EQ(found[0].id, 1);

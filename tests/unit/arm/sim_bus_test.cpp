@@ -2,10 +2,11 @@
 //
 // The simulated STS3215 bus, driven through its in-process port on virtual time (no sleeps).
 // Status bytes are checked against the golden vectors of feetech_sts3215.md §1.12.
+#include "rcls/arm/sim_bus.hpp"
+
 #include <gtest/gtest.h>
 
 #include "rcls/arm/servo_bus.hpp"
-#include "rcls/arm/sim_bus.hpp"
 
 namespace rcls::arm {
 namespace {
@@ -14,8 +15,9 @@ using protocol::Bytes;
 using namespace std::chrono_literals;
 
 /// Sends `request` and collects every byte that arrives within `window`.
-Bytes round_trip(SimServoPort& port, const Bytes& request,
-               std::chrono::milliseconds window = 60ms) {
+Bytes round_trip(SimServoPort& port,
+                 const Bytes& request,
+                 std::chrono::milliseconds window = 60ms) {
     port.flush_input();
     port.write(request);
     const auto deadline = port.now() + window;
@@ -224,7 +226,7 @@ TEST(SimBusFaults, DropsTruncatesAddsGarbageAndDelays) {
     options.faults = {};
     options.faults.delay = FaultRate{0.0, 1};
     auto late = make_sim_port(options);
-    EXPECT_TRUE(round_trip(*late, protocol::ping(1), 60ms).empty());  // past LeRobot's 50 ms
+    EXPECT_TRUE(round_trip(*late, protocol::ping(1), 60ms).empty());     // past LeRobot's 50 ms
     EXPECT_EQ(round_trip(*late, protocol::ping(1), 200ms).size(), 12u);  // both late replies
 }
 
@@ -264,7 +266,8 @@ TEST(SimBusFactory, PlugsFreshMotorsInOneAtATime) {
     ServoBus bus(*port);
     auto ids_of = [](const std::vector<PingedServo>& found) {
         std::vector<std::uint8_t> ids;
-        for (const PingedServo& s : found) ids.push_back(s.id);
+        for (const PingedServo& s : found)
+            ids.push_back(s.id);
         return ids;
     };
     EXPECT_EQ(ids_of(bus.broadcast_ping()), (std::vector<std::uint8_t>{1}));

@@ -4,13 +4,16 @@
 // configuration, the messages for missing, wrong or failing motors, connecting and reading
 // through 5% and 10% corrupt replies, calibrated positions, goals with locked joints and
 // max_relative_target, teleoperation, and torque off at the end.
+#include "rcls/arm/so101.hpp"
+
 #include <cmath>
+
 #include <gtest/gtest.h>
 
 #include "rcls/arm/sim_bus.hpp"
-#include "rcls/arm/so101.hpp"
 #include "rcls/config/record_config.hpp"
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::arm {
@@ -23,9 +26,9 @@ Calibration simple_calibration() {
     Calibration calibration;
     for (std::size_t i = 0; i < kNumJoints; ++i) {
         const bool roll = i == kWristRoll;
-        calibration.emplace_back(std::string(kJointNames[i]),
-                                 MotorCalibration{kJointIds[i], 0, 0, roll ? 0 : 1000,
-                                                  roll ? 4095 : 3000});
+        calibration.emplace_back(
+            std::string(kJointNames[i]),
+            MotorCalibration{kJointIds[i], 0, 0, roll ? 0 : 1000, roll ? 4095 : 3000});
     }
     return calibration;
 }
@@ -42,7 +45,8 @@ protected:
     }
 
     /// An arm on a fresh simulated bus named /dev/ttyACM0, with a calibration file.
-    std::unique_ptr<So101Arm> make_arm(SimOptions sim, ArmRole role = ArmRole::kFollower,
+    std::unique_ptr<So101Arm> make_arm(SimOptions sim,
+                                       ArmRole role = ArmRole::kFollower,
                                        const std::string& id = "follower") {
         ArmOptions arm_options = options(role, id);
         save_calibration(calibration_path(role, id, arm_options.calibration_dir),
@@ -166,7 +170,8 @@ BusStats connect_and_read(So101Arm& arm) {
     arm.connect();
     for (int i = 0; i < 200; ++i) {
         const JointValues values = arm.read_positions();
-        for (const double v : values) EXPECT_TRUE(std::isfinite(v));
+        for (const double v : values)
+            EXPECT_TRUE(std::isfinite(v));
     }
     return arm.bus().stats();
 }
@@ -200,7 +205,8 @@ TEST_F(So101Test, ConnectsThroughGarbageTruncationAndLateReplies) {
     sim.seed = 3;
     auto arm = make_arm(sim);
     arm->connect();
-    for (int i = 0; i < 100; ++i) arm->read_positions();
+    for (int i = 0; i < 100; ++i)
+        arm->read_positions();
     EXPECT_GT(arm->bus().stats().retries, 0u);
 }
 
@@ -239,7 +245,8 @@ TEST_F(So101Test, ClampsGoalStepsToMaxRelativeTarget) {
                      simple_calibration());
     auto port = make_sim_port(sim, "/dev/ttyACM0");
     sim_ = port->shared_bus();
-    for (const std::uint8_t id : kJointIds) sim_->set_actual_position(id, 2000);
+    for (const std::uint8_t id : kJointIds)
+        sim_->set_actual_position(id, 2000);
     So101Arm arm(std::move(port), arm_options);
     arm.connect();
     const JointValues present = arm.read_positions();
@@ -308,15 +315,17 @@ TEST_F(So101Test, FollowerFollowsTheLeaderInNormalisedUnits) {
             motor.range_max += 300;
         }
     }
-    save_calibration(calibration_path(ArmRole::kFollower, "follower", follower_options_.calibration_dir),
-                     shifted);
+    save_calibration(
+        calibration_path(ArmRole::kFollower, "follower", follower_options_.calibration_dir),
+        shifted);
     auto follower_port = make_sim_port(still(), "/dev/ttyACM1");
     auto follower_sim = follower_port->shared_bus();
     So101Arm follower(std::move(follower_port), follower_options_);
     leader->connect();
     follower.connect();
     const double raw[] = {1500, 2500, 1800, 2200, 1000, 2600};
-    for (std::size_t i = 0; i < kNumJoints; ++i) leader_sim->set_actual_position(kJointIds[i], raw[i]);
+    for (std::size_t i = 0; i < kNumJoints; ++i)
+        leader_sim->set_actual_position(kJointIds[i], raw[i]);
     TeleopStep step;
     for (int i = 0; i < 60; ++i) {
         step = teleop_step(*leader, follower);

@@ -2,11 +2,13 @@
 //
 // The teleoperation loop on two in-process simulated arms (virtual time): its rate and loop-time
 // statistics, and stopping on Ctrl-C with torque turned off.
+#include "rcls/arm/teleop.hpp"
+
 #include <gtest/gtest.h>
 
 #include "rcls/arm/sim_bus.hpp"
-#include "rcls/arm/teleop.hpp"
 #include "rcls/core/interrupt.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::arm {
@@ -93,7 +95,8 @@ TEST_F(TeleopTest, StatisticsFormatAsTextAndJson) {
 
 TEST(Percentile, UsesTheNearestRank) {
     std::vector<double> samples;
-    for (int i = 100; i >= 1; --i) samples.push_back(i);
+    for (int i = 100; i >= 1; --i)
+        samples.push_back(i);
     EXPECT_DOUBLE_EQ(percentile(samples, 50), 50.0);
     EXPECT_DOUBLE_EQ(percentile(samples, 99), 99.0);
     EXPECT_DOUBLE_EQ(percentile(samples, 100), 100.0);
