@@ -190,30 +190,31 @@ std::uint32_t ServoBus::encode_value(const Register& reg, std::uint8_t id, int v
     return static_cast<std::uint32_t>(encoded);
 }
 
-void ServoBus::throw_comm_failure(std::string_view what,
-                                  const Register& reg,
-                                  std::uint8_t id,
-                                  const Reply& reply,
-                                  int tries) const {
-    throw DeviceError("failed to " + std::string(what) + " " + std::string(reg.name) + " of " +
-                      describe(id) + " on " + port_name() + " after " + std::to_string(tries) +
-                      (tries == 1 ? " try: " : " tries: ") + comm_text(reply.result) +
-                      (reply.result == CommResult::kTimeout
-                           ? " (is the motor connected and powered?)"
-                           : " (check the cable and the power supply)"));
+void ServoBus::check_reply(std::string_view what,
+                           const Register& reg,
+                           std::uint8_t id,
+                           const Reply& reply,
+                           int tries) const {
+    const std::string subject = "failed to " + std::string(what) + " " + std::string(reg.name) +
+                                " of " + describe(id) + " on " + port_name();
+    if (reply.result != CommResult::kSuccess) {
+        throw DeviceError(subject + " after " + std::to_string(tries) +
+                          (tries == 1 ? " try: " : " tries: ") + comm_text(reply.result) +
+                          (reply.result == CommResult::kTimeout
+                               ? " (is the motor connected and powered?)"
+                               : " (check the cable and the power supply)"));
+    }
+    // LeRobot raises at once on error bits, without retrying.
+    if (reply.error != 0) {
+        throw DeviceError(subject + ": " + protocol::error_text(reply.error) + " (" +
+                          error_hint(reply.error) + ")");
+    }
 }
 
 int ServoBus::read(const Register& reg, std::uint8_t id, int num_retry) {
     const Reply reply =
         exchange_with_retries(protocol::read(id, reg.address, reg.size), id, reg.size, num_retry);
-    if (reply.result != CommResult::kSuccess) {
-        throw_comm_failure("read", reg, id, reply, num_retry + 1);
-    }
-    if (reply.error != 0) {
-        throw DeviceError("failed to read " + std::string(reg.name) + " of " + describe(id) +
-                          " on " + port_name() + ": " + protocol::error_text(reply.error) + " (" +
-                          error_hint(reply.error) + ")");
-    }
+    check_reply("read", reg, id, reply, num_retry + 1);
     const std::uint32_t raw = protocol::from_little_endian(reply.params);
     return reg.sign_bit != 0 ? protocol::decode_sign_magnitude(raw, reg.sign_bit)
                              : static_cast<int>(raw);
@@ -229,14 +230,7 @@ void ServoBus::write(const Register& reg, std::uint8_t id, int value, int num_re
         return;
     }
     const Reply reply = exchange_with_retries(request, id, 0, num_retry);
-    if (reply.result != CommResult::kSuccess) {
-        throw_comm_failure("write", reg, id, reply, num_retry + 1);
-    }
-    if (reply.error != 0) {
-        throw DeviceError("failed to write " + std::string(reg.name) + " of " + describe(id) +
-                          " on " + port_name() + ": " + protocol::error_text(reply.error) + " (" +
-                          error_hint(reply.error) + ")");
-    }
+    check_reply("write", reg, id, reply, num_retry + 1);
 }
 
 SyncReadResult ServoBus::try_sync_read(const Register& reg,
@@ -349,22 +343,21 @@ void ServoBus::sync_write(const Register& reg,
     ++stats_.transactions;
 }
 
-void ServoBus::disable_torque(std::span<const std::uint8_t> ids, int num_retry) {
+void ServoBus::write_torque(std::span<const std::uint8_t> ids, int value, int num_retry) {
     static const Register& torque = find_register("Torque_Enable");
     static const Register& lock = find_register("Lock");
     for (const std::uint8_t id : ids) {
-        write(torque, id, kTorqueDisabled, num_retry);
-        write(lock, id, 0, num_retry);
+        write(torque, id, value, num_retry);
+        write(lock, id, value == kTorqueEnabled ? 1 : 0, num_retry);
     }
 }
 
+void ServoBus::disable_torque(std::span<const std::uint8_t> ids, int num_retry) {
+    write_torque(ids, kTorqueDisabled, num_retry);
+}
+
 void ServoBus::enable_torque(std::span<const std::uint8_t> ids, int num_retry) {
-    static const Register& torque = find_register("Torque_Enable");
-    static const Register& lock = find_register("Lock");
-    for (const std::uint8_t id : ids) {
-        write(torque, id, kTorqueEnabled, num_retry);
-        write(lock, id, 1, num_retry);
-    }
+    write_torque(ids, kTorqueEnabled, num_retry);
 }
 
 void ServoBus::configure_motors(std::span<const std::uint8_t> ids, int num_retry) {

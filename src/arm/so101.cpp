@@ -46,17 +46,28 @@ std::optional<std::size_t> joint_index(std::string_view name) {
     return std::nullopt;
 }
 
+namespace {
+
+/// The fields SOFollowerConfig and SOLeaderConfig share.
+template <class Section>
+ArmOptions common_options(const Section& section, ArmRole role) {
+    ArmOptions options;
+    options.role = role;
+    options.port = section.port;
+    options.id = section.id;
+    options.calibration_dir = section.calibration_dir;
+    options.use_degrees = section.use_degrees;
+    options.num_read_retries = section.num_read_retries;
+    return options;
+}
+
+}  // namespace
+
 ArmOptions follower_options(const config::RecordConfig& config) {
     const config::RobotConfig& robot = config.robot;
-    ArmOptions options;
-    options.role = ArmRole::kFollower;
-    options.port = robot.port;
-    options.id = robot.id;
-    options.calibration_dir = robot.calibration_dir;
-    options.use_degrees = robot.use_degrees;
+    ArmOptions options = common_options(robot, ArmRole::kFollower);
     options.disable_torque_on_disconnect = robot.disable_torque_on_disconnect;
     options.max_relative_target = robot.max_relative_target;
-    options.num_read_retries = robot.num_read_retries;
     options.position_p_coefficient = robot.position_p_coefficient;
     options.position_i_coefficient = robot.position_i_coefficient;
     options.position_d_coefficient = robot.position_d_coefficient;
@@ -72,15 +83,8 @@ ArmOptions follower_options(const config::RecordConfig& config) {
 }
 
 ArmOptions leader_options(const config::RecordConfig& config) {
-    const config::TeleopConfig& teleop = config.teleop;
-    ArmOptions options;
-    options.role = ArmRole::kLeader;
-    options.port = teleop.port;
-    options.id = teleop.id;
-    options.calibration_dir = teleop.calibration_dir;
-    options.use_degrees = teleop.use_degrees;
+    ArmOptions options = common_options(config.teleop, ArmRole::kLeader);
     options.disable_torque_on_disconnect = false;  // a leader's torque is never on
-    options.num_read_retries = teleop.num_read_retries;
     return options;
 }
 
@@ -93,6 +97,19 @@ So101Arm::So101Arm(ArmOptions options)
     : So101Arm(open_serial_port(options.port), ArmOptions(options)) {}
 
 So101Arm::~So101Arm() = default;
+
+ServoBus& So101Arm::bus() {
+    if (!bus_) {
+        throw UsageError(to_string(options_.role) + " '" + options_.id + "' on " + options_.port +
+                         " is disconnected");
+    }
+    return *bus_;
+}
+
+SerialPort& So101Arm::port() {
+    bus();  // same check
+    return *port_;
+}
 
 NormMode So101Arm::norm_mode(std::size_t index) const {
     if (index == kGripper) return NormMode::kRange0To100;
@@ -237,6 +254,7 @@ bool same_calibration(const Calibration& a, const Calibration& b) {
 }  // namespace
 
 void So101Arm::connect(const ConnectOptions& connect_options) {
+    bus();  // a disconnected arm cannot connect again: its port is closed
     check_motors();
     if (connect_options.use_calibration) {
         const auto file =
@@ -303,7 +321,7 @@ const MotorCalibration& So101Arm::joint_calibration(std::size_t index) const {
 
 RawValues So101Arm::read_raw_positions() {
     const std::vector<int> values =
-        bus_->sync_read(present_position(), kJointIds, options_.num_read_retries);
+        bus().sync_read(present_position(), kJointIds, options_.num_read_retries);
     RawValues raw{};
     std::copy(values.begin(), values.end(), raw.begin());
     return raw;
@@ -352,7 +370,7 @@ JointValues So101Arm::send_goals(const JointValues& goals, const JointValues* pr
         raw[i] = std::clamp(unnormalize(target[i], motor, norm_mode(i)), motor.range_min,
                             motor.range_max);
     }
-    bus_->sync_write(goal_position(), kJointIds, raw);
+    bus().sync_write(goal_position(), kJointIds, raw);
     return target;
 }
 

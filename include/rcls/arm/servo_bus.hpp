@@ -68,7 +68,9 @@ public:
     /// `motor_names` maps ids to joint names for messages ("wrist_flex (id 4)").
     explicit ServoBus(SerialPort& port, std::map<std::uint8_t, std::string> motor_names = {});
 
+    /// The port it talks through.
     SerialPort& port() { return port_; }
+    /// The port's device path, for messages.
     const std::string& port_name() const { return port_.name(); }
 
     /// "wrist_flex (id 4)" when the id has a name, else "id 4".
@@ -131,6 +133,7 @@ public:
     /// Switches the port's line speed; false when the adapter refuses it.
     bool set_baud_rate(int baud_rate) { return port_.set_baud_rate(baud_rate); }
 
+    /// Counters since construction (transactions, retries, timeouts, damaged replies).
     const BusStats& stats() const { return stats_; }
 
 private:
@@ -150,11 +153,14 @@ private:
                                 int num_retry);
 
     std::uint32_t encode_value(const Register& reg, std::uint8_t id, int value) const;
-    [[noreturn]] void throw_comm_failure(std::string_view what,
-                                         const Register& reg,
-                                         std::uint8_t id,
-                                         const Reply& reply,
-                                         int tries) const;
+    /// Throws DeviceError for a failed transaction or for error bits in its reply.
+    void check_reply(std::string_view what,
+                     const Register& reg,
+                     std::uint8_t id,
+                     const Reply& reply,
+                     int tries) const;
+    /// Torque_Enable = `value`, then Lock = 1 when on, 0 when off, per motor.
+    void write_torque(std::span<const std::uint8_t> ids, int value, int num_retry);
 
     SerialPort& port_;
     std::map<std::uint8_t, std::string> motor_names_;

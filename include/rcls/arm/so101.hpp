@@ -126,10 +126,14 @@ public:
     /// port is closed. Idempotent. Throws DeviceError when the torque-off writes fail.
     void disconnect();
 
+    /// True between connect() and disconnect().
     bool is_connected() const { return connected_; }
+    /// The settings it was made with.
     const ArmOptions& options() const { return options_; }
-    ServoBus& bus() { return *bus_; }
-    SerialPort& port() { return *port_; }
+    /// Its bus (for tools and statistics). Throws UsageError after disconnect().
+    ServoBus& bus();
+    /// Its port (its clock paces loops). Throws UsageError after disconnect().
+    SerialPort& port();
 
     /// The calibration in use (empty before connect() with use_calibration).
     const Calibration& calibration() const { return calibration_; }

@@ -350,6 +350,7 @@ TEST_F(So101Test, DisconnectTurnsTorqueOff) {
     }
     EXPECT_FALSE(arm->is_connected());
     arm->disconnect();  // idempotent
+    EXPECT_THROW(arm->read_positions(), UsageError);  // an error, not a crash
 }
 
 TEST_F(So101Test, GuardTurnsTorqueOffWhenAnErrorEndsTheCommand) {
