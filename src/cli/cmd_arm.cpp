@@ -5,6 +5,7 @@
 // lerobot-teleoperate), plus the simulated servo bus. Parsing and printing only; the workflows are
 // in rcls/arm/arm_tools.hpp and rcls/arm/teleop.hpp.
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -284,7 +285,13 @@ int run_sim(const SimCliOptions& options) {
     faults.truncate = fault_rate(options.truncate, "--truncate");
     faults.garbage = fault_rate(options.garbage, "--garbage");
     faults.delay = fault_rate(options.delay, "--delay");
-    faults.error_bits = static_cast<std::uint8_t>(std::stoi(options.error_bits, nullptr, 0));
+    char* end = nullptr;
+    const long bits = std::strtol(options.error_bits.c_str(), &end, 0);
+    if (options.error_bits.empty() || *end != '\0' || bits < 0 || bits > 0x7F) {
+        throw UsageError("--error-bits " + options.error_bits +
+                         ": expected a byte such as 0x20 (overload) or 0x01 (voltage)");
+    }
+    faults.error_bits = static_cast<std::uint8_t>(bits);
     faults.error_ids = to_ids(options.error_ids, "--error-ids");
     faults.missing_ids = to_ids(options.missing, "--missing");
     faults.wrong_model_ids = to_ids(options.wrong_model, "--wrong-model");

@@ -3,6 +3,7 @@
 // The real serial port driver end to end: PosixSerialPort on the pseudo-terminal that
 // PtySimServer serves (real time, but every wait is bounded by a protocol deadline; no sleeps).
 // Also the driver's one-line errors for a missing, busy or non-serial port.
+#include <grp.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +15,8 @@
 #include "rcls/core/error.hpp"
 
 #include "temp_dir.hpp"
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 namespace rcls::arm {
 namespace {
@@ -147,20 +150,52 @@ TEST(PosixSerialPort, AFileThatIsNoTerminalIsRefused) {
     }
 }
 
-TEST(PosixSerialPort, PermissionDeniedNamesTheDialoutGroup) {
-    if (::geteuid() == 0) GTEST_SKIP() << "root opens any device: permissions cannot be denied";
-    auto bus = std::make_shared<SimBus>(SimOptions{}, SimBus::Clock::now());
-    PtySimServer server(bus);
-    ASSERT_EQ(::chmod(server.path().c_str(), 0), 0);
-    try {
-        open_serial_port(server.path());
-        FAIL() << "no error";
-    } catch (const DeviceError& e) {
-        EXPECT_NE(
-            std::string(e.what()).find("permission denied; add yourself to the dialout group"),
-            std::string::npos)
-            << e.what();
+/// Opens `path` as the user "nobody" (in a child process when we are root) and returns the error.
+std::string open_error_as_unprivileged_user(const std::string& path) {
+    auto attempt = [&]() -> std::string {
+        try {
+            open_serial_port(path);
+            return "";
+        } catch (const DeviceError& e) {
+            return e.what();
+        }
+    };
+    if (::geteuid() != 0) return attempt();
+    int pipe_fds[2];
+    if (::pipe(pipe_fds) != 0) return "pipe failed";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::close(pipe_fds[0]);
+        constexpr uid_t kNobody = 65534;
+        if (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) {
+            ::_exit(2);
+        }
+        const std::string message = attempt();
+        [[maybe_unused]] const auto written = ::write(pipe_fds[1], message.data(), message.size());
+        ::_exit(0);
     }
+    ::close(pipe_fds[1]);
+    std::string message;
+    char buffer[512];
+    ssize_t n = 0;
+    while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) {
+        message.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(pipe_fds[0]);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return message;
+}
+
+TEST(PosixSerialPort, PermissionDeniedNamesTheDialoutGroup) {
+    auto bus = std::make_shared<SimBus>(SimOptions{}, SimBus::Clock::now());
+    PtySimServer server(bus);  // not started: no thread runs across the fork
+    ASSERT_EQ(::chmod(server.path().c_str(), 0600), 0);
+    EXPECT_EQ(open_error_as_unprivileged_user(server.path()),
+              "serial port " + server.path() +
+                  ": permission denied; add yourself to the dialout group (`sudo usermod -aG "
+                  "dialout $USER`, then log out and in again) or run `sudo chmod 666 " +
+                  server.path() + "`");
 }
 
 }  // namespace

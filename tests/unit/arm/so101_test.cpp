@@ -349,7 +349,7 @@ TEST_F(So101Test, DisconnectTurnsTorqueOff) {
         EXPECT_EQ(sim_->register_value(id, "Lock"), 0);
     }
     EXPECT_FALSE(arm->is_connected());
-    arm->disconnect();  // idempotent
+    arm->disconnect();                                // idempotent
     EXPECT_THROW(arm->read_positions(), UsageError);  // an error, not a crash
 }
 
