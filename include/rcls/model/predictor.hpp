@@ -5,6 +5,9 @@
 // size (one per camera), get the logit, the probability and the decision. Normalisation
 // (x/255 - mean) / (std + 1e-8) with the checkpoint's statistics happens inside, fused with the
 // conversion to a channels-last float tensor.
+//
+// Link rcls::model to run the model in-process, or rcls::model_plugin_client (the `rcls` binary)
+// to load it from the librcls_torch plugin when the first Predictor is made.
 #pragma once
 
 #include <cstdint>
@@ -72,8 +75,9 @@ public:
     /// Scores several moments at once: `batch[i]` holds moment i's frames as for predict().
     std::vector<Prediction> predict_batch(const std::vector<std::vector<cv::Mat>>& batch);
 
+    struct Impl;  ///< Opaque.
+
 private:
-    struct Impl;
     explicit Predictor(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

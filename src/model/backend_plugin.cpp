@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+//
+// Predictor backends for the `rcls` binary, which does not link libtorch: the model code lives in
+// the librcls_torch plugin, loaded with dlopen the first time a Predictor is made. It is looked
+// for in $RCLS_TORCH_PLUGIN (a file), next to the executable (the build tree), then in
+// <prefix>/lib/rcls/ (an installed rcls).
+#include <cstdlib>
+#include <dlfcn.h>
+#include <mutex>
+#include <system_error>
+
+#include "rcls/core/error.hpp"
+
+#include "predictor_backend.hpp"
+
+namespace rcls::model::detail {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kPluginName = "librcls_torch.so";
+
+std::vector<fs::path> plugin_candidates() {
+    std::vector<fs::path> out;
+    if (const char* env = std::getenv("RCLS_TORCH_PLUGIN"); env != nullptr && *env != '\0') {
+        out.emplace_back(env);
+        return out;
+    }
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        out.push_back(exe.parent_path() / kPluginName);
+        out.push_back(exe.parent_path().parent_path() / "lib" / "rcls" / kPluginName);
+    }
+    return out;
+}
+
+CreateBackendFunction load_plugin() {
+    std::string tried;
+    for (const fs::path& candidate : plugin_candidates()) {
+        std::error_code ec;
+        if (!fs::exists(candidate, ec)) {
+            tried += (tried.empty() ? "" : ", ") + candidate.string();
+            continue;
+        }
+        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            throw ModelError(candidate.string() + ": cannot load the libtorch part of rcls: " +
+                             ::dlerror() + " (is libtorch installed? scripts/install_deps.sh)");
+        }
+        auto* create =
+            reinterpret_cast<CreateBackendFunction>(::dlsym(handle, kCreateBackendSymbol));
+        if (create == nullptr) throw ModelError(candidate.string() + ": not an rcls torch plugin");
+        return create;  // the plugin stays loaded for the life of the process
+    }
+    throw ModelError("the libtorch part of rcls (" + std::string(kPluginName) +
+                     ") is missing; looked at " + tried +
+                     "; build it (cmake --build build) or set RCLS_TORCH_PLUGIN");
+}
+
+}  // namespace
+
+std::unique_ptr<PredictorBackend> create_predictor_backend(const PredictorRequest& request) {
+    static std::once_flag once;
+    static CreateBackendFunction create = nullptr;
+    std::call_once(once, [] { create = load_plugin(); });
+    return std::unique_ptr<PredictorBackend>(create(request));
+}
+
+}  // namespace rcls::model::detail
