@@ -3,7 +3,8 @@
 // Predictor backends for the `rcls` binary, which does not link libtorch: the model code lives in
 // the librcls_torch plugin, loaded with dlopen the first time a Predictor is made. It is looked
 // for in $RCLS_TORCH_PLUGIN (a file), next to the executable (the build tree), then in
-// <prefix>/lib/rcls/ (an installed rcls).
+// <prefix>/lib/rcls/ (an installed rcls). OpenMP threads wait passively unless OMP_WAIT_POLICY
+// says otherwise.
 #include <cstdlib>
 #include <dlfcn.h>
 #include <mutex>
@@ -35,6 +36,11 @@ std::vector<fs::path> plugin_candidates() {
 }
 
 CreateBackendFunction load_plugin() {
+    // libgomp reads its settings when it is loaded, which here is with the plugin. Threads waiting
+    // for work spin by default; on a machine shared with other busy processes (two cores and a
+    // build running) the spinning steals the cores the work needs and a forward pass takes 2-4x
+    // longer. Passive waiting costs little when the machine is idle. A user's own setting wins.
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
     std::string tried;
     for (const fs::path& candidate : plugin_candidates()) {
         std::error_code ec;

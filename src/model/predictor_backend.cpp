@@ -52,6 +52,7 @@ public:
 
     const ClassifierConfig& config() const override { return config_; }
     const std::string& stats_from() const override { return stats_from_; }
+    int num_threads() const override { return torch::get_num_threads(); }
 
     std::vector<Prediction> run(const std::vector<std::vector<cv::Mat>>& batch) override {
         for (const std::vector<cv::Mat>& frames : batch) {

@@ -33,6 +33,7 @@ public:
     virtual ~PredictorBackend() = default;
     virtual const ClassifierConfig& config() const = 0;
     virtual const std::string& stats_from() const = 0;
+    virtual int num_threads() const = 0;
     virtual std::vector<Prediction> run(const std::vector<std::vector<cv::Mat>>& batch) = 0;
 };
 

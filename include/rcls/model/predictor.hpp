@@ -68,6 +68,9 @@ public:
 
     double threshold() const;
 
+    /// The libtorch intra-op threads inference uses.
+    int num_threads() const;
+
     /// Scores one moment: `frames` holds one CV_8UC3 BGR image per camera, in cameras() order,
     /// each image_height() x image_width(). Throws DataError naming the camera on a wrong frame.
     Prediction predict(std::span<const cv::Mat> frames);
