@@ -12,7 +12,8 @@
 
 #include <benchmark/benchmark.h>
 #include <opencv2/core.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "rcls/model/classifier.hpp"
 #include "rcls/model/predictor.hpp"

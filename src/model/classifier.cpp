@@ -10,8 +10,14 @@
 #include <thread>
 #include <unordered_set>
 
+#include <ATen/Parallel.h>
 #include <ATen/core/dispatch/Dispatcher.h>
-#include <torch/torch.h>
+#include <torch/nn/functional/padding.h>
+#include <torch/nn/functional/pooling.h>
+#include <torch/nn/init.h>
+#include <torch/nn/modules/activation.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "norm_kernels.hpp"
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "predictor_backend.hpp"
 
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "rcls/core/error.hpp"
 #include "rcls/model/classifier.hpp"

@@ -6,7 +6,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"

@@ -6,7 +6,8 @@
 #include <unordered_map>
 
 #include <spdlog/spdlog.h>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"

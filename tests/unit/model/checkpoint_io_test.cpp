@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
+#include <torch/optim/adamw.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"

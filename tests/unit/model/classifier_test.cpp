@@ -12,7 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
-#include <torch/torch.h>
+#include <torch/types.h>
+#include <torch/utils.h>
 
 #include "rcls/model/checkpoint.hpp"
 #include "rcls/model/predictor.hpp"
