@@ -13,6 +13,8 @@ if [ ! -x build/bin/model_bench ]; then
   scripts/build.sh -DRCLS_BUILD_BENCH=ON >/dev/null
   cmake --build build --target model_bench
 fi
+# As the rcls binary does (src/model/backend_plugin.cpp): passive OpenMP waiting, unless set.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 build/bin/model_bench --benchmark_repetitions="$repetitions" --benchmark_enable_random_interleaving=true \
@@ -30,7 +32,9 @@ def row(name, what, unit="ms"):
     else:
         a, b = plain["real_time"], fast["real_time"]
         print(f"{what:<44} eager {a:8.2f} ms         optimised {b:8.2f} ms         x{a / b:.2f}")
-print(f"medians of {runs[0]['repetitions']} interleaved repetitions")
+import os
+print(f"medians of {runs[0]['repetitions']} interleaved repetitions, "
+      f"threads {os.environ.get('RCLS_BENCH_THREADS', 'one per core')}, OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}")
 row("BM_Encoder/batch:32/optimized:{}", "encoder, batch 32 at 128x128", "fps")
 row("BM_Encoder/batch:1/optimized:{}", "encoder, one 128x128 frame")
 row("BM_Classifier/optimized:{}", "classifier, one 128x128 BGR frame to p")
