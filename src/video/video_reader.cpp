@@ -26,6 +26,10 @@ namespace {
 /// the container has no keyframe index to tell whether a seek would skip work.
 constexpr double kForwardWithoutIndexS = 1.0;
 
+/// Bytes past the end of its output that swscale's vectorised RGB writers may touch (valgrind
+/// shows 8-byte stores beyond a 200x100 RGB24 image); the frame buffer is padded by more.
+constexpr int kSwscaleOverrunBytes = 64;
+
 /// A seek throws away what the decoder has in flight (B-frame reordering, frame threads) and
 /// restarts at a keyframe; it only pays when it skips more frames than this.
 constexpr double kSeekCostFrames = 8.0;
@@ -238,7 +242,10 @@ struct VideoReader::Impl {
         sws_setColorspaceDetails(context, coefficients, is_full_range(src) ? 1 : 0, coefficients, 1,
                                  0, 1 << 16, 1 << 16);
         // A fresh Mat per frame: callers may keep frames (e.g. a batch) without copying them.
-        frame.image = cv::Mat(src.height, src.width, CV_8UC3);
+        // swscale's SIMD converters write whole vectors and may run up to a few dozen bytes past
+        // the last pixel, so the buffer carries spare rows that the frame's header leaves out.
+        const int spare_rows = 1 + kSwscaleOverrunBytes / (3 * src.width);
+        frame.image = cv::Mat(src.height + spare_rows, src.width, CV_8UC3).rowRange(0, src.height);
         std::array<std::uint8_t*, 4> dst{frame.image.data, nullptr, nullptr, nullptr};
         std::array<int, 4> dst_stride{static_cast<int>(frame.image.step), 0, 0, 0};
         sws_scale(context, src.data, src.linesize, 0, src.height, dst.data(), dst_stride.data());

@@ -47,11 +47,39 @@ private:
     bool done_ = false;
 };
 
-/// True for names of rcls temporary files (".<name>.tmp-<pid>-<n><ext>").
+/// A directory filled by the caller (e.g. a folder of PNG frames) that becomes visible at target()
+/// only on commit(): until then it is a hidden temporary directory beside the target. commit()
+/// replaces an existing target directory. The destructor removes an uncommitted temporary
+/// directory with everything in it. Not thread-safe; movable, not copyable.
+class AtomicDirectory {
+public:
+    /// Creates the temporary directory (and the target's parent); throws DataError if it cannot.
+    explicit AtomicDirectory(std::filesystem::path target);
+    ~AtomicDirectory();
+    AtomicDirectory(AtomicDirectory&& other) noexcept;
+    AtomicDirectory& operator=(AtomicDirectory&&) = delete;
+    AtomicDirectory(const AtomicDirectory&) = delete;
+    AtomicDirectory& operator=(const AtomicDirectory&) = delete;
+
+    const std::filesystem::path& target() const { return target_; }
+    /// Where to write the directory's files until commit().
+    const std::filesystem::path& temp_path() const { return temp_; }
+
+    /// fsyncs the files, moves an existing target aside, renames the temporary directory to
+    /// target() and deletes the old one. Throws DataError when a rename fails.
+    void commit();
+
+private:
+    std::filesystem::path target_;
+    std::filesystem::path temp_;
+    bool done_ = false;
+};
+
+/// True for names of rcls temporary files and directories (".<name>.tmp-<pid>-<n><ext>").
 bool is_temporary_name(std::string_view file_name);
 
-/// Deletes rcls temporary files directly inside `directory` left behind by killed processes.
-/// Returns how many were removed. Missing directories are fine (0).
+/// Deletes rcls temporary files and directories directly inside `directory` left behind by
+/// killed processes. Returns how many were removed. Missing directories are fine (0).
 std::size_t remove_stale_temporaries(const std::filesystem::path& directory);
 
 /// fsyncs a file or directory by path; errors are ignored (best effort, e.g. on tmpfs).

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/atomic_file.hpp"
 
-#include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
+#include <sys/wait.h>
 
 namespace rcls {
 namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
+using testing::write_text;
 
 TEST(AtomicFile, WritesAndReadsBack) {
     TempDir dir;
@@ -30,7 +33,8 @@ TEST(AtomicFile, LeavesNoTemporaryFiles) {
     TempDir dir;
     write_file_atomic(dir / "c.txt", "1");
     std::size_t entries = 0;
-    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path())) ++entries;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path()))
+        ++entries;
     EXPECT_EQ(entries, 1u);
 }
 
@@ -97,6 +101,46 @@ TEST(AtomicFile, LiveWritersTemporaryFileIsKept) {
     write_file_atomic(output.temp_path(), "in progress");
     EXPECT_EQ(remove_stale_temporaries(dir.path()), 0u);
     EXPECT_TRUE(fs::exists(output.temp_path()));
+}
+
+TEST(AtomicDirectory, IsInvisibleUntilCommitThenReplacesTheOldFolder) {
+    TempDir dir;
+    write_text(dir / "frames" / "old.png", "old");
+    {
+        AtomicDirectory frames(dir / "frames");
+        write_text(frames.temp_path() / "frame_000000.png", "new");
+        EXPECT_TRUE(fs::exists(dir / "frames" / "old.png"));
+        EXPECT_TRUE(is_temporary_name(frames.temp_path().filename().string()));
+        frames.commit();
+    }
+    EXPECT_FALSE(fs::exists(dir / "frames" / "old.png"));
+    EXPECT_EQ(read_file(dir / "frames" / "frame_000000.png"), "new");
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(AtomicDirectory, UncommittedFolderIsRemoved) {
+    TempDir dir;
+    {
+        AtomicDirectory frames(dir / "frames");
+        write_text(frames.temp_path() / "frame_000000.png", "partial");
+    }
+    EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(AtomicDirectory, KilledWritersFolderIsRemovedAsStale) {
+    TempDir dir;
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        AtomicDirectory frames(dir / "frames");
+        write_text(frames.temp_path() / "frame_000000.png", "partial");
+        ::_exit(9);  // no destructor runs, as with kill -9
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_FALSE(fs::is_empty(dir.path()));
+    EXPECT_EQ(remove_stale_temporaries(dir.path()), 1u);
+    EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
 }  // namespace
