@@ -83,7 +83,7 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
         "Crop and resize videos and frames (default: centre crop, Lanczos to 128x128, as\n"
         "`ffmpeg -vf \"crop=480:480:80:0,scale=128:128:flags=lanczos\"` on 640x480 input)");
     app->add_option("inputs", cli->inputs,
-                    "Video files, folders of videos, or folders of image frames")
+                    "Video files, folders of videos, folders of image frames, or images")
         ->required();
     app->add_option(
            "-o,--output", cli->output,

@@ -3,16 +3,14 @@
 
 #include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <fcntl.h>
+#include <csignal>
 #include <fstream>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include "rcls/core/error.hpp"
-
-#include <sys/stat.h>
 
 namespace rcls {
 namespace fs = std::filesystem;
@@ -61,8 +59,7 @@ void sync_path(const fs::path& path) noexcept {
 
 void write_file_atomic(const fs::path& path, std::string_view contents) {
     AtomicOutput output(path);
-    const int fd =
-        ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd = ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw DataError(path.string() + ": cannot create file", errno);
     try {
         write_all(fd, contents, path);
@@ -86,77 +83,58 @@ std::string read_file(const fs::path& path) {
     return contents;
 }
 
-AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
+AtomicOutput::AtomicOutput(fs::path target, OutputKind kind)
+    : target_(std::move(target)), kind_(kind) {
     create_parent(target_);
     temp_ = make_temp_path(target_);
+    if (kind_ == OutputKind::kDirectory) {
+        std::error_code error;
+        fs::create_directory(temp_, error);
+        if (error)
+            throw DataError(temp_.string() + ": cannot create directory: " + error.message());
+    }
 }
 
 AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
-    : target_(std::move(other.target_)), temp_(std::move(other.temp_)), done_(other.done_) {
+    : target_(std::move(other.target_)),
+      temp_(std::move(other.temp_)),
+      kind_(other.kind_),
+      done_(other.done_) {
     other.done_ = true;
 }
 
 AtomicOutput::~AtomicOutput() {
     if (done_) return;
     std::error_code ignored;
-    fs::remove(temp_, ignored);
+    fs::remove_all(temp_, ignored);
 }
 
 void AtomicOutput::commit() {
     if (done_) return;
     if (!fs::exists(temp_)) {
-        throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() +
-                        ")");
+        throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() + ")");
     }
-    sync_path(temp_);
     std::error_code error;
-    fs::rename(temp_, target_, error);
-    if (error)
-        throw DataError(target_.string() +
-                        ": cannot move finished file into place: " + error.message());
-    done_ = true;
-    const fs::path parent = target_.parent_path();
-    sync_path(parent.empty() ? fs::path(".") : parent);
-}
-
-AtomicDirectory::AtomicDirectory(fs::path target) : target_(std::move(target)) {
-    create_parent(target_);
-    temp_ = make_temp_path(target_);
-    std::error_code error;
-    fs::create_directory(temp_, error);
-    if (error) throw DataError(temp_.string() + ": cannot create directory: " + error.message());
-}
-
-AtomicDirectory::AtomicDirectory(AtomicDirectory&& other) noexcept
-    : target_(std::move(other.target_)), temp_(std::move(other.temp_)), done_(other.done_) {
-    other.done_ = true;
-}
-
-AtomicDirectory::~AtomicDirectory() {
-    if (done_) return;
-    std::error_code ignored;
-    fs::remove_all(temp_, ignored);
-}
-
-void AtomicDirectory::commit() {
-    if (done_) return;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(temp_, error))
-        sync_path(entry.path());
-    sync_path(temp_);
-    fs::path old;
-    if (fs::exists(target_, error)) {
-        old = make_temp_path(target_);
-        fs::rename(target_, old, error);
-        if (error) {
-            throw DataError(target_.string() +
-                            ": cannot move the old folder aside: " + error.message());
+    fs::path old;  // a directory cannot be renamed over a non-empty one: move it aside first
+    if (kind_ == OutputKind::kDirectory) {
+        for (const auto& entry : fs::directory_iterator(temp_, error))
+            sync_path(entry.path());
+        if (fs::exists(target_, error)) {
+            old = make_temp_path(target_);
+            fs::rename(target_, old, error);
+            if (error) {
+                throw DataError(target_.string() +
+                                ": cannot move the old one aside: " + error.message());
+            }
         }
     }
+    sync_path(temp_);
     fs::rename(temp_, target_, error);
     if (error) {
+        std::error_code ignored;
+        if (!old.empty()) fs::rename(old, target_, ignored);  // put the old one back
         throw DataError(target_.string() +
-                        ": cannot move finished folder into place: " + error.message());
+                        ": cannot move finished file into place: " + error.message());
     }
     done_ = true;
     if (!old.empty()) fs::remove_all(old, error);
@@ -165,8 +143,7 @@ void AtomicDirectory::commit() {
 }
 
 bool is_temporary_name(std::string_view name) {
-    return name.size() > 1 && name.front() == '.' &&
-           name.find(kTempMarker) != std::string_view::npos;
+    return name.size() > 1 && name.front() == '.' && name.find(kTempMarker) != std::string_view::npos;
 }
 
 namespace {
@@ -176,8 +153,8 @@ bool writer_is_alive(std::string_view name) {
     const std::size_t at = name.rfind(kTempMarker);
     if (at == std::string_view::npos) return false;
     long pid = 0;
-    for (std::size_t i = at + kTempMarker.size();
-         i < name.size() && name[i] >= '0' && name[i] <= '9'; ++i) {
+    for (std::size_t i = at + kTempMarker.size(); i < name.size() && name[i] >= '0' && name[i] <= '9';
+         ++i) {
         pid = pid * 10 + (name[i] - '0');
     }
     if (pid <= 0) return false;
@@ -192,12 +169,10 @@ std::size_t remove_stale_temporaries(const fs::path& directory) {
     if (!fs::is_directory(directory, error)) return 0;
     std::size_t removed = 0;
     for (const auto& entry : fs::directory_iterator(directory, error)) {
-        const bool is_directory = entry.is_directory(error);
-        if (!entry.is_regular_file(error) && !is_directory) continue;
+        if (!entry.is_regular_file(error) && !entry.is_directory(error)) continue;
         const std::string name = entry.path().filename().string();
         if (!is_temporary_name(name) || writer_is_alive(name)) continue;
-        if (is_directory ? fs::remove_all(entry.path(), error) > 0
-                         : fs::remove(entry.path(), error)) {
+        if (fs::remove_all(entry.path(), error) > 0) {
             ++removed;
             spdlog::debug("removed stale temporary file {}", entry.path().string());
         }

@@ -81,4 +81,37 @@ void PreparedPipeline::apply(const cv::Mat& in, cv::Mat& out) {
     }
 }
 
+std::optional<PreparedYuv420Pipeline> PreparedYuv420Pipeline::make(const Pipeline& pipeline,
+                                                                   cv::Size input,
+                                                                   std::string_view what) {
+    const auto even = [](int value) { return value % 2 == 0; };
+    const cv::Size output = pipeline.output_size(input, what);
+    if (!even(output.width) || !even(output.height)) return std::nullopt;
+    Pipeline luma;
+    luma.crop.reset();
+    luma.size = output;
+    luma.filter = pipeline.filter;
+    Pipeline chroma = luma;
+    chroma.size = cv::Size(output.width / 2, output.height / 2);
+    if (pipeline.crop) {
+        const CropRect rect = pipeline.crop->resolve(input.width, input.height, what);
+        if (!even(rect.top) || !even(rect.left) || !even(rect.height) || !even(rect.width)) {
+            return std::nullopt;
+        }
+        luma.crop = CropSpec::rect(rect);
+        chroma.crop =
+            CropSpec::rect({rect.top / 2, rect.left / 2, rect.height / 2, rect.width / 2});
+    }
+    // Without a crop the chroma planes are used whole (their size is rounded up, as ffmpeg's).
+    const cv::Size chroma_input((input.width + 1) / 2, (input.height + 1) / 2);
+    return PreparedYuv420Pipeline(PreparedPipeline(luma, input, what),
+                                  PreparedPipeline(chroma, chroma_input, what));
+}
+
+void PreparedYuv420Pipeline::apply(const Yuv420Planes& in, Yuv420Planes& out) {
+    luma_.apply(in.y, out.y);
+    chroma_.apply(in.u, out.u);
+    chroma_.apply(in.v, out.v);
+}
+
 }  // namespace rcls::image

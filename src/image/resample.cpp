@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <numbers>
+#include <optional>
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/strings.hpp"
@@ -206,10 +207,76 @@ void vertical_row(const In* src,
                           count, acc);
 }
 
-/// The horizontal pass over one padded float row.
-void horizontal_row(const float* row, int channels, const AxisWeights& w, float* out) {
-    simd::weighted_columns(row, channels, w.start.data(), w.weights.data(), w.taps, w.out_size,
-                           out);
+/// Input rows converted to float once each, kept in a ring as big as the vertical window: the
+/// windows of successive output rows only move forward, so every row is converted once instead
+/// of once per output row that uses it (about taps x out / in times).
+class RowCache {
+public:
+    /// Whether caching `taps` rows of `count` values stays within a modest memory budget.
+    static bool worthwhile(int taps, int count) {
+        constexpr std::size_t kBudgetBytes = std::size_t{8} << 20;
+        return static_cast<std::size_t>(taps) * static_cast<std::size_t>(count) * sizeof(float) <=
+               kBudgetBytes;
+    }
+
+    RowCache(
+        std::vector<float>& storage, const std::uint8_t* src, std::size_t step, int count, int taps)
+        : storage_(storage), src_(src), step_(step), count_(count), slots_(taps) {
+        storage_.resize(static_cast<std::size_t>(slots_) * static_cast<std::size_t>(count_));
+    }
+
+    /// Pointers to input rows [start, start + taps) as float rows.
+    void window(int start, int taps, std::vector<const float*>& rows) {
+        next_ = std::max(next_, start);
+        rows.resize(static_cast<std::size_t>(taps));
+        for (int k = 0; k < taps; ++k) {
+            const int r = start + k;
+            while (next_ <= r) {
+                simd::widen_to_float(row_at(src_, step_, next_), count_, slot(next_));
+                ++next_;
+            }
+            rows[static_cast<std::size_t>(k)] = slot(r);
+        }
+    }
+
+private:
+    float* slot(int r) {
+        return storage_.data() +
+               static_cast<std::size_t>(r % slots_) * static_cast<std::size_t>(count_);
+    }
+
+    std::vector<float>& storage_;
+    const std::uint8_t* src_;
+    std::size_t step_;
+    int count_;
+    int slots_;
+    int next_ = 0;  // the first row not converted yet
+};
+
+/// Fills `acc` with output row y of the vertical pass, reading 8-bit input rows through `cache`.
+void vertical_row_cached(RowCache& cache,
+                         int count,
+                         const AxisWeights& w,
+                         int y,
+                         std::vector<const float*>& rows,
+                         float* acc) {
+    cache.window(w.start[static_cast<std::size_t>(y)], w.taps, rows);
+    simd::accumulate_rows(rows.data(), &w.weights[static_cast<std::size_t>(y) * w.taps], w.taps,
+                          count, acc);
+}
+
+/// `w`'s weights with every window padded with zero weights to a multiple of
+/// simd::kSingleChannelTapAlign taps, for the single-channel horizontal pass.
+std::vector<float> padded_weights(const AxisWeights& w, int& taps) {
+    constexpr int kAlign = simd::kSingleChannelTapAlign;
+    taps = (w.taps + kAlign - 1) / kAlign * kAlign;
+    std::vector<float> out(static_cast<std::size_t>(w.out_size) * static_cast<std::size_t>(taps),
+                           0.0f);
+    for (int i = 0; i < w.out_size; ++i) {
+        std::copy_n(&w.weights[static_cast<std::size_t>(i) * w.taps], w.taps,
+                    &out[static_cast<std::size_t>(i) * taps]);
+    }
+    return out;
 }
 
 }  // namespace
@@ -267,7 +334,18 @@ Resampler::Resampler(cv::Size input, cv::Size output, Filter filter)
       output_(output),
       filter_(filter),
       horizontal_(compute_axis_weights(input.width, output.width, filter)),
-      vertical_(compute_axis_weights(input.height, output.height, filter)) {}
+      vertical_(compute_axis_weights(input.height, output.height, filter)),
+      horizontal_single_(padded_weights(horizontal_, horizontal_single_taps_)) {}
+
+void Resampler::horizontal_row(const float* row, int channels, float* out) const {
+    if (channels == 1) {
+        simd::weighted_columns_single(row, horizontal_.start.data(), horizontal_single_.data(),
+                                      horizontal_single_taps_, horizontal_.out_size, out);
+    } else {
+        simd::weighted_columns(row, channels, horizontal_.start.data(), horizontal_.weights.data(),
+                               horizontal_.taps, horizontal_.out_size, out);
+    }
+}
 
 void Resampler::resize(const cv::Mat& in, cv::Mat& out) {
     if (in.depth() != CV_8U || in.channels() < 1 || in.channels() > 4 || in.dims != 2) {
@@ -298,10 +376,23 @@ void Resampler::resize(const cv::Mat& in, cv::Mat& out) {
     float* row_a = rows_.data();
     float* row_b = rows_.data() + row_stride;
     std::vector<const std::uint8_t*> u8_rows;
+    std::vector<const float*> float_rows;
+    std::optional<RowCache> cache;
+    if (!v_identity && RowCache::worthwhile(vertical_.taps, in_count)) {
+        cache.emplace(row_cache_, src, in.step, in_count, vertical_.taps);
+    }
+    // Output row y of the vertical pass over the 8-bit input into `acc`.
+    const auto vertical_from_input = [&](int y, float* acc) {
+        if (cache) {
+            vertical_row_cached(*cache, in_count, vertical_, y, float_rows, acc);
+        } else {
+            vertical_row(src, in.step, in_count, vertical_, y, u8_rows, acc);
+        }
+    };
 
     if (h_identity) {
         for (int y = 0; y < output_.height; ++y) {
-            vertical_row(src, in.step, in_count, vertical_, y, u8_rows, row_a);
+            vertical_from_input(y, row_a);
             simd::round_to_u8(row_a, out_count, out.ptr<std::uint8_t>(y));
         }
         return;
@@ -309,7 +400,7 @@ void Resampler::resize(const cv::Mat& in, cv::Mat& out) {
     if (v_identity) {
         for (int y = 0; y < output_.height; ++y) {
             simd::widen_to_float(in.ptr<std::uint8_t>(y), in_count, row_a);
-            horizontal_row(row_a, channels, horizontal_, row_b);
+            horizontal_row(row_a, channels, row_b);
             simd::round_to_u8(row_b, out_count, out.ptr<std::uint8_t>(y));
         }
         return;
@@ -325,8 +416,8 @@ void Resampler::resize(const cv::Mat& in, cv::Mat& out) {
     if (cost_v_first <= cost_h_first) {
         // Row by row: each output row needs one vertical row of input width, then its columns.
         for (int y = 0; y < output_.height; ++y) {
-            vertical_row(src, in.step, in_count, vertical_, y, u8_rows, row_a);
-            horizontal_row(row_a, channels, horizontal_, row_b);
+            vertical_from_input(y, row_a);
+            horizontal_row(row_a, channels, row_b);
             simd::round_to_u8(row_b, out_count, out.ptr<std::uint8_t>(y));
         }
     } else {
@@ -334,10 +425,8 @@ void Resampler::resize(const cv::Mat& in, cv::Mat& out) {
         scratch_.resize(stride * static_cast<std::size_t>(input_.height));
         for (int y = 0; y < input_.height; ++y) {
             simd::widen_to_float(in.ptr<std::uint8_t>(y), in_count, row_a);
-            horizontal_row(row_a, channels, horizontal_,
-                           scratch_.data() + static_cast<std::size_t>(y) * stride);
+            horizontal_row(row_a, channels, scratch_.data() + static_cast<std::size_t>(y) * stride);
         }
-        std::vector<const float*> float_rows;
         for (int y = 0; y < output_.height; ++y) {
             vertical_row(static_cast<const float*>(scratch_.data()), stride * sizeof(float),
                          out_count, vertical_, y, float_rows, row_b);

@@ -17,6 +17,7 @@ namespace rcls::image::simd {
 namespace {
 
 using F4 = float __attribute__((vector_size(16)));
+using F8 = float __attribute__((vector_size(32)));
 
 inline __attribute__((always_inline)) F4 load4(const float* p) {
     F4 v;
@@ -24,33 +25,63 @@ inline __attribute__((always_inline)) F4 load4(const float* p) {
     return v;
 }
 
-// Four taps per sweep over the row keep the accumulator traffic low; `__restrict` tells the
-// compiler that the 8-bit rows (which may alias anything) do not overlap the accumulator. A last
+inline __attribute__((always_inline)) F8 load8(const float* p) {
+    F8 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Several taps per sweep over the row keep the accumulator's loads and stores few (they, not the
+// arithmetic, bound this loop); the first sweep stores instead of adding. `__restrict` tells the
+// compiler that the rows (8-bit ones may alias anything) do not overlap the accumulator. A last
 // group of fewer than four taps is padded with zero-weight taps (GCC leaves a lone one-tap loop
 // scalar).
-template <class In>
-inline __attribute__((always_inline)) void sweep4(const In* __restrict r0,
-                                                  const In* __restrict r1,
-                                                  const In* __restrict r2,
-                                                  const In* __restrict r3,
-                                                  const float* w,
-                                                  int count,
-                                                  float* __restrict acc) {
+template <int kTaps, bool kFirst, class In>
+inline __attribute__((always_inline)) void sweep(const In* const* r,
+                                                 const float* w,
+                                                 int count,
+                                                 float* __restrict acc) {
+    static_assert(kTaps == 4 || kTaps == 8);
+    // Named restrict pointers: GCC drops the aliasing question (and vectorises without runtime
+    // checks) only for these, not for an array of pointers.
+    const In* __restrict r0 = r[0];
+    const In* __restrict r1 = r[1];
+    const In* __restrict r2 = r[2];
+    const In* __restrict r3 = r[3];
+    const In* __restrict r4 = r[kTaps == 8 ? 4 : 0];
+    const In* __restrict r5 = r[kTaps == 8 ? 5 : 0];
+    const In* __restrict r6 = r[kTaps == 8 ? 6 : 0];
+    const In* __restrict r7 = r[kTaps == 8 ? 7 : 0];
     const float w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+    const float w4 = kTaps == 8 ? w[4] : 0.0f, w5 = kTaps == 8 ? w[5] : 0.0f;
+    const float w6 = kTaps == 8 ? w[6] : 0.0f, w7 = kTaps == 8 ? w[7] : 0.0f;
+    const auto f = [](In v) { return static_cast<float>(v); };
     for (int x = 0; x < count; ++x) {
-        acc[x] += w0 * static_cast<float>(r0[x]) + w1 * static_cast<float>(r1[x]) +
-                  w2 * static_cast<float>(r2[x]) + w3 * static_cast<float>(r3[x]);
+        float sum = (w0 * f(r0[x]) + w1 * f(r1[x])) + (w2 * f(r2[x]) + w3 * f(r3[x]));
+        if constexpr (kTaps == 8) {
+            sum += (w4 * f(r4[x]) + w5 * f(r5[x])) + (w6 * f(r6[x]) + w7 * f(r7[x]));
+        }
+        acc[x] = kFirst ? sum : acc[x] + sum;
     }
 }
 
 template <class In>
 inline __attribute__((always_inline)) void accumulate_rows_impl(
     const In* const* rows, const float* weights, int taps, int count, float* __restrict acc) {
-    for (int x = 0; x < count; ++x)
-        acc[x] = 0.0f;
     int k = 0;
+    for (; k + 8 <= taps; k += 8) {
+        if (k == 0) {
+            sweep<8, true>(rows, weights, count, acc);
+        } else {
+            sweep<8, false>(rows + k, weights + k, count, acc);
+        }
+    }
     for (; k + 4 <= taps; k += 4) {
-        sweep4(rows[k], rows[k + 1], rows[k + 2], rows[k + 3], weights + k, count, acc);
+        if (k == 0) {
+            sweep<4, true>(rows, weights, count, acc);
+        } else {
+            sweep<4, false>(rows + k, weights + k, count, acc);
+        }
     }
     if (k < taps) {
         const In* r[4];
@@ -59,7 +90,11 @@ inline __attribute__((always_inline)) void accumulate_rows_impl(
             r[j] = rows[k + j < taps ? k + j : k];
             w[j] = k + j < taps ? weights[k + j] : 0.0f;
         }
-        sweep4(r[0], r[1], r[2], r[3], w, count, acc);
+        if (k == 0) {
+            sweep<4, true>(r, w, count, acc);
+        } else {
+            sweep<4, false>(r, w, count, acc);
+        }
     }
 }
 
@@ -103,12 +138,21 @@ RCLS_MULTIVERSION void weighted_columns(const float* row,
     if (channels == 3 || channels == 4) {
         // One pixel per 4-float vector; for RGB the 4th lane reads the next pixel's first value
         // (or the row padding) and is dropped.
+        // Four accumulators: one would chain every tap on the previous one's FMA latency.
         for (int i = 0; i < out_size; ++i) {
             const float* p = row + start[i] * channels;
             const float* w = weights + i * taps;
-            F4 acc{};
-            for (int k = 0; k < taps; ++k)
-                acc += w[k] * load4(p + k * channels);
+            F4 acc0{}, acc1{}, acc2{}, acc3{};
+            int k = 0;
+            for (; k + 4 <= taps; k += 4) {
+                acc0 += w[k] * load4(p + k * channels);
+                acc1 += w[k + 1] * load4(p + (k + 1) * channels);
+                acc2 += w[k + 2] * load4(p + (k + 2) * channels);
+                acc3 += w[k + 3] * load4(p + (k + 3) * channels);
+            }
+            for (; k < taps; ++k)
+                acc0 += w[k] * load4(p + k * channels);
+            const F4 acc = (acc0 + acc1) + (acc2 + acc3);
             for (int c = 0; c < channels; ++c)
                 out[i * channels + c] = acc[c];
         }
@@ -123,6 +167,27 @@ RCLS_MULTIVERSION void weighted_columns(const float* row,
                 acc += w[k] * p[k * channels + c];
             out[i * channels + c] = acc;
         }
+    }
+}
+
+RCLS_MULTIVERSION void weighted_columns_single(const float* row,
+                                               const int* start,
+                                               const float* weights,
+                                               int taps,
+                                               int out_size,
+                                               float* __restrict out) {
+    for (int i = 0; i < out_size; ++i) {
+        const float* p = row + start[i];
+        const float* w = weights + i * taps;
+        F8 acc0{}, acc1{};
+        int k = 0;
+        for (; k + 16 <= taps; k += 16) {
+            acc0 += load8(w + k) * load8(p + k);
+            acc1 += load8(w + k + 8) * load8(p + k + 8);
+        }
+        if (k < taps) acc0 += load8(w + k) * load8(p + k);
+        const F8 acc = acc0 + acc1;
+        out[i] = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
     }
 }
 

@@ -11,8 +11,12 @@
 namespace rcls::image::simd {
 
 /// Extra float elements after each row of an intermediate float image, so that 4-wide loads of
-/// the last pixel of a row stay inside the buffer.
-inline constexpr std::size_t kRowPadding = 4;
+/// the last pixel of a row, and single-channel windows padded to 8 taps, stay inside the buffer.
+/// The padding must hold finite values (zero weights multiply it).
+inline constexpr std::size_t kRowPadding = 8;
+
+/// Tap counts of single-channel horizontal windows are padded to a multiple of this.
+inline constexpr int kSingleChannelTapAlign = 8;
 
 /// acc[x] = sum over k < taps of weights[k] * rows[k][x], for x < count (the vertical pass).
 void accumulate_rows(
@@ -36,5 +40,11 @@ void weighted_columns(const float* row,
                       int taps,
                       int out_size,
                       float* out);
+
+/// The horizontal pass for one channel: out[i] = sum over k < taps of weights[i * taps + k] *
+/// row[start[i] + k], with `taps` a multiple of kSingleChannelTapAlign (zero weights at the end)
+/// and the row padded with kRowPadding finite values.
+void weighted_columns_single(
+    const float* row, const int* start, const float* weights, int taps, int out_size, float* out);
 
 }  // namespace rcls::image::simd

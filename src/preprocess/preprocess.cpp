@@ -90,10 +90,10 @@ std::string frames_text(std::int64_t n) {
     return std::to_string(n) + (n == 1 ? " frame" : " frames");
 }
 
-/// PNG frames of one video, written into an AtomicDirectory.
+/// PNG frames of one video, written into a staged directory (AtomicOutput).
 class FrameFolder {
 public:
-    explicit FrameFolder(const fs::path& target) : dir_(target) {}
+    explicit FrameFolder(const fs::path& target) : dir_(target, OutputKind::kDirectory) {}
 
     /// Writes frame `index` (BGR, as OpenCV's encoders take it).
     void write(std::int64_t index, const cv::Mat& bgr) {
@@ -107,7 +107,7 @@ public:
     void commit() { dir_.commit(); }
 
 private:
-    AtomicDirectory dir_;
+    AtomicOutput dir_;
 };
 
 /// One planned item.
@@ -233,11 +233,19 @@ private:
         video::VideoReader reader(item.input,
                                   {image::ChannelOrder::kRgb, static_cast<int>(decoder_threads_)});
         const video::StreamInfo& info = reader.info();
-        image::PreparedPipeline pipeline(options_.pipeline, {info.width, info.height},
-                                         item.input.string());
-        const cv::Size size = pipeline.output_size();
-        video::VideoWriter writer(options_.output_dir / item.name, size.width, size.height,
-                                  info.fps, image::ChannelOrder::kRgb, options_.encoder);
+        const cv::Size input_size(info.width, info.height);
+        // Without PNG frames, 4:2:0 video is cropped and resized plane by plane, as ffmpeg's
+        // scale filter does: no RGB round trip. PNG frames come from the RGB pipeline, whose
+        // chroma has the full output resolution.
+        if (!options_.frames && options_.encoder.pixel_format == "yuv420p" &&
+            reader.yuv420_available()) {
+            if (auto planar = image::PreparedYuv420Pipeline::make(options_.pipeline, input_size,
+                                                                  item.input.string())) {
+                return process_video_yuv420(item, reader, *planar, progress);
+            }
+        }
+        image::PreparedPipeline pipeline(options_.pipeline, input_size, item.input.string());
+        video::VideoWriter writer = make_writer(item, pipeline.output_size(), info.fps);
         std::optional<FrameFolder> frames;
         if (options_.frames) frames.emplace(options_.output_dir / fs::path(item.name).stem());
         video::Frame frame;
@@ -260,8 +268,33 @@ private:
         return count;
     }
 
+    std::int64_t process_video_yuv420(const WorkItem& item,
+                                      video::VideoReader& reader,
+                                      image::PreparedYuv420Pipeline& pipeline,
+                                      Progress& progress) {
+        video::VideoWriter writer = make_writer(item, pipeline.output_size(), reader.info().fps);
+        video::Yuv420Frame frame;
+        image::Yuv420Planes processed;
+        std::int64_t count = 0;
+        while (reader.read_yuv420(frame)) {
+            throw_if_interrupted();
+            pipeline.apply(frame.planes, processed);
+            writer.write_yuv420(processed);
+            ++count;
+            progress.advance();
+        }
+        writer.finish();
+        return count;
+    }
+
+    /// The writer of a video item's output (frames are given in RGB).
+    video::VideoWriter make_writer(const WorkItem& item, cv::Size size, double fps) const {
+        return video::VideoWriter(options_.output_dir / item.name, size.width, size.height, fps,
+                                  image::ChannelOrder::kRgb, options_.encoder);
+    }
+
     std::int64_t process_frames(const WorkItem& item, Progress& progress) {
-        AtomicDirectory folder(options_.output_dir / item.name);
+        AtomicOutput folder(options_.output_dir / item.name, OutputKind::kDirectory);
         std::map<std::pair<int, int>, image::PreparedPipeline> pipelines;  // by input size
         cv::Mat processed;
         for (const fs::path& file : item.frame_files) {

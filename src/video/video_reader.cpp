@@ -86,7 +86,8 @@ struct VideoReader::Impl {
     Frame last;                // the frame read() or frame_at() returned last (index -1: none)
     bool seeked = false;       // a seek happened since opening
     bool has_pending = false;  // `pending` was decoded while seeking but not yet handed out
-    Frame pending;
+    ffmpeg::FramePtr pending = ffmpeg::make_frame();
+    double pending_timestamp_s = 0.0;
 
     ~Impl() {
         if (format != nullptr) avformat_close_input(&format);
@@ -253,27 +254,66 @@ struct VideoReader::Impl {
         frame.index = index_of(frame.timestamp_s);
     }
 
-    /// Decodes the next frame into `frame`, or returns false at the end of a complete stream.
-    bool next(Frame& frame) {
+    /// Makes the next frame current in `decoded`; false at the end of a complete stream.
+    bool advance() {
         if (has_pending) {
             has_pending = false;
-            frame = std::move(pending);
-        } else {
-            if (!decode_next()) {
-                // Read from the start without seeking: every frame went through the decoder.
-                if (!seeked && frames_decoded == 0) fail("no frame could be decoded");
-                if (!seeked && info.frame_count_exact && frames_decoded < info.frame_count) {
-                    fail("truncated or damaged: the stream ends after frame " +
-                         std::to_string(frames_decoded - 1) + " of the " +
-                         std::to_string(info.frame_count) + " frames its header lists");
-                }
-                return false;
-            }
-            convert(frame);
+            av_frame_unref(decoded.get());
+            av_frame_move_ref(decoded.get(), pending.get());
+            return true;
         }
+        if (decode_next()) return true;
+        // Read from the start without seeking: every frame went through the decoder.
+        if (!seeked && frames_decoded == 0) fail("no frame could be decoded");
+        if (!seeked && info.frame_count_exact && frames_decoded < info.frame_count) {
+            fail("truncated or damaged: the stream ends after frame " +
+                 std::to_string(frames_decoded - 1) + " of the " +
+                 std::to_string(info.frame_count) + " frames its header lists");
+        }
+        return false;
+    }
+
+    /// Decodes the next frame into `frame`, or returns false at the end of a complete stream.
+    bool next(Frame& frame) {
+        if (!advance()) return false;
+        convert(frame);
         last.index = frame.index;
         last.timestamp_s = frame.timestamp_s;
         last.image = frame.image;
+        return true;
+    }
+
+    bool yuv420_available() const {
+        // Limited range and the BT.601 matrix (or none stated, which players take as BT.601 at
+        // these sizes): planes passed on untouched mean the same colours in an untagged output.
+        const AVColorSpace space = decoder->colorspace;
+        return decoder->pix_fmt == AV_PIX_FMT_YUV420P && decoder->color_range != AVCOL_RANGE_JPEG &&
+               (space == AVCOL_SPC_UNSPECIFIED || space == AVCOL_SPC_BT470BG ||
+                space == AVCOL_SPC_SMPTE170M);
+    }
+
+    /// Hands out the next frame's planes without conversion.
+    bool next_yuv420(Yuv420Frame& frame) {
+        if (!advance()) return false;
+        const AVFrame& src = *decoded;
+        if (src.format != AV_PIX_FMT_YUV420P || src.width != info.width ||
+            src.height != info.height) {
+            fail("frame " + std::to_string(last.index + 1) +
+                 ": not 8-bit YUV 4:2:0 at the stream's size; read it as RGB instead");
+        }
+        const int chroma_width = (src.width + 1) / 2;
+        const int chroma_height = (src.height + 1) / 2;
+        const auto plane = [](const AVFrame& f, int i, int w, int h) {
+            return cv::Mat(h, w, CV_8UC1, f.data[i], static_cast<std::size_t>(f.linesize[i]));
+        };
+        frame.planes.y = plane(src, 0, src.width, src.height);
+        frame.planes.u = plane(src, 1, chroma_width, chroma_height);
+        frame.planes.v = plane(src, 2, chroma_width, chroma_height);
+        frame.timestamp_s = decoded_timestamp();
+        frame.index = index_of(frame.timestamp_s);
+        last.index = frame.index;
+        last.timestamp_s = frame.timestamp_s;
+        last.image.release();
         return true;
     }
 
@@ -300,12 +340,15 @@ struct VideoReader::Impl {
     void skip_to(double timestamp_s) {
         const double earliest = timestamp_s - 0.5 * frame_interval();
         while (decode_next()) {
-            if (decoded_timestamp() < earliest) {
-                last.index = index_of(decoded_timestamp());
-                last.timestamp_s = decoded_timestamp();
+            const double decoded_s = decoded_timestamp();
+            if (decoded_s < earliest) {
+                last.index = index_of(decoded_s);
+                last.timestamp_s = decoded_s;
                 continue;
             }
-            convert(pending);
+            av_frame_unref(pending.get());
+            av_frame_move_ref(pending.get(), decoded.get());
+            pending_timestamp_s = decoded_s;
             has_pending = true;
             return;
         }
@@ -317,7 +360,7 @@ struct VideoReader::Impl {
     /// seeking: the last keyframe before the target is at most kSeekCostFrames ahead of here.
     bool forward_is_cheaper(double timestamp_s) {
         if (last.index < 0 && !has_pending) return false;
-        const double here = has_pending ? pending.timestamp_s : last.timestamp_s;
+        const double here = has_pending ? pending_timestamp_s : last.timestamp_s;
         if (timestamp_s < here) return false;
         AVStream* stream = format->streams[stream_index];
         const auto target = static_cast<std::int64_t>(std::floor(timestamp_s / av_q2d(time_base)));
@@ -332,11 +375,12 @@ struct VideoReader::Impl {
 
     Frame frame_at(double timestamp_s) {
         const double half = 0.5 * frame_interval();
-        if (!has_pending && last.index >= 0 && std::abs(last.timestamp_s - timestamp_s) < half) {
+        if (!has_pending && last.index >= 0 && !last.image.empty() &&
+            std::abs(last.timestamp_s - timestamp_s) < half) {
             return last;  // asked again for the frame in hand
         }
         if (forward_is_cheaper(timestamp_s)) {
-            if (!(has_pending && pending.timestamp_s >= timestamp_s - half)) {
+            if (!(has_pending && pending_timestamp_s >= timestamp_s - half)) {
                 has_pending = false;
                 skip_to(timestamp_s);
             }
@@ -375,6 +419,14 @@ std::int64_t VideoReader::frames_decoded() const {
 
 bool VideoReader::read(Frame& frame) {
     return impl_->next(frame);
+}
+
+bool VideoReader::yuv420_available() const {
+    return impl_->yuv420_available();
+}
+
+bool VideoReader::read_yuv420(Yuv420Frame& frame) {
+    return impl_->next_yuv420(frame);
 }
 
 Frame VideoReader::frame_at(double timestamp_s) {

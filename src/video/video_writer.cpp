@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -25,16 +26,25 @@ namespace {
 /// MPEG-4 part 2 quantiser scale when none is given: visually transparent at small sizes.
 constexpr int kDefaultMpeg4Quantiser = 4;
 
-const char* encoder_name(Codec codec) {
-    switch (codec) {
-        case Codec::kH264:
-            return "libx264";
-        case Codec::kAv1:
-            return "libsvtav1";
-        case Codec::kMpeg4:
-            return "mpeg4";
+/// Each codec's name (as rcls spells it) and the FFmpeg encoder that writes it.
+struct CodecNames {
+    Codec codec;
+    const char* name;
+    const char* encoder;
+};
+constexpr std::array<CodecNames, 3> kCodecs = {{{Codec::kH264, "h264", "libx264"},
+                                                {Codec::kAv1, "av1", "libsvtav1"},
+                                                {Codec::kMpeg4, "mpeg4", "mpeg4"}}};
+
+const CodecNames& names_of(Codec codec) {
+    for (const CodecNames& names : kCodecs) {
+        if (names.codec == codec) return names;
     }
-    return "";
+    return kCodecs[0];
+}
+
+const char* encoder_name(Codec codec) {
+    return names_of(codec).encoder;
 }
 
 /// A dictionary of encoder options, freed on scope exit.
@@ -49,26 +59,23 @@ struct Options {
 }  // namespace
 
 std::string_view to_string(Codec codec) {
-    switch (codec) {
-        case Codec::kH264:
-            return "h264";
-        case Codec::kAv1:
-            return "av1";
-        case Codec::kMpeg4:
-            return "mpeg4";
-    }
-    return "unknown";
+    return names_of(codec).name;
 }
 
 const std::vector<std::string>& codec_names() {
-    static const std::vector<std::string> kNames = {"h264", "av1", "mpeg4"};
+    static const std::vector<std::string> kNames = [] {
+        std::vector<std::string> names;
+        for (const CodecNames& codec : kCodecs)
+            names.emplace_back(codec.name);
+        return names;
+    }();
     return kNames;
 }
 
 Codec parse_codec(std::string_view text) {
-    if (text == "h264" || text == "libx264") return Codec::kH264;
-    if (text == "av1" || text == "libsvtav1") return Codec::kAv1;
-    if (text == "mpeg4") return Codec::kMpeg4;
+    for (const CodecNames& names : kCodecs) {
+        if (text == names.name || text == names.encoder) return names.codec;
+    }
     std::string message = "unknown video codec \"" + std::string(text) + "\"";
     if (const auto nearest = nearest_match(text, codec_names())) {
         message += " (did you mean \"" + *nearest + "\"?)";
@@ -81,6 +88,7 @@ EncoderSettings lerobot_encoder_settings() {
     settings.codec = Codec::kAv1;
     settings.crf = 30;
     settings.gop = 2;
+    settings.preset = "12";  // LeRobot's VideoEncoderConfig at HEAD
     settings.pixel_format = "yuv420p";
     return settings;
 }
@@ -235,6 +243,35 @@ struct VideoWriter::Impl {
         ++written;
     }
 
+    void write_yuv420(const image::Yuv420Planes& planes) {
+        if (finished) fail("write after finish()");
+        if (encoder->pix_fmt != AV_PIX_FMT_YUV420P)
+            fail("YUV 4:2:0 frames need the pixel format yuv420p");
+        const cv::Size luma(width, height);
+        const cv::Size chroma((width + 1) / 2, (height + 1) / 2);
+        const auto check = [&](const cv::Mat& plane, cv::Size size, const char* name) {
+            if (plane.type() != CV_8UC1 || plane.size() != size) {
+                fail("frame " + std::to_string(written) + ": plane " + name + " must be 8-bit " +
+                     std::to_string(size.width) + "x" + std::to_string(size.height));
+            }
+        };
+        check(planes.y, luma, "y");
+        check(planes.u, chroma, "u");
+        check(planes.v, chroma, "v");
+        if (av_frame_make_writable(frame.get()) < 0) throw std::bad_alloc();
+        const std::array<const cv::Mat*, 3> sources{&planes.y, &planes.u, &planes.v};
+        for (int i = 0; i < 3; ++i) {
+            const cv::Mat& plane = *sources[static_cast<std::size_t>(i)];
+            for (int row = 0; row < plane.rows; ++row) {
+                std::memcpy(frame->data[i] + static_cast<std::ptrdiff_t>(row) * frame->linesize[i],
+                            plane.ptr(row), static_cast<std::size_t>(plane.cols));
+            }
+        }
+        frame->pts = written;
+        encode(frame.get());
+        ++written;
+    }
+
     void finish() {
         if (finished) return;
         encode(nullptr);
@@ -262,6 +299,9 @@ VideoWriter& VideoWriter::operator=(VideoWriter&&) noexcept = default;
 
 void VideoWriter::write(const cv::Mat& frame) {
     impl_->write(frame);
+}
+void VideoWriter::write_yuv420(const image::Yuv420Planes& planes) {
+    impl_->write_yuv420(planes);
 }
 void VideoWriter::finish() {
     impl_->finish();

@@ -86,41 +86,35 @@ void write_raw_frames(const fs::path& path, const std::vector<cv::Mat>& frames) 
 
 namespace {
 
-void check_same_shape(const cv::Mat& a, const cv::Mat& b) {
+/// Calls `f(a_value, b_value)` for every value of two 8-bit images of the same size and type.
+template <class F>
+void for_each_value_pair(const cv::Mat& a, const cv::Mat& b, F&& f) {
     if (a.size() != b.size() || a.type() != b.type() || a.depth() != CV_8U) {
         throw std::runtime_error("images differ in size or type, or are not 8-bit");
+    }
+    const int values = a.cols * a.channels();
+    for (int y = 0; y < a.rows; ++y) {
+        const std::uint8_t* pa = a.ptr<std::uint8_t>(y);
+        const std::uint8_t* pb = b.ptr<std::uint8_t>(y);
+        for (int x = 0; x < values; ++x)
+            f(pa[x], pb[x]);
     }
 }
 
 }  // namespace
 
 double psnr(const cv::Mat& a, const cv::Mat& b) {
-    check_same_shape(a, b);
     double sum = 0.0;
-    const int values = a.cols * a.channels();
-    for (int y = 0; y < a.rows; ++y) {
-        const std::uint8_t* pa = a.ptr<std::uint8_t>(y);
-        const std::uint8_t* pb = b.ptr<std::uint8_t>(y);
-        for (int x = 0; x < values; ++x) {
-            const double d = static_cast<double>(pa[x]) - pb[x];
-            sum += d * d;
-        }
-    }
+    for_each_value_pair(a, b,
+                        [&](int va, int vb) { sum += static_cast<double>((va - vb) * (va - vb)); });
     if (sum == 0.0) return std::numeric_limits<double>::infinity();
-    const double mse = sum / (static_cast<double>(values) * a.rows);
+    const double mse = sum / static_cast<double>(a.total() * a.channels());
     return 10.0 * std::log10(255.0 * 255.0 / mse);
 }
 
 int max_abs_diff(const cv::Mat& a, const cv::Mat& b) {
-    check_same_shape(a, b);
     int worst = 0;
-    const int values = a.cols * a.channels();
-    for (int y = 0; y < a.rows; ++y) {
-        const std::uint8_t* pa = a.ptr<std::uint8_t>(y);
-        const std::uint8_t* pb = b.ptr<std::uint8_t>(y);
-        for (int x = 0; x < values; ++x)
-            worst = std::max(worst, std::abs(pa[x] - pb[x]));
-    }
+    for_each_value_pair(a, b, [&](int va, int vb) { worst = std::max(worst, std::abs(va - vb)); });
     return worst;
 }
 

@@ -64,4 +64,38 @@ private:
     std::optional<Resampler> resampler_;
 };
 
+/// The planes of an 8-bit YUV 4:2:0 picture: y is width x height, u and v are half of that
+/// (rounded up). They may be views into someone else's buffer (e.g. a decoder's).
+struct Yuv420Planes {
+    cv::Mat y;
+    cv::Mat u;
+    cv::Mat v;
+};
+
+/// A Pipeline applied to YUV 4:2:0 pictures plane by plane, as ffmpeg's scale filter does on such
+/// video: luma at full resolution, chroma at half (both centre-aligned in their own grid). This
+/// skips the RGB round trip when video is re-encoded as 4:2:0. 4:2:0 chroma cannot be cut at odd
+/// pixels, so it needs an even output size and, when cropping, an even crop rectangle.
+class PreparedYuv420Pipeline {
+public:
+    /// The pipeline for `input`-sized pictures, or nullopt when the output size or crop is odd.
+    /// Throws ConfigError (naming `what`) when the crop does not fit.
+    static std::optional<PreparedYuv420Pipeline> make(const Pipeline& pipeline,
+                                                      cv::Size input,
+                                                      std::string_view what = "image");
+
+    cv::Size output_size() const { return luma_.output_size(); }
+
+    /// Crops and resizes each plane of `in` into `out` (allocated as needed). Throws DataError
+    /// when the planes have the wrong sizes.
+    void apply(const Yuv420Planes& in, Yuv420Planes& out);
+
+private:
+    PreparedYuv420Pipeline(PreparedPipeline luma, PreparedPipeline chroma)
+        : luma_(std::move(luma)), chroma_(std::move(chroma)) {}
+
+    PreparedPipeline luma_;
+    PreparedPipeline chroma_;
+};
+
 }  // namespace rcls::image

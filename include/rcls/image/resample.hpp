@@ -78,13 +78,19 @@ public:
     void resize(const cv::Mat& in, cv::Mat& out);
 
 private:
+    /// The horizontal pass over one float row padded as simd::kRowPadding says.
+    void horizontal_row(const float* row, int channels, float* out) const;
+
     cv::Size input_;
     cv::Size output_;
     Filter filter_;
     AxisWeights horizontal_;
     AxisWeights vertical_;
-    std::vector<float> rows_;     ///< two padded float rows
-    std::vector<float> scratch_;  ///< the intermediate image when the horizontal pass runs first
+    int horizontal_single_taps_ = 0;
+    std::vector<float> horizontal_single_;  ///< horizontal_ padded for the 1-channel pass
+    std::vector<float> rows_;               ///< two padded float rows
+    std::vector<float> scratch_;    ///< the intermediate image when the horizontal pass runs first
+    std::vector<float> row_cache_;  ///< input rows converted to float (see RowCache)
 };
 
 /// One-off convenience: `image` resized to `size` with `filter` (builds a Resampler each call).

@@ -23,6 +23,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "rcls/image/channel_order.hpp"
+#include "rcls/image/pipeline.hpp"
 
 namespace rcls::video {
 
@@ -45,6 +46,13 @@ struct Frame {
     cv::Mat image;             ///< 8-bit, 3 channels, in the reader's channel order.
     std::int64_t index = -1;   ///< round((timestamp_s - start_time_s) x fps).
     double timestamp_s = 0.0;  ///< Presentation time in seconds (pts x time_base).
+};
+
+/// One decoded frame as the decoder's 8-bit YUV 4:2:0 planes (see VideoReader::read_yuv420()).
+struct Yuv420Frame {
+    image::Yuv420Planes planes;  ///< Views into the decoder's buffers, valid until the next read.
+    std::int64_t index = -1;
+    double timestamp_s = 0.0;
 };
 
 /// How to decode.
@@ -76,6 +84,16 @@ public:
     /// Throws DataError naming the file and frame on corrupt data, and when the stream ends before
     /// the frame count the container states (a truncated file).
     bool read(Frame& frame);
+
+    /// True when the stream decodes to 8-bit limited-range YUV 4:2:0 (yuv420p) with the BT.601
+    /// matrix or none stated, so that read_yuv420() can hand out its planes and a yuv420p
+    /// VideoWriter can take them without any colour conversion.
+    bool yuv420_available() const;
+
+    /// Like read(), but hands out the decoded planes themselves (no copy, no conversion); they
+    /// stay valid until the next call on this reader. Needs yuv420_available(); throws DataError
+    /// otherwise.
+    bool read_yuv420(Yuv420Frame& frame);
 
     /// The frame shown at `timestamp_s`: the first one whose timestamp is at least
     /// timestamp_s - 0.5 / fps (the nearest frame for a constant frame rate). Check

@@ -18,6 +18,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "rcls/image/channel_order.hpp"
+#include "rcls/image/pipeline.hpp"
 
 namespace rcls::video {
 
@@ -50,7 +51,8 @@ struct EncoderSettings {
     int threads = 1;  ///< Encoder threads; 0 lets FFmpeg choose.
 };
 
-/// LeRobot's dataset video settings (lerobot_formats.md 5.3): libsvtav1, yuv420p, g=2, crf=30.
+/// LeRobot's dataset video settings (lerobot_formats.md 5.3): libsvtav1, yuv420p, g=2, crf=30,
+/// and preset 12 as LeRobot's VideoEncoderConfig sets at HEAD.
 EncoderSettings lerobot_encoder_settings();
 
 /// A video being written. Not thread-safe; movable.
@@ -74,6 +76,10 @@ public:
 
     /// Encodes one 8-bit 3-channel frame of the writer's size. Throws DataError on failure.
     void write(const cv::Mat& frame);
+
+    /// Encodes one frame given as 8-bit YUV 4:2:0 planes of the writer's size (no colour
+    /// conversion). Needs the pixel format yuv420p; throws DataError otherwise.
+    void write_yuv420(const image::Yuv420Planes& planes);
 
     /// Flushes the encoder, finishes the container and moves the file to its target name.
     void finish();

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/atomic_file.hpp"
 
+#include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
-
 #include "rcls/core/error.hpp"
-
 #include "temp_dir.hpp"
-#include <sys/wait.h>
 
 namespace rcls {
 namespace {
@@ -33,8 +31,7 @@ TEST(AtomicFile, LeavesNoTemporaryFiles) {
     TempDir dir;
     write_file_atomic(dir / "c.txt", "1");
     std::size_t entries = 0;
-    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path()))
-        ++entries;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path())) ++entries;
     EXPECT_EQ(entries, 1u);
 }
 
@@ -103,11 +100,11 @@ TEST(AtomicFile, LiveWritersTemporaryFileIsKept) {
     EXPECT_TRUE(fs::exists(output.temp_path()));
 }
 
-TEST(AtomicDirectory, IsInvisibleUntilCommitThenReplacesTheOldFolder) {
+TEST(AtomicOutputDirectory, IsInvisibleUntilCommitThenReplacesTheOldFolder) {
     TempDir dir;
     write_text(dir / "frames" / "old.png", "old");
     {
-        AtomicDirectory frames(dir / "frames");
+        AtomicOutput frames(dir / "frames", OutputKind::kDirectory);
         write_text(frames.temp_path() / "frame_000000.png", "new");
         EXPECT_TRUE(fs::exists(dir / "frames" / "old.png"));
         EXPECT_TRUE(is_temporary_name(frames.temp_path().filename().string()));
@@ -118,21 +115,21 @@ TEST(AtomicDirectory, IsInvisibleUntilCommitThenReplacesTheOldFolder) {
     EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
 }
 
-TEST(AtomicDirectory, UncommittedFolderIsRemoved) {
+TEST(AtomicOutputDirectory, UncommittedFolderIsRemoved) {
     TempDir dir;
     {
-        AtomicDirectory frames(dir / "frames");
+        AtomicOutput frames(dir / "frames", OutputKind::kDirectory);
         write_text(frames.temp_path() / "frame_000000.png", "partial");
     }
     EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
-TEST(AtomicDirectory, KilledWritersFolderIsRemovedAsStale) {
+TEST(AtomicOutputDirectory, KilledWritersFolderIsRemovedAsStale) {
     TempDir dir;
     const pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-        AtomicDirectory frames(dir / "frames");
+        AtomicOutput frames(dir / "frames", OutputKind::kDirectory);
         write_text(frames.temp_path() / "frame_000000.png", "partial");
         ::_exit(9);  // no destructor runs, as with kill -9
     }

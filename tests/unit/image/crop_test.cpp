@@ -5,18 +5,14 @@
 
 #include "rcls/core/error.hpp"
 
+#include "error_message.hpp"
+
 namespace rcls::image {
 namespace {
 
-/// The message of the ConfigError `f` throws ("" if it throws none).
 template <class F>
 std::string config_error(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
+    return testing::error_message<ConfigError>(std::forward<F>(f));
 }
 
 TEST(CropParse, CenterAndExplicitRectangles) {

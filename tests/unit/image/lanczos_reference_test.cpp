@@ -107,5 +107,49 @@ TEST(LanczosReference, UpscalingMatchesFfmpeg) {
     expect_psnr_at_least(reference, pipeline, 60.0, "160x120 -> 333x250");
 }
 
+TEST(LanczosReference, YuvPlanesMatchFfmpegScalingYuv420Video) {
+    // What `ffmpeg -i clip.mp4 -vf crop=...,scale=...` does to ordinary 4:2:0 video: every plane
+    // is scaled in its own resolution. rcls's planar pipeline against that, plane by plane.
+    testing::TempDir dir;
+    testing::run_ffmpeg({"-f", "lavfi", "-i", "testsrc2=size=640x480:rate=10", "-frames:v",
+                         std::to_string(kFrames), "-f", "rawvideo", "-pix_fmt", "yuv420p",
+                         (dir / "in.yuv").string()});
+    testing::run_ffmpeg({"-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", "640x480", "-r", "10", "-i",
+                         (dir / "in.yuv").string(), "-vf",
+                         "crop=480:480:80:0,scale=128:128:flags=lanczos", "-f", "rawvideo",
+                         "-pix_fmt", "yuv420p", (dir / "ref.yuv").string()});
+    // A 4:2:0 picture read as one 1-channel image of height * 3 / 2 rows.
+    const auto in = testing::read_raw_frames(dir / "in.yuv", 640, 720, 1);
+    const auto ref = testing::read_raw_frames(dir / "ref.yuv", 128, 192, 1);
+    ASSERT_EQ(in.size(), static_cast<std::size_t>(kFrames));
+    ASSERT_EQ(ref.size(), static_cast<std::size_t>(kFrames));
+    const auto planes = [](const cv::Mat& packed, int width, int height) {
+        const cv::Mat flat = packed.reshape(1, 1);
+        const int luma = width * height;
+        const int chroma = luma / 4;
+        return Yuv420Planes{flat.colRange(0, luma).reshape(1, height),
+                            flat.colRange(luma, luma + chroma).reshape(1, height / 2),
+                            flat.colRange(luma + chroma, luma + 2 * chroma).reshape(1, height / 2)};
+    };
+    auto pipeline = PreparedYuv420Pipeline::make(Pipeline{}, {640, 480});
+    ASSERT_TRUE(pipeline.has_value());
+    std::string report;
+    for (int i = 0; i < kFrames; ++i) {
+        Yuv420Planes out;
+        pipeline->apply(planes(in[static_cast<std::size_t>(i)], 640, 480), out);
+        const Yuv420Planes expected = planes(ref[static_cast<std::size_t>(i)], 128, 128);
+        for (const auto& [name, a, b] :
+             {std::tuple{"y", out.y, expected.y}, std::tuple{"u", out.u, expected.u},
+              std::tuple{"v", out.v, expected.v}}) {
+            const double db = psnr(a, b);
+            EXPECT_GE(db, 45.0) << "frame " << i << " plane " << name;
+            char text[32];
+            std::snprintf(text, sizeof text, " %s %.1f", name, db);
+            if (i == 0) report += text;
+        }
+    }
+    std::cout << "[ psnr     ] yuv420p planes vs ffmpeg, frame 0 (dB):" << report << "\n";
+}
+
 }  // namespace
 }  // namespace rcls::image

@@ -95,3 +95,69 @@ TEST(PreparedPipeline, WrongFrameSizeIsADataError) {
 
 }  // namespace
 }  // namespace rcls::image
+
+namespace rcls::image {
+namespace {
+
+Yuv420Planes random_planes(cv::Size size, unsigned seed) {
+    cv::RNG rng(seed);
+    Yuv420Planes planes{cv::Mat(size, CV_8UC1), cv::Mat((size + cv::Size(1, 1)) / 2, CV_8UC1),
+                        cv::Mat((size + cv::Size(1, 1)) / 2, CV_8UC1)};
+    rng.fill(planes.y, cv::RNG::UNIFORM, 16, 236);
+    rng.fill(planes.u, cv::RNG::UNIFORM, 16, 241);
+    rng.fill(planes.v, cv::RNG::UNIFORM, 16, 241);
+    return planes;
+}
+
+TEST(PreparedYuv420Pipeline, OddCropsAndSizesHaveNoPlanarForm) {
+    Pipeline pipeline;
+    EXPECT_TRUE(PreparedYuv420Pipeline::make(pipeline, {640, 480}).has_value());
+    pipeline.crop = CropSpec::rect({1, 0, 100, 100});
+    EXPECT_FALSE(PreparedYuv420Pipeline::make(pipeline, {640, 480}).has_value());
+    pipeline.crop = CropSpec::rect({0, 0, 100, 101});
+    EXPECT_FALSE(PreparedYuv420Pipeline::make(pipeline, {640, 480}).has_value());
+    pipeline.crop = CropSpec::center();
+    pipeline.size = cv::Size(97, 64);
+    EXPECT_FALSE(PreparedYuv420Pipeline::make(pipeline, {640, 480}).has_value());
+    pipeline.crop = CropSpec::rect({0, 0, 600, 600});
+    EXPECT_THROW(PreparedYuv420Pipeline::make(pipeline, {640, 480}, "x.mp4"), ConfigError);
+}
+
+TEST(PreparedYuv420Pipeline, LumaAtFullAndChromaAtHalfResolution) {
+    const Yuv420Planes in = random_planes({640, 480}, 3);
+    Pipeline pipeline;  // centre crop 480x480 at left 80, Lanczos to 128x128
+    auto planar = PreparedYuv420Pipeline::make(pipeline, {640, 480});
+    ASSERT_TRUE(planar.has_value());
+    EXPECT_EQ(planar->output_size(), cv::Size(128, 128));
+    Yuv420Planes out;
+    planar->apply(in, out);
+    ASSERT_EQ(out.y.size(), cv::Size(128, 128));
+    ASSERT_EQ(out.u.size(), cv::Size(64, 64));
+    ASSERT_EQ(out.v.size(), cv::Size(64, 64));
+    EXPECT_EQ(cv::norm(out.y, resize(in.y(cv::Rect(80, 0, 480, 480)), {128, 128}), cv::NORM_INF),
+              0.0);
+    EXPECT_EQ(cv::norm(out.u, resize(in.u(cv::Rect(40, 0, 240, 240)), {64, 64}), cv::NORM_INF),
+              0.0);
+    EXPECT_EQ(cv::norm(out.v, resize(in.v(cv::Rect(40, 0, 240, 240)), {64, 64}), cv::NORM_INF),
+              0.0);
+}
+
+TEST(PreparedYuv420Pipeline, OddInputSizesRoundChromaUp) {
+    Pipeline pipeline;
+    pipeline.crop.reset();
+    pipeline.size = cv::Size(20, 10);
+    auto planar = PreparedYuv420Pipeline::make(pipeline, {41, 21});
+    ASSERT_TRUE(planar.has_value());
+    Yuv420Planes in{cv::Mat(21, 41, CV_8UC1, cv::Scalar(100)),
+                    cv::Mat(11, 21, CV_8UC1, cv::Scalar(90)),
+                    cv::Mat(11, 21, CV_8UC1, cv::Scalar(160))};
+    Yuv420Planes out;
+    planar->apply(in, out);
+    EXPECT_EQ(cv::norm(out.y, cv::Mat(10, 20, CV_8UC1, cv::Scalar(100)), cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(out.u, cv::Mat(5, 10, CV_8UC1, cv::Scalar(90)), cv::NORM_INF), 0.0);
+    EXPECT_EQ(cv::norm(out.v, cv::Mat(5, 10, CV_8UC1, cv::Scalar(160)), cv::NORM_INF), 0.0);
+    EXPECT_THROW(planar->apply(Yuv420Planes{in.y, in.y, in.y}, out), DataError);
+}
+
+}  // namespace
+}  // namespace rcls::image

@@ -10,6 +10,7 @@
 #include "rcls/core/interrupt.hpp"
 #include "rcls/video/video_reader.hpp"
 
+#include "error_message.hpp"
 #include "media.hpp"
 #include "temp_dir.hpp"
 
@@ -45,16 +46,6 @@ std::vector<std::string> names_in(const fs::path& dir) {
     return names;
 }
 
-template <class E, class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "";
-}
-
 TEST(CollectWork, FilesFoldersOfVideosAndFoldersOfFrames) {
     TempDir dir;
     testing::write_text(dir / "videos" / "b.mp4", "x");
@@ -81,15 +72,18 @@ TEST(CollectWork, FilesFoldersOfVideosAndFoldersOfFrames) {
 
 TEST(CollectWork, MissingAndEmptyInputsAreDataErrors) {
     TempDir dir;
-    EXPECT_NE(error_of<DataError>([&] {
+    EXPECT_NE(testing::error_message<DataError>([&] {
                   collect_work({dir / "nope.mp4"});
               }).find((dir / "nope.mp4").string() + ": no such file or folder"),
               std::string::npos);
     fs::create_directories(dir / "empty");
-    EXPECT_NE(error_of<DataError>([&] { collect_work({dir / "empty"}); }).find("no videos"),
-              std::string::npos);
+    EXPECT_NE(
+        testing::error_message<DataError>([&] { collect_work({dir / "empty"}); }).find("no videos"),
+        std::string::npos);
     testing::write_text(dir / "dataset" / "meta" / "info.json", "{}");
-    EXPECT_NE(error_of<DataError>([&] { collect_work({dir / "dataset"}); }).find("LeRobot dataset"),
+    EXPECT_NE(testing::error_message<DataError>([&] {
+                  collect_work({dir / "dataset"});
+              }).find("LeRobot dataset"),
               std::string::npos);
 }
 
@@ -97,7 +91,9 @@ TEST(CollectWork, TwoInputsWithTheSameNameAreAUsageError) {
     TempDir dir;
     testing::write_text(dir / "a" / "clip.mp4", "x");
     testing::write_text(dir / "b" / "clip.mp4", "x");
-    const std::string message = error_of<UsageError>([&] { collect_work({dir / "a", dir / "b"}); });
+    const std::string message = testing::error_message<UsageError>([&] {
+        collect_work({dir / "a", dir / "b"});
+    });
     EXPECT_NE(message.find("clip.mp4"), std::string::npos) << message;
 }
 
@@ -148,6 +144,31 @@ TEST(Preprocess, VideosBecomeCroppedResizedVideosAndFrames) {
         EXPECT_EQ(cv::norm(png_rgb, expected, cv::NORM_INF), 0.0) << name;
     }
     EXPECT_EQ(names_in(dir / "out" / "one").size(), static_cast<std::size_t>(kFrames));
+}
+
+TEST(Preprocess, PlanarAndRgbPathsMakeTheSameVideo) {
+    // Without --frames, 4:2:0 input is scaled plane by plane (as ffmpeg does); with --frames it
+    // goes through RGB. Both must show the same picture.
+    TempDir dir;
+    make_clip(dir / "a.mp4", 320, 240);
+    PreprocessOptions planar = small_job(dir / "a.mp4", dir / "planar");
+    planar.pipeline.size = cv::Size(64, 64);
+    planar.encoder.crf = 10;
+    PreprocessOptions rgb = planar;
+    rgb.output_dir = dir / "rgb";
+    rgb.frames = true;
+    run_preprocess(planar);
+    run_preprocess(rgb);
+    video::VideoReader a(dir / "planar" / "a.mp4", {ChannelOrder::kRgb});
+    video::VideoReader b(dir / "rgb" / "a.mp4", {ChannelOrder::kRgb});
+    video::Yuv420Frame fa;
+    video::Yuv420Frame fb;
+    for (int i = 0; i < kFrames; ++i) {
+        ASSERT_TRUE(a.read_yuv420(fa));
+        const cv::Mat y = fa.planes.y.clone();
+        ASSERT_TRUE(b.read_yuv420(fb));
+        EXPECT_GE(testing::psnr(y, fb.planes.y), 38.0) << "frame " << i;
+    }
 }
 
 TEST(Preprocess, RerunSkipsFinishedOutputsAndRedoesChangedOnes) {
@@ -201,7 +222,7 @@ TEST(Preprocess, FilesRclsDidNotMakeAreOnlyReplacedWithForce) {
     make_clip(dir / "a.mp4");
     testing::write_text(dir / "out" / "a.mp4", "precious");
     PreprocessOptions options = small_job(dir / "a.mp4", dir / "out");
-    const std::string message = error_of<DataError>([&] { run_preprocess(options); });
+    const std::string message = testing::error_message<DataError>([&] { run_preprocess(options); });
     EXPECT_NE(message.find("--force"), std::string::npos) << message;
     EXPECT_EQ(read_file(dir / "out" / "a.mp4"), "precious");
     options.force = true;
@@ -239,7 +260,8 @@ TEST(Preprocess, CropThatDoesNotFitFailsBeforeAnyWork) {
     make_clip(dir / "a.mp4");
     PreprocessOptions options = small_job(dir / "a.mp4", dir / "out");
     options.pipeline.crop = image::CropSpec::rect({0, 0, 121, 121});
-    const std::string message = error_of<ConfigError>([&] { run_preprocess(options); });
+    const std::string message =
+        testing::error_message<ConfigError>([&] { run_preprocess(options); });
     EXPECT_NE(message.find((dir / "a.mp4").string()), std::string::npos) << message;
     EXPECT_NE(message.find("160x120"), std::string::npos) << message;
     EXPECT_FALSE(fs::exists(dir / "out" / "a.mp4"));

@@ -12,6 +12,7 @@
 
 #include "rcls/core/error.hpp"
 
+#include "error_message.hpp"
 #include "media.hpp"
 #include "temp_dir.hpp"
 
@@ -61,15 +62,9 @@ protected:
 testing::TempDir* VideoReaderTest::dir_ = nullptr;
 std::vector<cv::Mat>* VideoReaderTest::reference_ = nullptr;
 
-/// The DataError message `f` throws ("" when it throws none).
 template <class F>
 std::string data_error(F&& f) {
-    try {
-        f();
-    } catch (const DataError& e) {
-        return e.what();
-    }
-    return "";
+    return testing::error_message<DataError>(std::forward<F>(f));
 }
 
 void copy_truncated(const fs::path& from, const fs::path& to, double fraction) {
@@ -101,6 +96,33 @@ TEST_F(VideoReaderTest, SequentialDecodeMatchesFfmpeg) {
         EXPECT_NEAR(frames[i].timestamp_s, i / 10.0, 1e-9);
         EXPECT_GE(testing::psnr(frames[i].image, (*reference_)[i]), 45.0) << "frame " << i;
     }
+}
+
+TEST_F(VideoReaderTest, Yuv420PlanesAreTheDecodedPicture) {
+    testing::TempDir dir;
+    testing::run_ffmpeg({"-i", clip().string(), "-f", "rawvideo", "-pix_fmt", "yuv420p",
+                         (dir / "decoded.yuv").string()});
+    // One 4:2:0 picture is 240 * 3 / 2 rows of 320 bytes.
+    const std::vector<cv::Mat> expected =
+        testing::read_raw_frames(dir / "decoded.yuv", 320, 360, 1);
+    ASSERT_EQ(expected.size(), static_cast<std::size_t>(kFrames));
+    VideoReader reader(clip(), {ChannelOrder::kRgb});
+    ASSERT_TRUE(reader.yuv420_available());
+    Yuv420Frame frame;
+    int count = 0;
+    while (reader.read_yuv420(frame)) {
+        ASSERT_LT(count, kFrames);
+        EXPECT_EQ(frame.index, count);
+        const cv::Mat flat = expected[count].reshape(1, 1);
+        const cv::Mat y = flat.colRange(0, 320 * 240).reshape(1, 240);
+        const cv::Mat u = flat.colRange(320 * 240, 320 * 240 + 160 * 120).reshape(1, 120);
+        const cv::Mat v = flat.colRange(320 * 240 + 160 * 120, 320 * 360).reshape(1, 120);
+        EXPECT_EQ(cv::norm(frame.planes.y, y, cv::NORM_INF), 0.0) << count;
+        EXPECT_EQ(cv::norm(frame.planes.u, u, cv::NORM_INF), 0.0) << count;
+        EXPECT_EQ(cv::norm(frame.planes.v, v, cv::NORM_INF), 0.0) << count;
+        ++count;
+    }
+    EXPECT_EQ(count, kFrames);
 }
 
 TEST_F(VideoReaderTest, SeekingGivesTheFramesSequentialDecodingGives) {

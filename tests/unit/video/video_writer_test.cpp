@@ -101,6 +101,7 @@ TEST(VideoWriter, LeRobotSettingsGiveAv1WithAKeyframeEveryTwoFrames) {
     EXPECT_EQ(settings.crf, 30);
     EXPECT_EQ(settings.gop, 2);
     EXPECT_EQ(settings.pixel_format, "yuv420p");
+    EXPECT_EQ(settings.preset, "12");
 
     testing::TempDir dir;
     write_clip(dir / "lerobot.mp4", settings, ChannelOrder::kRgb, 8);
@@ -152,6 +153,42 @@ TEST(VideoWriter, BadInputsAreDataErrorsNamingTheFile) {
     VideoWriter writer(path, 64, 64, 10.0, ChannelOrder::kRgb, {});
     EXPECT_THROW(writer.write(cv::Mat(64, 63, CV_8UC3)), DataError);
     EXPECT_THROW(writer.write(cv::Mat(64, 64, CV_8UC1)), DataError);
+}
+
+TEST(VideoWriter, Yuv420PlanesRoundTrip) {
+    testing::TempDir dir;
+    const auto planes_of = [](const cv::Mat& rgb) {
+        cv::Mat i420;
+        cv::cvtColor(rgb, i420, cv::COLOR_RGB2YUV_I420);  // kHeight * 3 / 2 rows
+        return image::Yuv420Planes{
+            i420.rowRange(0, kHeight).clone(),
+            i420.rowRange(kHeight, kHeight + kHeight / 4).clone().reshape(1, kHeight / 2),
+            i420.rowRange(kHeight + kHeight / 4, kHeight * 3 / 2).clone().reshape(1, kHeight / 2)};
+    };
+    {
+        VideoWriter writer(dir / "planes.mp4", kWidth, kHeight, 10.0, ChannelOrder::kRgb, {});
+        for (int i = 0; i < 6; ++i)
+            writer.write_yuv420(planes_of(synthetic_frame(kWidth, kHeight, i)));
+        EXPECT_THROW(writer.write_yuv420({cv::Mat(kHeight, kWidth, CV_8UC1), cv::Mat(2, 2, CV_8UC1),
+                                          cv::Mat(2, 2, CV_8UC1)}),
+                     DataError);
+        writer.finish();
+    }
+    VideoReader reader(dir / "planes.mp4", {ChannelOrder::kRgb});
+    Yuv420Frame frame;
+    for (int i = 0; i < 6; ++i) {
+        ASSERT_TRUE(reader.read_yuv420(frame));
+        const image::Yuv420Planes expected = planes_of(synthetic_frame(kWidth, kHeight, i));
+        EXPECT_GE(testing::psnr(frame.planes.y, expected.y), 38.0) << i;
+        EXPECT_GE(testing::psnr(frame.planes.u, expected.u), 38.0) << i;
+        EXPECT_GE(testing::psnr(frame.planes.v, expected.v), 38.0) << i;
+    }
+    EXPECT_FALSE(reader.read_yuv420(frame));
+
+    EncoderSettings yuv444;
+    yuv444.pixel_format = "yuv444p";
+    VideoWriter other(dir / "444.mp4", kWidth, kHeight, 10.0, ChannelOrder::kRgb, yuv444);
+    EXPECT_THROW(other.write_yuv420(planes_of(synthetic_frame(kWidth, kHeight, 0))), DataError);
 }
 
 TEST(VideoWriter, CodecNames) {
