@@ -8,10 +8,11 @@
 # else from ffmpeg's testsrc2 pattern. Each repetition times
 #   rcls:    rcls preprocess CLIPS --output OUT            (centre crop, Lanczos 128x128, H.264)
 #   ffmpeg:  for c in CLIPS/*.mp4; do ffmpeg -i $c -vf "crop=480:480:80:0,scale=128:128:flags=lanczos" OUT/$c; done
-# in alternating order, and prints the medians and their ratio (goal: rcls <= 0.5x the loop). rcls
-# runs twice per repetition: with its defaults, whose H.264 settings are the reference command's
-# (x264 preset medium, crf 23), and with `--preset veryfast --crf 19` (about the same PSNR at
-# 128x128, larger files, a quarter of the encoding time).
+# in alternating order, and prints medians of wall and CPU time and the median of the per-repetition
+# wall-time ratios (goal: rcls <= 0.5x the loop; CPU time shows what a busy machine would give). rcls
+# runs twice per repetition: with its defaults (x264 preset veryfast, crf 19) and with
+# `--preset medium --crf 23`, the reference command's x264 settings. The quality of every output is
+# its PSNR against the uncompressed processed frames.
 #
 # Usage: scripts/bench_preprocess.sh [repetitions]   (default 5; RCLS_BENCH_DIR sets the work folder)
 set -euo pipefail
@@ -50,14 +51,13 @@ frames=$(for c in "$clips"/*.mp4; do ffprobe -v error -select_streams v -show_en
 echo "input: $(ls "$clips"/*.mp4 | wc -l) clips, $frames frames at 640x480 10 fps; $(nproc) cores; $repetitions repetitions"
 
 # ---- timing -------------------------------------------------------------------------------------------
-now() { date +%s.%N; }
 run_rcls() {
   rm -rf "$work/out_rcls"
   "$rcls" -q preprocess "$clips" --output "$work/out_rcls" > /dev/null
 }
-run_rcls_fast() {
-  rm -rf "$work/out_rcls_fast"
-  "$rcls" -q preprocess "$clips" --output "$work/out_rcls_fast" --preset veryfast --crf 19 > /dev/null
+run_rcls_medium() {
+  rm -rf "$work/out_rcls_medium"
+  "$rcls" -q preprocess "$clips" --output "$work/out_rcls_medium" --preset medium --crf 23 > /dev/null
 }
 run_ffmpeg() {
   rm -rf "$work/out_ffmpeg"
@@ -67,43 +67,61 @@ run_ffmpeg() {
       "$work/out_ffmpeg/$(basename "$c")"
   done
 }
-time_it() { local start; start=$(now); "$@"; awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+# "wall cpu": wall-clock seconds and CPU seconds (user + system, children included).
+time_it() {
+  local TIMEFORMAT='%R %U %S'
+  { time "$@" > /dev/null; } 2>&1 | awk '{ printf "%.3f %.3f\n", $1, $2 + $3 }'
+}
 
-rcls_times=()
-fast_times=()
-ffmpeg_times=()
+declare -A wall cpu
 for rep in $(seq 1 "$repetitions"); do
-  if [ $((rep % 2)) -eq 1 ]; then
-    r=$(time_it run_rcls); q=$(time_it run_rcls_fast); f=$(time_it run_ffmpeg)
-  else
-    f=$(time_it run_ffmpeg); q=$(time_it run_rcls_fast); r=$(time_it run_rcls)
-  fi
-  rcls_times+=("$r")
-  fast_times+=("$q")
-  ffmpeg_times+=("$f")
-  echo "  repetition $rep: rcls $r s, rcls --preset veryfast $q s, ffmpeg loop $f s (load $(cut -d' ' -f1 /proc/loadavg))"
+  if [ $((rep % 2)) -eq 1 ]; then order="rcls medium ffmpeg"; else order="ffmpeg medium rcls"; fi
+  for variant in $order; do
+    case $variant in
+      rcls) read -r w c < <(time_it run_rcls) ;;
+      medium) read -r w c < <(time_it run_rcls_medium) ;;
+      ffmpeg) read -r w c < <(time_it run_ffmpeg) ;;
+    esac
+    wall[$variant]+="$w "
+    cpu[$variant]+="$c "
+    eval "${variant}_w=$w"
+  done
+  echo "  repetition $rep: rcls $rcls_w s, rcls --preset medium $medium_w s, ffmpeg loop $ffmpeg_w s" \
+    "(ratios $(awk -v a="$rcls_w" -v b="$medium_w" -v f="$ffmpeg_w" 'BEGIN { printf "%.2f, %.2f", a / f, b / f }');" \
+    "load $(cut -d' ' -f1 /proc/loadavg))"
 done
 
-median() { printf "%s\n" "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-rcls_median=$(median "${rcls_times[@]}")
-fast_median=$(median "${fast_times[@]}")
-ffmpeg_median=$(median "${ffmpeg_times[@]}")
-ratio() { awk -v r="$1" -v f="$2" 'BEGIN { printf "%.3f", r / f }'; }
+median() { printf "%s\n" $@ | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Per-repetition ratios of the wall times, paired in time (robust to the load drifting).
+paired() {
+  paste -d' ' <(printf "%s\n" ${wall[$1]}) <(printf "%s\n" ${wall[ffmpeg]}) | awk '{ print $1 / $2 }' | sort -g |
+    awk '{ v[NR] = $1 } END { printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 rate() { awk -v t="$1" -v n="$frames" 'BEGIN { printf "%.0f", n / t }'; }
 verdict() { awk -v x="$1" 'BEGIN { print (x <= 0.5) ? "met" : "missed" }'; }
-
-# Quality of the outputs: rcls against ffmpeg's, both from the same decoded frames.
+# Quality: each output's PSNR against the uncompressed processed frames of clip_00.
+reference="$work/clip_00_uncompressed.yuv"
+ffmpeg -loglevel error -nostdin -y -i "$clips/clip_00.mp4" -vf "crop=480:480:80:0,scale=128:128:flags=lanczos" \
+  -f rawvideo -pix_fmt yuv420p "$reference"
 psnr() {
-  ffmpeg -hide_banner -nostdin -i "$1" -i "$2" -lavfi psnr -f null - 2>&1 |
-    sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'
+  ffmpeg -hide_banner -nostdin -i "$1" -f rawvideo -pix_fmt yuv420p -s 128x128 -r 10 -i "$reference" \
+    -lavfi "[0:v][1:v]psnr" -f null - 2>&1 | sed -n 's/.*average:\([0-9.inf]*\).*/\1/p'
 }
 size() { du -sk "$1" | cut -f1; }
 
 echo
-echo "median wall time over $repetitions repetitions ($frames frames, load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
-echo "  rcls preprocess:                  $rcls_median s ($(rate "$rcls_median") frames/s), ratio $(ratio "$rcls_median" "$ffmpeg_median") (goal <= 0.5: $(verdict "$(ratio "$rcls_median" "$ffmpeg_median")"))"
-echo "  rcls preprocess --preset veryfast: $fast_median s ($(rate "$fast_median") frames/s), ratio $(ratio "$fast_median" "$ffmpeg_median") (goal <= 0.5: $(verdict "$(ratio "$fast_median" "$ffmpeg_median")"))"
-echo "  ffmpeg loop:                      $ffmpeg_median s ($(rate "$ffmpeg_median") frames/s)"
-echo "outputs: rcls $(size "$work/out_rcls") KiB, rcls veryfast $(size "$work/out_rcls_fast") KiB, ffmpeg $(size "$work/out_ffmpeg") KiB;" \
-  "clip_00 PSNR against ffmpeg's output: rcls $(psnr "$work/out_rcls/clip_00.mp4" "$work/out_ffmpeg/clip_00.mp4") dB," \
-  "rcls veryfast $(psnr "$work/out_rcls_fast/clip_00.mp4" "$work/out_ffmpeg/clip_00.mp4") dB"
+echo "medians over $repetitions repetitions ($frames frames; load average now $(cut -d' ' -f1-3 /proc/loadavg)):"
+printf "  %-36s %7s %7s %9s %15s %9s %9s\n" "" "wall s" "CPU s" "frames/s" "wall ratio" "size KiB" "PSNR dB"
+for variant in rcls medium ffmpeg; do
+  w=$(median ${wall[$variant]}); c=$(median ${cpu[$variant]})
+  case $variant in
+    rcls) name="rcls preprocess"; dir=out_rcls ;;
+    medium) name="rcls preprocess --preset medium --crf 23"; dir=out_rcls_medium ;;
+    ffmpeg) name="ffmpeg loop (the reference)"; dir=out_ffmpeg ;;
+  esac
+  if [ "$variant" = ffmpeg ]; then r="1"; else r="$(paired "$variant") ($(verdict "$(paired "$variant")"))"; fi
+  printf "  %-36s %7s %7s %9s %15s %9s %9s\n" "$name" "$w" "$c" "$(rate "$w")" "$r" \
+    "$(size "$work/$dir")" "$(psnr "$work/$dir/clip_00.mp4" | cut -c1-5)"
+done
+echo "  (wall ratio: median of the per-repetition ratios to the ffmpeg loop, goal <= 0.5;"
+echo "   PSNR: clip_00 against its uncompressed processed frames)"

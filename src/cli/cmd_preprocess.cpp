@@ -13,6 +13,7 @@
 #include "rcls/core/strings.hpp"
 #include "rcls/image/pipeline.hpp"
 #include "rcls/preprocess/preprocess.hpp"
+#include "rcls/video/video_writer.hpp"
 
 #include "command.hpp"
 
@@ -47,10 +48,10 @@ preprocess::PreprocessOptions to_options(const PreprocessCommandOptions& cli) {
         options.pipeline.size = image::parse_size(cli.size);
     }
     options.pipeline.filter = image::parse_filter(cli.filter);
-    options.encoder.codec = video::parse_codec(cli.vcodec);
-    options.encoder.crf = cli.crf;
-    options.encoder.gop = cli.gop;
-    options.encoder.preset = cli.preset;
+    options.encoder = preprocess::default_encoder(video::parse_codec(cli.vcodec));
+    if (cli.crf) options.encoder.crf = cli.crf;
+    if (cli.gop) options.encoder.gop = cli.gop;
+    if (!cli.preset.empty()) options.encoder.preset = cli.preset;
     options.frames = cli.frames;
     options.force = cli.force;
     options.jobs = cli.jobs;
@@ -104,11 +105,13 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
     app->add_option("--vcodec", cli->vcodec, "Codec of the processed videos: h264, av1 or mpeg4")
         ->capture_default_str();
     app->add_option("--crf", cli->crf,
-                    "Quality (lower is better): h264 0-51 (default 23), av1 0-63 (LeRobot: 30); "
-                    "mpeg4: quantiser 1-31 (default 4)");
-    app->add_option("--gop", cli->gop, "Keyframe interval in frames (default: the encoder's)");
+                    "Quality, lower is better: h264 0-51 (default 19), av1 0-63 (default 30, as "
+                    "LeRobot); mpeg4: quantiser 1-31 (default 4)");
+    app->add_option("--gop", cli->gop,
+                    "Keyframe interval in frames (default: av1 2, as LeRobot; others the encoder's)");
     app->add_option("--preset", cli->preset,
-                    "Encoder preset, e.g. h264: veryfast..veryslow (default medium); av1: 0-13");
+                    "Encoder preset: h264 ultrafast..veryslow (default veryfast; ffmpeg's default "
+                    "is medium with --crf 23), av1 0-13 (default 12)");
     app->add_option("-j,--jobs", cli->jobs, "Files processed at once (default: one per core)");
     app->add_flag("--force", cli->force,
                   "Redo outputs that are up to date, and replace files rcls did not make");

@@ -404,6 +404,20 @@ private:
 
 }  // namespace
 
+video::EncoderSettings default_encoder(video::Codec codec) {
+    video::EncoderSettings settings;
+    settings.codec = codec;
+    switch (codec) {
+        case video::Codec::kH264:
+            settings.crf = 19;
+            settings.preset = "veryfast";
+            break;
+        case video::Codec::kAv1: settings = video::lerobot_encoder_settings(); break;
+        case video::Codec::kMpeg4: settings.crf = 4; break;
+    }
+    return settings;
+}
+
 std::vector<WorkItem> collect_work(const std::vector<fs::path>& inputs) {
     std::vector<WorkItem> items;
     for (const fs::path& input : inputs) {

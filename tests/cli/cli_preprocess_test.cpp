@@ -91,7 +91,20 @@ TEST_F(CliPreprocess, PrintConfigShowsTheSettingsAndWritesNothing) {
     EXPECT_EQ(config["settings"]["crop"], "center");
     EXPECT_EQ(config["settings"]["filter"], "lanczos");
     EXPECT_EQ(config["settings"]["video"]["codec"], "h264");
+    EXPECT_EQ(config["settings"]["video"]["preset"], "veryfast");
+    EXPECT_EQ(config["settings"]["video"]["crf"], 19);
     EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(CliPreprocess, EncoderFlagsOverrideTheCodecDefaults) {
+    const ProcessResult r = run_rcls({"preprocess", clip(), "-o", out(), "--vcodec", "av1", "--crf",
+                                      "40", "--print-config"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json video = nlohmann::json::parse(r.out)["settings"]["video"];
+    EXPECT_EQ(video["codec"], "av1");
+    EXPECT_EQ(video["crf"], 40);
+    EXPECT_EQ(video["gop"], 2);
+    EXPECT_EQ(video["preset"], "12");
 }
 
 TEST_F(CliPreprocess, MissingInputExits5WithOneLine) {

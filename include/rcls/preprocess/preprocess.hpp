@@ -29,12 +29,22 @@ namespace rcls::preprocess {
 /// The manifest file written into every output folder.
 inline constexpr const char* kManifestName = "rcls_preprocess.json";
 
+/// The encoder settings `rcls preprocess` uses for `codec` unless told otherwise:
+/// - h264: x264 preset veryfast, crf 19. On 128x128 camera footage this gives the quality of
+///   x264's own defaults (preset medium, crf 23: what `ffmpeg -i in.mp4 out.mp4` writes) or better
+///   (45.4 vs 44.9 dB PSNR against the uncompressed frames) in about a third of the encoding time,
+///   for files about 1.3x larger. `--preset medium --crf 23` gives ffmpeg's settings exactly.
+/// - av1: LeRobot's dataset settings (lerobot_encoder_settings()).
+/// - mpeg4: quantiser 4.
+video::EncoderSettings default_encoder(video::Codec codec);
+
 /// Everything `rcls preprocess` needs.
 struct PreprocessOptions {
     std::vector<std::filesystem::path> inputs;  ///< Videos, folders of videos, folders of frames.
     std::filesystem::path output_dir;
     image::Pipeline pipeline;        ///< Crop and resize (default: centre crop, Lanczos 128x128).
-    video::EncoderSettings encoder;  ///< How processed videos are encoded (default H.264).
+    /// How processed videos are encoded (default: default_encoder(video::Codec::kH264)).
+    video::EncoderSettings encoder = default_encoder(video::Codec::kH264);
     bool frames = false;             ///< Also write PNG frames to <output>/<stem>/frame_000000.png.
     bool force = false;              ///< Redo finished outputs and replace files rcls did not make.
     unsigned jobs = 0;               ///< Files processed at once; 0: one per core.

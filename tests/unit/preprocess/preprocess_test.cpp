@@ -97,6 +97,21 @@ TEST(CollectWork, TwoInputsWithTheSameNameAreAUsageError) {
     EXPECT_NE(message.find("clip.mp4"), std::string::npos) << message;
 }
 
+TEST(PreprocessDefaults, EncoderSettingsPerCodec) {
+    const video::EncoderSettings h264 = default_encoder(video::Codec::kH264);
+    EXPECT_EQ(h264.codec, video::Codec::kH264);
+    EXPECT_EQ(h264.preset, "veryfast");
+    EXPECT_EQ(h264.crf, 19);
+    EXPECT_FALSE(h264.gop.has_value());
+    const video::EncoderSettings av1 = default_encoder(video::Codec::kAv1);
+    EXPECT_EQ(av1.codec, video::Codec::kAv1);
+    EXPECT_EQ(av1.crf, 30);  // LeRobot's
+    EXPECT_EQ(av1.gop, 2);
+    EXPECT_EQ(av1.preset, "12");
+    EXPECT_EQ(default_encoder(video::Codec::kMpeg4).crf, 4);
+    EXPECT_EQ(PreprocessOptions{}.encoder.preset, "veryfast");
+}
+
 TEST(Preprocess, VideosBecomeCroppedResizedVideosAndFrames) {
     TempDir dir;
     make_clip(dir / "in" / "one.mp4");
