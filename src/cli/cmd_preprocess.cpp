@@ -107,8 +107,9 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
     app->add_option("--crf", cli->crf,
                     "Quality, lower is better: h264 0-51 (default 19), av1 0-63 (default 30, as "
                     "LeRobot); mpeg4: quantiser 1-31 (default 4)");
-    app->add_option("--gop", cli->gop,
-                    "Keyframe interval in frames (default: av1 2, as LeRobot; others the encoder's)");
+    app->add_option(
+        "--gop", cli->gop,
+        "Keyframe interval in frames (default: av1 2, as LeRobot; others the encoder's)");
     app->add_option("--preset", cli->preset,
                     "Encoder preset: h264 ultrafast..veryslow (default veryfast; ffmpeg's default "
                     "is medium with --crf 23), av1 0-13 (default 12)");

@@ -412,8 +412,12 @@ video::EncoderSettings default_encoder(video::Codec codec) {
             settings.crf = 19;
             settings.preset = "veryfast";
             break;
-        case video::Codec::kAv1: settings = video::lerobot_encoder_settings(); break;
-        case video::Codec::kMpeg4: settings.crf = 4; break;
+        case video::Codec::kAv1:
+            settings = video::lerobot_encoder_settings();
+            break;
+        case video::Codec::kMpeg4:
+            settings.crf = 4;
+            break;
     }
     return settings;
 }

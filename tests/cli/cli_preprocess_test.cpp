@@ -97,8 +97,8 @@ TEST_F(CliPreprocess, PrintConfigShowsTheSettingsAndWritesNothing) {
 }
 
 TEST_F(CliPreprocess, EncoderFlagsOverrideTheCodecDefaults) {
-    const ProcessResult r = run_rcls({"preprocess", clip(), "-o", out(), "--vcodec", "av1", "--crf",
-                                      "40", "--print-config"});
+    const ProcessResult r = run_rcls(
+        {"preprocess", clip(), "-o", out(), "--vcodec", "av1", "--crf", "40", "--print-config"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const nlohmann::json video = nlohmann::json::parse(r.out)["settings"]["video"];
     EXPECT_EQ(video["codec"], "av1");

@@ -33,6 +33,7 @@ public:
     /// A fixed rectangle; its size must be positive (throws ConfigError otherwise).
     static CropSpec rect(const CropRect& rect);
 
+    /// True for the centred square, false for a fixed rectangle.
     bool is_center() const { return !rect_.has_value(); }
 
     /// The rectangle this spec selects in a `width` x `height` image. Throws ConfigError naming

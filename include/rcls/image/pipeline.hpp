@@ -50,7 +50,9 @@ public:
     /// precomputes the resampling weights.
     PreparedPipeline(const Pipeline& pipeline, cv::Size input, std::string_view what = "image");
 
+    /// The size of the frames apply() takes.
     cv::Size input_size() const { return input_; }
+    /// The size of the frames apply() makes.
     cv::Size output_size() const { return output_; }
 
     /// Crops and resizes `in` (8-bit, 1 to 4 channels, input_size(); channels are treated
@@ -84,6 +86,7 @@ public:
                                                       cv::Size input,
                                                       std::string_view what = "image");
 
+    /// The size of the luma plane apply() makes (chroma planes are half of it).
     cv::Size output_size() const { return luma_.output_size(); }
 
     /// Crops and resizes each plane of `in` into `out` (allocated as needed). Throws DataError

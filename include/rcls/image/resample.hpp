@@ -46,9 +46,9 @@ Filter parse_filter(std::string_view text);
 /// that fell outside the image were moved onto the edge pixel) and the weights of each output
 /// sample sum to 1.
 struct AxisWeights {
-    int in_size = 0;
-    int out_size = 0;
-    int taps = 0;
+    int in_size = 0;   ///< Input samples.
+    int out_size = 0;  ///< Output samples.
+    int taps = 0;  ///< Weights per output sample (the widest window; shorter ones end in zeros).
     std::vector<int> start;      ///< out_size first input indices.
     std::vector<float> weights;  ///< out_size * taps weights.
 
@@ -68,8 +68,11 @@ public:
     /// Throws ConfigError if a size is not positive.
     Resampler(cv::Size input, cv::Size output, Filter filter);
 
+    /// The size of the images resize() takes.
     cv::Size input_size() const { return input_; }
+    /// The size of the images resize() makes.
     cv::Size output_size() const { return output_; }
+    /// The filter the weights were computed for.
     Filter filter() const { return filter_; }
 
     /// Resizes `in` (CV_8UC1 to CV_8UC4, input_size(); a view into a larger Mat is fine) into

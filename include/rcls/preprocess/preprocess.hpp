@@ -42,12 +42,12 @@ video::EncoderSettings default_encoder(video::Codec codec);
 struct PreprocessOptions {
     std::vector<std::filesystem::path> inputs;  ///< Videos, folders of videos, folders of frames.
     std::filesystem::path output_dir;
-    image::Pipeline pipeline;        ///< Crop and resize (default: centre crop, Lanczos 128x128).
+    image::Pipeline pipeline;  ///< Crop and resize (default: centre crop, Lanczos 128x128).
     /// How processed videos are encoded (default: default_encoder(video::Codec::kH264)).
     video::EncoderSettings encoder = default_encoder(video::Codec::kH264);
-    bool frames = false;             ///< Also write PNG frames to <output>/<stem>/frame_000000.png.
-    bool force = false;              ///< Redo finished outputs and replace files rcls did not make.
-    unsigned jobs = 0;               ///< Files processed at once; 0: one per core.
+    bool frames = false;  ///< Also write PNG frames to <output>/<stem>/frame_000000.png.
+    bool force = false;   ///< Redo finished outputs and replace files rcls did not make.
+    unsigned jobs = 0;    ///< Files processed at once; 0: one per core.
 };
 
 /// What an input is.

@@ -6,9 +6,9 @@
 // time_base, as PyAV and torchcodec report them), which is how LeRobot addresses frames: frame t of
 // an episode is the frame at from_timestamp + t / fps. frame_at() serves such requests: moving
 // forward it keeps decoding from where it is, and it seeks (to the keyframe before the target, then
-// decodes forward) only when going backward or when a keyframe lies between here and the target.
-// So reading an episode frame by frame decodes every frame once, and random access costs at most
-// one group of pictures.
+// decodes forward) only when going backward or when a seek would skip more than a few frames. So
+// reading an episode frame by frame decodes every frame once, and random access costs at most one
+// group of pictures.
 //
 // Damaged input never crashes: unreadable, truncated or corrupt files throw DataError naming the
 // file and the frame (or time) where decoding failed. FFmpeg's own log messages go to the debug
@@ -76,8 +76,11 @@ public:
     VideoReader(const VideoReader&) = delete;
     VideoReader& operator=(const VideoReader&) = delete;
 
+    /// What the stream holds (size, rate, frame count, codec).
     const StreamInfo& info() const;
+    /// The file this reader reads.
     const std::filesystem::path& path() const;
+    /// The channel order of the frames read() and frame_at() hand out.
     image::ChannelOrder order() const;
 
     /// Decodes the next frame in presentation order into `frame`; false at the end of the stream.

@@ -87,6 +87,7 @@ public:
     /// Frames written so far.
     std::int64_t frames_written() const;
 
+    /// The name the file gets when finish() succeeds.
     const std::filesystem::path& target() const;
 
 private:
