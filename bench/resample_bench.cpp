@@ -26,7 +26,7 @@ cv::Mat test_frame(int type) {
     return frame;
 }
 
-void BM_Rcls(benchmark::State& state, Filter filter) {
+void rcls_resize(benchmark::State& state, Filter filter) {
     const cv::Mat frame = test_frame(CV_8UC3);
     const cv::Mat crop = frame(cv::Rect(80, 0, 480, 480));
     rcls::image::Resampler resampler(crop.size(), {128, 128}, filter);
@@ -38,7 +38,7 @@ void BM_Rcls(benchmark::State& state, Filter filter) {
     state.SetItemsProcessed(state.iterations());
 }
 
-void BM_OpenCv(benchmark::State& state, int interpolation) {
+void opencv_resize(benchmark::State& state, int interpolation) {
     cv::setNumThreads(1);  // one frame per worker, as in preprocess
     const cv::Mat frame = test_frame(CV_8UC3);
     const cv::Mat crop = frame(cv::Rect(80, 0, 480, 480));
@@ -50,7 +50,7 @@ void BM_OpenCv(benchmark::State& state, int interpolation) {
     state.SetItemsProcessed(state.iterations());
 }
 
-void BM_RclsPlanarYuv420(benchmark::State& state) {
+void rcls_planar_yuv420(benchmark::State& state) {
     const cv::Mat y = test_frame(CV_8UC1);
     cv::Mat u;
     cv::Mat v;
@@ -65,21 +65,22 @@ void BM_RclsPlanarYuv420(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 
-void BM_RclsWeights(benchmark::State& state) {
+void rcls_weight_tables(benchmark::State& state) {
     for (auto _ : state) {
         rcls::image::Resampler resampler({480, 480}, {128, 128}, Filter::kLanczos);
         benchmark::DoNotOptimize(&resampler);
     }
 }
 
-BENCHMARK_CAPTURE(BM_Rcls, lanczos, Filter::kLanczos)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Rcls, area, Filter::kArea)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_Rcls, bilinear_antialias, Filter::kBilinear)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_OpenCv, INTER_LANCZOS4, cv::INTER_LANCZOS4)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_OpenCv, INTER_AREA, cv::INTER_AREA)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_OpenCv, INTER_LINEAR, cv::INTER_LINEAR)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RclsPlanarYuv420)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_RclsWeights)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(rcls_resize, lanczos, Filter::kLanczos)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(rcls_resize, area, Filter::kArea)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(rcls_resize, bilinear_antialias, Filter::kBilinear)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(opencv_resize, INTER_LANCZOS4, cv::INTER_LANCZOS4)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(opencv_resize, INTER_AREA, cv::INTER_AREA)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(opencv_resize, INTER_LINEAR, cv::INTER_LINEAR)->Unit(benchmark::kMicrosecond);
+BENCHMARK(rcls_planar_yuv420)->Unit(benchmark::kMicrosecond);
+BENCHMARK(rcls_weight_tables)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

@@ -74,11 +74,13 @@ std::vector<RawTaps> bilinear_taps(int in_size, int out_size) {
     std::vector<RawTaps> taps(static_cast<std::size_t>(out_size));
     for (int i = 0; i < out_size; ++i) {
         const double center = scale * (i + 0.5);
-        // static_cast truncates toward zero, as the C++ reference does.
-        const auto xmin =
-            std::max<std::int64_t>(static_cast<std::int64_t>(center - support + 0.5), 0);
-        const auto xmax =
-            std::min<std::int64_t>(static_cast<std::int64_t>(center + support + 0.5), in_size);
+        // The reference truncates (x + 0.5) toward zero; rounding here would move the windows.
+        // NOLINTBEGIN(bugprone-incorrect-roundings)
+        const auto lo = static_cast<std::int64_t>(center - support + 0.5);
+        const auto hi = static_cast<std::int64_t>(center + support + 0.5);
+        // NOLINTEND(bugprone-incorrect-roundings)
+        const auto xmin = std::max<std::int64_t>(lo, 0);
+        const auto xmax = std::min<std::int64_t>(hi, in_size);
         RawTaps& out = taps[static_cast<std::size_t>(i)];
         out.first = xmin;
         for (std::int64_t x = xmin; x < xmax; ++x) {
@@ -123,7 +125,7 @@ AxisWeights fold_and_pack(int in_size, int out_size, const std::vector<RawTaps>&
             return static_cast<int>(std::clamp<std::int64_t>(x, 0, in_size - 1));
         };
         int lo = clamp(r.first);
-        int hi = clamp(r.first + std::max<std::int64_t>(count, 1) - 1);
+        const int hi = clamp(r.first + std::max<std::int64_t>(count, 1) - 1);
         std::vector<double> window(static_cast<std::size_t>(hi - lo + 1), 0.0);
         double sum = 0.0;
         for (std::int64_t k = 0; k < count; ++k) {
@@ -133,20 +135,22 @@ AxisWeights fold_and_pack(int in_size, int out_size, const std::vector<RawTaps>&
         }
         if (sum == 0.0) {  // cannot happen for these filters; keep the output defined anyway
             window.assign(1, 1.0);
-            hi = lo;
             sum = 1.0;
         }
         // Drop zero weights at both ends (Lanczos windows carry some beyond its support).
         std::size_t first = 0;
         std::size_t last = window.size() - 1;
-        while (first < last && window[first] == 0.0)
+        while (first < last && window[first] == 0.0) {
             ++first;
-        while (last > first && window[last] == 0.0)
+        }
+        while (last > first && window[last] == 0.0) {
             --last;
+        }
         std::vector<double> trimmed(window.begin() + static_cast<std::ptrdiff_t>(first),
                                     window.begin() + static_cast<std::ptrdiff_t>(last) + 1);
-        for (double& w : trimmed)
+        for (double& w : trimmed) {
             w /= sum;
+        }
         taps = std::max(taps, static_cast<int>(trimmed.size()));
         windows.emplace_back(lo + static_cast<int>(first), std::move(trimmed));
     }
@@ -174,8 +178,9 @@ AxisWeights identity_weights(int size) {
     out.in_size = out.out_size = size;
     out.taps = 1;
     out.start.resize(static_cast<std::size_t>(size));
-    for (int i = 0; i < size; ++i)
+    for (int i = 0; i < size; ++i) {
         out.start[static_cast<std::size_t>(i)] = i;
+    }
     out.weights.assign(static_cast<std::size_t>(size), 1.0f);
     return out;
 }
@@ -201,8 +206,9 @@ void vertical_row(const In* src,
                   float* acc) {
     const int start = w.start[static_cast<std::size_t>(y)];
     rows.resize(static_cast<std::size_t>(w.taps));
-    for (int k = 0; k < w.taps; ++k)
+    for (int k = 0; k < w.taps; ++k) {
         rows[static_cast<std::size_t>(k)] = row_at(src, step, start + k);
+    }
     simd::accumulate_rows(rows.data(), &w.weights[static_cast<std::size_t>(y) * w.taps], w.taps,
                           count, acc);
 }
@@ -307,8 +313,9 @@ Filter parse_filter(std::string_view text) {
         if (text == names[i]) return static_cast<Filter>(i);
     }
     std::string message = "unknown filter \"" + std::string(text) + "\"";
-    if (const auto nearest = nearest_match(text, names))
+    if (const auto nearest = nearest_match(text, names)) {
         message += " (did you mean \"" + *nearest + "\"?)";
+    }
     throw ConfigError(message + "; valid filters: " + join(names, ", "));
 }
 

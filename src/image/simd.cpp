@@ -124,8 +124,9 @@ RCLS_MULTIVERSION void round_to_u8(const float* __restrict in,
 RCLS_MULTIVERSION void widen_to_float(const std::uint8_t* __restrict in,
                                       int count,
                                       float* __restrict out) {
-    for (int x = 0; x < count; ++x)
+    for (int x = 0; x < count; ++x) {
         out[x] = static_cast<float>(in[x]);
+    }
 }
 
 RCLS_MULTIVERSION void weighted_columns(const float* row,
@@ -137,35 +138,40 @@ RCLS_MULTIVERSION void weighted_columns(const float* row,
                                         float* __restrict out) {
     if (channels == 3 || channels == 4) {
         // One pixel per 4-float vector; for RGB the 4th lane reads the next pixel's first value
-        // (or the row padding) and is dropped.
-        // Four accumulators: one would chain every tap on the previous one's FMA latency.
+        // (or the row padding) and is dropped. Four accumulators: one would chain every tap on
+        // the previous one's FMA latency. Offsets are computed in ptrdiff_t, not int.
+        const std::ptrdiff_t c = channels;
         for (int i = 0; i < out_size; ++i) {
-            const float* p = row + start[i] * channels;
-            const float* w = weights + i * taps;
+            const float* p = row + start[i] * c;
+            const float* w = weights + static_cast<std::ptrdiff_t>(i) * taps;
             F4 acc0{}, acc1{}, acc2{}, acc3{};
             int k = 0;
             for (; k + 4 <= taps; k += 4) {
-                acc0 += w[k] * load4(p + k * channels);
-                acc1 += w[k + 1] * load4(p + (k + 1) * channels);
-                acc2 += w[k + 2] * load4(p + (k + 2) * channels);
-                acc3 += w[k + 3] * load4(p + (k + 3) * channels);
+                acc0 += w[k] * load4(p + k * c);
+                acc1 += w[k + 1] * load4(p + (k + 1) * c);
+                acc2 += w[k + 2] * load4(p + (k + 2) * c);
+                acc3 += w[k + 3] * load4(p + (k + 3) * c);
             }
-            for (; k < taps; ++k)
-                acc0 += w[k] * load4(p + k * channels);
+            for (; k < taps; ++k) {
+                acc0 += w[k] * load4(p + k * c);
+            }
             const F4 acc = (acc0 + acc1) + (acc2 + acc3);
-            for (int c = 0; c < channels; ++c)
-                out[i * channels + c] = acc[c];
+            for (int ch = 0; ch < channels; ++ch) {
+                out[i * c + ch] = acc[ch];
+            }
         }
         return;
     }
+    const std::ptrdiff_t c = channels;
     for (int i = 0; i < out_size; ++i) {
-        const float* p = row + start[i] * channels;
-        const float* w = weights + i * taps;
-        for (int c = 0; c < channels; ++c) {
+        const float* p = row + start[i] * c;
+        const float* w = weights + static_cast<std::ptrdiff_t>(i) * taps;
+        for (int ch = 0; ch < channels; ++ch) {
             float acc = 0.0f;
-            for (int k = 0; k < taps; ++k)
-                acc += w[k] * p[k * channels + c];
-            out[i * channels + c] = acc;
+            for (int k = 0; k < taps; ++k) {
+                acc += w[k] * p[k * c + ch];
+            }
+            out[i * c + ch] = acc;
         }
     }
 }
@@ -178,7 +184,7 @@ RCLS_MULTIVERSION void weighted_columns_single(const float* row,
                                                float* __restrict out) {
     for (int i = 0; i < out_size; ++i) {
         const float* p = row + start[i];
-        const float* w = weights + i * taps;
+        const float* w = weights + static_cast<std::ptrdiff_t>(i) * taps;
         F8 acc0{}, acc1{};
         int k = 0;
         for (; k + 16 <= taps; k += 16) {

@@ -382,8 +382,9 @@ public:
         const std::size_t n = count();
         if (n == 0) return;
         std::size_t first = 0;
-        while (errors_[first] == nullptr)
+        while (errors_[first] == nullptr) {
             ++first;
+        }
         if (!log_each_) std::rethrow_exception(errors_[first]);
         ExitCode code = ExitCode::kInternal;
         try {
@@ -490,8 +491,9 @@ Json output_settings_json(const PreprocessOptions& options) {
 
 Json options_json(const PreprocessOptions& options) {
     Json inputs = Json::array();
-    for (const fs::path& input : options.inputs)
+    for (const fs::path& input : options.inputs) {
         inputs.push_back(input.string());
+    }
     return {{"inputs", inputs},
             {"output", options.output_dir.string()},
             {"settings", output_settings_json(options)},
@@ -503,8 +505,9 @@ Json summary_json(const PreprocessSummary& summary) {
     Json items = Json::array();
     for (const ItemResult& item : summary.items) {
         Json outputs = Json::array();
-        for (const fs::path& output : item.outputs)
+        for (const fs::path& output : item.outputs) {
             outputs.push_back(output.string());
+        }
         items.push_back({{"input", item.input.string()},
                          {"outputs", outputs},
                          {"frames", item.frames},

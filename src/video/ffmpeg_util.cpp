@@ -22,8 +22,9 @@ extern "C" void log_callback(void* avcl, int level, const char* format, va_list 
     int print_prefix = 1;
     av_log_format_line2(avcl, level, format, args, line, sizeof line, &print_prefix);
     std::string text(line);
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
         text.pop_back();
+    }
     if (text.empty()) return;
     if (level <= AV_LOG_WARNING) {
         spdlog::debug("ffmpeg: {}", text);

@@ -132,9 +132,10 @@ struct VideoReader::Impl {
         if (code < 0) fail("unusable codec parameters (" + ffmpeg::error_text(code) + ")");
         decoder->thread_count = std::max(0, options.threads);
         code = avcodec_open2(decoder.get(), codec, nullptr);
-        if (code < 0)
+        if (code < 0) {
             fail("cannot open the " + std::string(codec->name) + " decoder (" +
                  ffmpeg::error_text(code) + ")");
+        }
         // Only this stream's packets are read.
         for (unsigned i = 0; i < format->nb_streams; ++i) {
             if (static_cast<int>(i) != stream_index) format->streams[i]->discard = AVDISCARD_ALL;

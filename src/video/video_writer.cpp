@@ -65,8 +65,10 @@ std::string_view to_string(Codec codec) {
 const std::vector<std::string>& codec_names() {
     static const std::vector<std::string> kNames = [] {
         std::vector<std::string> names;
-        for (const CodecNames& codec : kCodecs)
+        names.reserve(kCodecs.size());
+        for (const CodecNames& codec : kCodecs) {
             names.emplace_back(codec.name);
+        }
         return names;
     }();
     return kNames;
@@ -128,8 +130,9 @@ struct VideoWriter::Impl {
         if (width <= 0 || height <= 0) fail("cannot write a video of size 0");
         if (!(fps > 0.0) || !std::isfinite(fps)) fail("frame rate must be positive");
         const AVPixelFormat pix_fmt = av_get_pix_fmt(settings.pixel_format.c_str());
-        if (pix_fmt == AV_PIX_FMT_NONE)
+        if (pix_fmt == AV_PIX_FMT_NONE) {
             fail("unknown pixel format \"" + settings.pixel_format + "\"");
+        }
         const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pix_fmt);
         if ((width % (1 << desc->log2_chroma_w)) != 0 ||
             (height % (1 << desc->log2_chroma_h)) != 0) {
@@ -161,8 +164,9 @@ struct VideoWriter::Impl {
         encoder->framerate = rate;
         encoder->thread_count = std::max(0, settings.threads);
         if (settings.gop) encoder->gop_size = *settings.gop;
-        if (format->oformat->flags & AVFMT_GLOBALHEADER)
+        if (format->oformat->flags & AVFMT_GLOBALHEADER) {
             encoder->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+        }
 
         Options options;
         if (settings.codec == Codec::kMpeg4) {
@@ -209,9 +213,10 @@ struct VideoWriter::Impl {
     /// Sends `input` (nullptr: flush) and writes every packet the encoder has ready.
     void encode(AVFrame* input) {
         int code = avcodec_send_frame(encoder.get(), input);
-        if (code < 0)
+        if (code < 0) {
             fail("frame " + std::to_string(written) + ": cannot encode (" +
                  ffmpeg::error_text(code) + ")");
+        }
         while (true) {
             code = avcodec_receive_packet(encoder.get(), packet.get());
             if (code == AVERROR(EAGAIN) || code == AVERROR_EOF) return;
@@ -219,8 +224,9 @@ struct VideoWriter::Impl {
             av_packet_rescale_ts(packet.get(), encoder->time_base, stream->time_base);
             packet->stream_index = stream->index;
             code = av_interleaved_write_frame(format, packet.get());
-            if (code < 0)
+            if (code < 0) {
                 fail("cannot write (" + ffmpeg::error_text(code) + "); is the disk full?");
+            }
         }
     }
 
@@ -245,8 +251,9 @@ struct VideoWriter::Impl {
 
     void write_yuv420(const image::Yuv420Planes& planes) {
         if (finished) fail("write after finish()");
-        if (encoder->pix_fmt != AV_PIX_FMT_YUV420P)
+        if (encoder->pix_fmt != AV_PIX_FMT_YUV420P) {
             fail("YUV 4:2:0 frames need the pixel format yuv420p");
+        }
         const cv::Size luma(width, height);
         const cv::Size chroma((width + 1) / 2, (height + 1) / 2);
         const auto check = [&](const cv::Mat& plane, cv::Size size, const char* name) {

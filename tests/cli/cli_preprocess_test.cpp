@@ -182,8 +182,9 @@ pid_t spawn_rcls(const std::vector<std::string>& args, const fs::path& log) {
         ::dup2(fd, STDOUT_FILENO);
         ::dup2(fd, STDERR_FILENO);
         std::vector<char*> argv{const_cast<char*>(RCLS_BINARY)};
-        for (const std::string& arg : args)
+        for (const std::string& arg : args) {
             argv.push_back(const_cast<char*>(arg.c_str()));
+        }
         argv.push_back(nullptr);
         ::execv(RCLS_BINARY, argv.data());
         ::_exit(127);

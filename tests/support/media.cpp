@@ -22,7 +22,7 @@ fs::path find_program(const std::string& name) {
         const std::string dir =
             dirs.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
         if (!dir.empty()) {
-            const fs::path candidate = fs::path(dir) / name;
+            fs::path candidate = fs::path(dir) / name;
             if (::access(candidate.c_str(), X_OK) == 0) return candidate;
         }
         if (colon == std::string::npos) break;
@@ -44,8 +44,9 @@ void run_ffmpeg(const std::vector<std::string>& args) {
     const ProcessResult r = run_process(argv);
     if (r.exit_code != 0) {
         std::string command;
-        for (const std::string& arg : argv)
+        for (const std::string& arg : argv) {
             command += arg + " ";
+        }
         throw std::runtime_error("ffmpeg failed (exit " + std::to_string(r.exit_code) +
                                  "): " + command + "\n" + r.err);
     }
@@ -96,8 +97,9 @@ void for_each_value_pair(const cv::Mat& a, const cv::Mat& b, F&& f) {
     for (int y = 0; y < a.rows; ++y) {
         const std::uint8_t* pa = a.ptr<std::uint8_t>(y);
         const std::uint8_t* pb = b.ptr<std::uint8_t>(y);
-        for (int x = 0; x < values; ++x)
+        for (int x = 0; x < values; ++x) {
             f(pa[x], pb[x]);
+        }
     }
 }
 

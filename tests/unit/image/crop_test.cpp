@@ -66,16 +66,17 @@ TEST(CropRectCheck, OutOfBoundsNamesTheImageAndItsSize) {
 TEST(CropImage, IsAViewOfTheRightPixels) {
     cv::Mat image(4, 5, CV_8UC3);
     for (int y = 0; y < 4; ++y) {
-        for (int x = 0; x < 5; ++x)
+        for (int x = 0; x < 5; ++x) {
             image.at<cv::Vec3b>(y, x) =
                 cv::Vec3b(static_cast<std::uint8_t>(y * 10), static_cast<std::uint8_t>(x * 10), 7);
+        }
     }
     const cv::Mat view = crop(image, {1, 2, 3, 2});
     ASSERT_EQ(view.rows, 3);
     ASSERT_EQ(view.cols, 2);
     EXPECT_EQ(view.at<cv::Vec3b>(0, 0), cv::Vec3b(10, 20, 7));
     EXPECT_EQ(view.at<cv::Vec3b>(2, 1), cv::Vec3b(30, 30, 7));
-    EXPECT_EQ(view.data, image.ptr<std::uint8_t>(1) + 2 * 3);  // shares memory
+    EXPECT_EQ(view.data, image.ptr<std::uint8_t>(1) + 6);  // shares memory: row 1, pixel 2
 }
 
 TEST(CropImage, OutOfBoundsIsAConfigError) {

@@ -63,8 +63,9 @@ TEST(PreparedPipeline, CropsThenResizes) {
 
 TEST(PreparedPipeline, CropOnlyCopiesThePixels) {
     cv::Mat image(4, 4, CV_8UC1);
-    for (int i = 0; i < 16; ++i)
+    for (int i = 0; i < 16; ++i) {
         image.data[i] = static_cast<std::uint8_t>(i);
+    }
     Pipeline pipeline;
     pipeline.size.reset();
     pipeline.crop = CropSpec::rect({1, 2, 2, 2});

@@ -25,8 +25,9 @@ cv::Mat random_image(int width, int height, int type, unsigned seed) {
     std::uniform_int_distribution<int> value(0, 255);
     for (int y = 0; y < height; ++y) {
         std::uint8_t* row = image.ptr<std::uint8_t>(y);
-        for (int x = 0; x < width * image.channels(); ++x)
+        for (int x = 0; x < width * image.channels(); ++x) {
             row[x] = static_cast<std::uint8_t>(value(rng));
+        }
     }
     return image;
 }
@@ -34,16 +35,18 @@ cv::Mat random_image(int width, int height, int type, unsigned seed) {
 /// A 1-row image holding `values`, or a 1-column image when `vertical`.
 cv::Mat line(const std::vector<int>& values, bool vertical = false) {
     cv::Mat row(1, static_cast<int>(values.size()), CV_8UC1);
-    for (std::size_t i = 0; i < values.size(); ++i)
+    for (std::size_t i = 0; i < values.size(); ++i) {
         row.at<std::uint8_t>(0, static_cast<int>(i)) = static_cast<std::uint8_t>(values[i]);
+    }
     return vertical ? cv::Mat(row.t()) : row;
 }
 
 std::vector<int> values_of(const cv::Mat& image) {
     std::vector<int> out;
     for (int y = 0; y < image.rows; ++y) {
-        for (int x = 0; x < image.cols; ++x)
+        for (int x = 0; x < image.cols; ++x) {
             out.push_back(image.at<std::uint8_t>(y, x));
+        }
     }
     return out;
 }
@@ -58,8 +61,9 @@ void expect_line(Filter filter, const std::vector<int>& in, const std::vector<in
 }
 
 TEST(ResampleFilter, NamesRoundTripAndTyposAreConfigErrors) {
-    for (const Filter filter : kFilters)
+    for (const Filter filter : kFilters) {
         EXPECT_EQ(parse_filter(to_string(filter)), filter);
+    }
     try {
         parse_filter("lanczso");
         FAIL() << "expected ConfigError";
@@ -89,8 +93,9 @@ TEST(ResampleWeights, WindowsLieInsideAndWeightsSumToOne) {
                 EXPECT_GE(w.start[i], 0);
                 EXPECT_LE(w.start[i] + w.taps, in) << to_string(filter) << " " << in << "->" << out;
                 double sum = 0.0;
-                for (int k = 0; k < w.taps; ++k)
+                for (int k = 0; k < w.taps; ++k) {
                     sum += w.weights[i * w.taps + k];
+                }
                 EXPECT_NEAR(sum, 1.0, 1e-5)
                     << to_string(filter) << " " << in << "->" << out << " i=" << i;
             }

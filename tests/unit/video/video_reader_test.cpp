@@ -50,8 +50,9 @@ protected:
         VideoReader reader(path, {ChannelOrder::kRgb});
         std::vector<Frame> frames;
         Frame frame;
-        while (reader.read(frame))
+        while (reader.read(frame)) {
             frames.push_back(frame);
+        }
         return frames;
     }
 
@@ -184,8 +185,9 @@ TEST_F(VideoReaderTest, MissingGarbageAndEmptyFilesAreDataErrors) {
 
     std::mt19937 rng(42);
     std::string garbage(20000, '\0');
-    for (char& c : garbage)
+    for (char& c : garbage) {
         c = static_cast<char>(rng() & 0xff);
+    }
     testing::write_text(dir / "garbage.mp4", garbage);
     const std::string message =
         data_error([&] { VideoReader(dir / "garbage.mp4", {ChannelOrder::kRgb}); });
@@ -252,8 +254,9 @@ TEST(RealVideos, Av1EpisodeFromAnSo101WristCamera) {
     const fs::path path = realdata(
         "so101_chess_wrist_lerobot_pr1138/videos/chunk-000/observation.images.follower_wrist/"
         "episode_000000.mp4");
-    if (path.empty() || !fs::exists(path))
+    if (path.empty() || !fs::exists(path)) {
         GTEST_SKIP() << "../shared/realdata is not on this machine";
+    }
     VideoReader reader(path, {ChannelOrder::kRgb});
     EXPECT_EQ(reader.info().codec, "av1");
     EXPECT_EQ(reader.info().width, 640);
@@ -281,8 +284,9 @@ TEST(RealVideos, OneFrameAv1Episode) {
     const fs::path path = realdata(
         "so101_chess_wrist_lerobot_pr1138/videos/chunk-000/observation.images.follower_wrist/"
         "episode_000004.mp4");
-    if (path.empty() || !fs::exists(path))
+    if (path.empty() || !fs::exists(path)) {
         GTEST_SKIP() << "../shared/realdata is not on this machine";
+    }
     VideoReader reader(path, {ChannelOrder::kBgr});
     EXPECT_EQ(reader.info().frame_count, 1);
     Frame frame;
@@ -294,8 +298,9 @@ TEST(RealVideos, OneFrameAv1Episode) {
 TEST(RealVideos, Mpeg4Part2FileDecodesCompletely) {
     const fs::path path =
         realdata("lingzu_hand_press_button_open50/video/image/chunk-000/file-000.mp4");
-    if (path.empty() || !fs::exists(path))
+    if (path.empty() || !fs::exists(path)) {
         GTEST_SKIP() << "../shared/realdata is not on this machine";
+    }
     VideoReader reader(path, {ChannelOrder::kRgb});
     EXPECT_EQ(reader.info().codec, "mpeg4");
     Frame frame;

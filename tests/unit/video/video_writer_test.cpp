@@ -167,8 +167,9 @@ TEST(VideoWriter, Yuv420PlanesRoundTrip) {
     };
     {
         VideoWriter writer(dir / "planes.mp4", kWidth, kHeight, 10.0, ChannelOrder::kRgb, {});
-        for (int i = 0; i < 6; ++i)
+        for (int i = 0; i < 6; ++i) {
             writer.write_yuv420(planes_of(synthetic_frame(kWidth, kHeight, i)));
+        }
         EXPECT_THROW(writer.write_yuv420({cv::Mat(kHeight, kWidth, CV_8UC1), cv::Mat(2, 2, CV_8UC1),
                                           cv::Mat(2, 2, CV_8UC1)}),
                      DataError);
