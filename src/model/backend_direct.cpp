@@ -10,3 +10,9 @@ std::unique_ptr<PredictorBackend> create_predictor_backend(const PredictorReques
 }
 
 }  // namespace rcls::model::detail
+
+namespace rcls::model {
+
+void prepare_process_for_inference() {}
+
+}  // namespace rcls::model

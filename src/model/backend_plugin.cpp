@@ -5,10 +5,16 @@
 // for in $RCLS_TORCH_PLUGIN (a file), next to the executable (the build tree), then in
 // <prefix>/lib/rcls/ (an installed rcls). OpenMP threads wait passively unless OMP_WAIT_POLICY
 // says otherwise.
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <dlfcn.h>
+#include <fstream>
 #include <mutex>
 #include <system_error>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
 
@@ -36,10 +42,8 @@ std::vector<fs::path> plugin_candidates() {
 }
 
 CreateBackendFunction load_plugin() {
-    // libgomp reads its settings when it is loaded, which here is with the plugin. Threads waiting
-    // for work spin by default; on a machine shared with other busy processes (two cores and a
-    // build running) the spinning steals the cores the work needs and a forward pass takes 2-4x
-    // longer. Passive waiting costs little when the machine is idle. A user's own setting wins.
+    // In case prepare_process_for_inference() was not called and libgomp is not loaded yet: it
+    // reads its settings when it is loaded, here with the plugin.
     ::setenv("OMP_WAIT_POLICY", "PASSIVE", /*overwrite=*/0);
     std::string tried;
     for (const fs::path& candidate : plugin_candidates()) {
@@ -73,3 +77,27 @@ std::unique_ptr<PredictorBackend> create_predictor_backend(const PredictorReques
 }
 
 }  // namespace rcls::model::detail
+
+namespace rcls::model {
+
+void prepare_process_for_inference() {
+    if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    void* gomp = ::dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (gomp == nullptr) return;  // not loaded yet: it will read the variable when it is
+    ::dlclose(gomp);
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    for (std::string arg; std::getline(in, arg, '\0');)
+        args.push_back(arg);
+    if (args.empty()) return;
+    std::vector<char*> argv;
+    for (std::string& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::fflush(nullptr);
+    ::execv("/proc/self/exe", argv.data());
+    spdlog::debug("could not restart with OMP_WAIT_POLICY=PASSIVE: {}", errno_text(errno));
+}
+
+}  // namespace rcls::model

@@ -61,6 +61,9 @@ const std::string& Predictor::stats_from() const {
 double Predictor::threshold() const {
     return impl_->options.threshold;
 }
+int Predictor::num_threads() const {
+    return impl_->backend->num_threads();
+}
 
 Prediction Predictor::predict(std::span<const cv::Mat> frames) {
     return impl_->backend->run({std::vector<cv::Mat>(frames.begin(), frames.end())}).front();

@@ -100,6 +100,7 @@ public:
 
     /// false: forward() always takes the plain path (the benchmarks' baseline). Default true.
     void set_optimized(bool optimized) { optimized_ = optimized; }
+    bool optimized() const { return optimized_; }
 
     torch::nn::Sequential embedder{nullptr};  ///< 0: Conv2d, 1: GroupNormJax, 2: ReLU, 3: max pool.
     torch::nn::Conv2d stem_conv{nullptr};

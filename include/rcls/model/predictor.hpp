@@ -85,4 +85,14 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+/// Prepares this process for fast inference; call it first thing in a command that will run the
+/// model, before any output. OpenMP (libgomp) reads OMP_WAIT_POLICY once, when it is loaded, and
+/// its default, spinning idle threads, makes a forward pass 2-4x slower on a machine shared with
+/// other busy processes, while waiting passively costs under a millisecond on an idle one. So when
+/// the variable is unset it is set to PASSIVE, and if libgomp is already loaded (FFmpeg's
+/// dependencies load it at start-up) the program restarts itself once, with the same arguments,
+/// to apply it. A user's own OMP_WAIT_POLICY is left alone. Only the `rcls` binary's Predictor
+/// (rcls::model_plugin_client) does this; elsewhere it does nothing.
+void prepare_process_for_inference();
+
 }  // namespace rcls::model

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+//
+// `rcls predict --checkpoint DIR INPUT... [--json] [--threshold 0.5] [--camera NAME]`: score
+// images and videos with a reward classifier, one line per frame.
+// `rcls predict --benchmark N [--checkpoint DIR]`: time 640x480 frames to a probability, as JSON.
+// Parsing and printing only; the workflow is rcls/predict/predict.hpp.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "rcls/core/error.hpp"
+#include "rcls/model/predictor.hpp"
+#include "rcls/predict/predict.hpp"
+
+#include "command.hpp"
+
+namespace rcls::cli {
+namespace {
+
+struct PredictCliOptions {
+    std::string checkpoint;
+    std::vector<std::string> inputs;
+    bool json = false;
+    double threshold = 0.5;
+    std::optional<std::string> camera;
+    int threads = 0;
+    std::optional<int> benchmark;
+};
+
+void print_result(const predict::FrameResult& r, bool json) {
+    if (json) {
+        nlohmann::ordered_json line;
+        line["input"] = r.input;
+        line["frame"] = r.frame;
+        line["logit"] = r.prediction.logit;
+        line["probability"] = r.prediction.probability;
+        line["success"] = r.prediction.success;
+        std::cout << line.dump() << '\n';
+    } else {
+        std::printf("%s frame %lld: logit %+.4f, probability %.4f, %s\n", r.input.c_str(),
+                    static_cast<long long>(r.frame), r.prediction.logit, r.prediction.probability,
+                    r.prediction.success ? "success" : "failure");
+    }
+}
+
+int run_predict(const PredictCliOptions& options) {
+    model::prepare_process_for_inference();  // may restart rcls once, before any output
+    if (options.benchmark) {
+        predict::BenchmarkOptions benchmark{*options.benchmark, std::nullopt, options.threads};
+        if (!options.checkpoint.empty()) benchmark.checkpoint = options.checkpoint;
+        std::cout << predict::to_json(predict::run_benchmark(benchmark)) << std::endl;
+        return 0;
+    }
+    if (options.checkpoint.empty()) throw UsageError("predict: --checkpoint is required");
+    if (options.inputs.empty()) throw UsageError("predict: give at least one image or video");
+    predict::PredictOptions run{
+        options.checkpoint, {}, options.threshold, options.camera, options.threads};
+    run.inputs.assign(options.inputs.begin(), options.inputs.end());
+    std::int64_t frames = 0, successes = 0;
+    predict::run_predict(run, [&](const predict::FrameResult& r) {
+        print_result(r, options.json);
+        ++frames;
+        successes += r.prediction.success ? 1 : 0;
+    });
+    std::cout.flush();
+    spdlog::info("{} frames, {} above the threshold {}", frames, successes, options.threshold);
+    return 0;
+}
+
+}  // namespace
+
+void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& commands) {
+    (void)globals;
+    auto options = std::make_shared<PredictCliOptions>();
+    CLI::App* app = root.add_subcommand(
+        "predict",
+        "Score images and videos with a reward classifier checkpoint (or time it: --benchmark)");
+    app->add_option(
+        "inputs", options->inputs,
+        "Image and video files; frames that are not the model's size are centre-cropped "
+        "and Lanczos-resized first");
+    app->add_option(
+        "--checkpoint", options->checkpoint,
+        "A checkpoint: pretrained_model folder, checkpoints/<step>, checkpoints/last or "
+        "a training run folder (LeRobot's or rcls's)");
+    app->add_flag("--json", options->json,
+                  "One JSON object per frame: input, frame, logit, probability, success");
+    app->add_option("--threshold", options->threshold, "Success when the probability is above this")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    app->add_option(
+        "--camera", options->camera,
+        "The checkpoint camera the inputs show (e.g. front or observation.images.front)");
+    app->add_option("--threads", options->threads, "libtorch threads (0: one per core)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app->add_option("--benchmark", options->benchmark,
+                    "Time N single 640x480 BGR frames to a probability (optimised and plain eager) "
+                    "and print p50/p99 in ms as JSON; uses --checkpoint if given")
+        ->check(CLI::PositiveNumber);
+    commands.push_back({app, [options] { return run_predict(*options); }});
+}
+
+}  // namespace rcls::cli
