@@ -2,12 +2,8 @@
 #include "rcls/model/checkpoint.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <fcntl.h>
-#include <stdio.h>
 #include <system_error>
-#include <unistd.h>
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
@@ -24,21 +20,6 @@ bool all_digits(const std::string& text) {
 bool is_pretrained_dir(const fs::path& dir) {
     std::error_code ec;
     return fs::is_regular_file(dir / kConfigFile, ec) && fs::is_regular_file(dir / kModelFile, ec);
-}
-
-/// A hidden name beside `target` in rcls's temporary-file pattern (".<name>.tmp-<pid>-<n>").
-fs::path staging_path(const fs::path& target) {
-    static std::atomic<unsigned> counter{0};
-    return target.parent_path() / ("." + target.filename().string() + ".tmp-" +
-                                   std::to_string(::getpid()) + "-" + std::to_string(counter++));
-}
-
-void sync_tree(const fs::path& root) {
-    std::error_code ec;
-    for (const auto& entry : fs::recursive_directory_iterator(root, ec)) {
-        if (entry.is_directory(ec)) sync_path(entry.path());
-    }
-    sync_path(root);
 }
 
 }  // namespace
@@ -59,70 +40,20 @@ fs::path write_checkpoint(const fs::path& output_dir,
                           std::int64_t total_steps,
                           const std::function<void(const fs::path&)>& fill) {
     const fs::path final_dir = step_dir(output_dir, step, total_steps);
-    const fs::path parent = final_dir.parent_path();
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    if (ec) throw DataError(parent.string() + ": cannot create directory: " + ec.message());
-    const fs::path temp = staging_path(final_dir);
-    fs::create_directories(temp, ec);
-    if (ec) throw DataError(temp.string() + ": cannot create directory: " + ec.message());
-    try {
-        fill(temp);
-        sync_tree(temp);
-    } catch (...) {
-        fs::remove_all(temp, ec);
-        throw;
-    }
-
-    if (fs::exists(final_dir, ec)) {
-        // Swap the new folder in atomically, then delete the old one. Where the file system cannot
-        // exchange, move the old one aside first (a kill in between leaves both folders complete).
-        if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, final_dir.c_str(), RENAME_EXCHANGE) !=
-            0) {
-            const fs::path old =
-                final_dir.parent_path() / ("replaced-" + final_dir.filename().string());
-            fs::remove_all(old, ec);
-            fs::rename(final_dir, old, ec);
-            if (!ec) {
-                fs::rename(temp, final_dir, ec);
-                if (ec) fs::rename(old, final_dir);  // put the old checkpoint back
-            }
-            if (ec) {
-                const std::string message = ec.message();
-                fs::remove_all(temp, ec);
-                throw DataError(final_dir.string() + ": cannot replace the checkpoint: " + message);
-            }
-            fs::remove_all(old, ec);
-        } else {
-            fs::remove_all(temp, ec);
-        }
-    } else {
-        fs::rename(temp, final_dir, ec);
-        if (ec) {
-            fs::remove_all(temp, ec);
-            throw DataError(final_dir.string() +
-                            ": cannot move the finished checkpoint into place: " + ec.message());
-        }
-    }
-    sync_path(parent);
+    remove_stale_temporaries(final_dir.parent_path());
+    AtomicOutput staged(final_dir, OutputKind::kDirectory);
+    fill(staged.temp_path());  // a throw leaves nothing: the destructor removes the folder
+    staged.commit();
     update_last_link(final_dir);
     return final_dir;
 }
 
 void update_last_link(const fs::path& checkpoint_dir) {
-    const fs::path parent = checkpoint_dir.parent_path();
-    const fs::path link = parent / kLastLink;
-    const fs::path temp = staging_path(link);
+    AtomicOutput link(checkpoint_dir.parent_path() / kLastLink);
     std::error_code ec;
-    fs::create_symlink(checkpoint_dir.filename(), temp, ec);
-    if (ec) throw DataError(temp.string() + ": cannot create link: " + ec.message());
-    fs::rename(temp, link, ec);  // replaces an existing link atomically
-    if (ec) {
-        fs::remove(temp, ec);
-        throw DataError(link.string() +
-                        ": cannot update the link to the last checkpoint: " + ec.message());
-    }
-    sync_path(parent);
+    fs::create_symlink(checkpoint_dir.filename(), link.temp_path(), ec);
+    if (ec) throw DataError(link.temp_path().string() + ": cannot create link: " + ec.message());
+    link.commit();  // renamed over the old link
 }
 
 std::vector<std::int64_t> list_checkpoint_steps(const fs::path& output_dir) {

@@ -76,6 +76,15 @@ TEST(Checkpoint, AFailedWriteLeavesThePreviousCheckpointsAlone) {
     EXPECT_EQ(list_checkpoint_steps(run.path()), (std::vector<std::int64_t>{1}));
 }
 
+TEST(Checkpoint, StaleTemporaryFolderFromAKilledRunIsCleanedUp) {
+    TempDir run;
+    // What a run killed while writing step 5 leaves (its process id cannot exist).
+    fill_with(run / "checkpoints" / ".000005.tmp-999999999-0", "killed");
+    write_checkpoint(run.path(), 6, 6, [](const fs::path& d) { fill_with(d, "x"); });
+    EXPECT_FALSE(fs::exists(run / "checkpoints" / ".000005.tmp-999999999-0"));
+    EXPECT_EQ(list_checkpoint_steps(run.path()), (std::vector<std::int64_t>{6}));
+}
+
 TEST(Checkpoint, ResolvesEveryWayOfNamingACheckpoint) {
     TempDir run;
     write_checkpoint(run.path(), 100, 200, [](const fs::path& d) { fill_with(d, "1"); });
