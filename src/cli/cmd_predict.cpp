@@ -69,7 +69,8 @@ int run_predict(const PredictCliOptions& options) {
         successes += r.prediction.success ? 1 : 0;
     });
     std::cout.flush();
-    spdlog::info("{} frames, {} above the threshold {}", frames, successes, options.threshold);
+    spdlog::info("{} frame{}, {} above the threshold {}", frames, frames == 1 ? "" : "s", successes,
+                 options.threshold);
     return 0;
 }
 
