@@ -83,7 +83,9 @@ class FastResNet10;
 /// forward() uses an optimised inference path (oneDNN convolutions on channels-last tensors with
 /// pre-packed weights) whenever no gradient is needed, and plain libtorch otherwise; both give
 /// the same numbers to float rounding. The packed weights are refreshed automatically when a
-/// parameter changes. Not thread-safe: one forward at a time.
+/// parameter changes. The first optimised forward sets glibc to keep freed memory in the process
+/// (mallopt; the per-frame page faults otherwise cost about 1 ms). Not thread-safe: one forward at
+/// a time.
 class ResNet10Impl : public torch::nn::Module {
 public:
     ResNet10Impl();
