@@ -21,6 +21,7 @@
 
 namespace rcls::model {
 
+/// File and folder names of LeRobot's checkpoint layout (above).
 inline constexpr const char* kCheckpointsDir = "checkpoints";
 inline constexpr const char* kLastLink = "last";
 inline constexpr const char* kPretrainedModelDir = "pretrained_model";

@@ -35,9 +35,11 @@ namespace rcls::model {
 /// helper2424/resnet10's MyGroupNorm: a GroupNorm(4 groups, eps 1e-5) registered as `group_norm`.
 class GroupNormJaxImpl : public torch::nn::Module {
 public:
+    /// A GroupNorm over `channels` channels (a multiple of 4).
     explicit GroupNormJaxImpl(std::int64_t channels);
+    /// group_norm(x), x: [B, C, H, W].
     torch::Tensor forward(const torch::Tensor& x);
-    torch::nn::GroupNorm group_norm{nullptr};
+    torch::nn::GroupNorm group_norm{nullptr};  ///< The wrapped module (LeRobot's key name).
 };
 TORCH_MODULE(GroupNormJax);
 
@@ -46,14 +48,16 @@ TORCH_MODULE(GroupNormJax);
 /// (3x3 stride 2 on an even size pads 0 before and 1 after).
 class ConvSameImpl : public torch::nn::Module {
 public:
+    /// A `kernel` x `kernel` convolution with this stride, no bias.
     ConvSameImpl(std::int64_t in_channels,
                  std::int64_t out_channels,
                  std::int64_t kernel,
                  std::int64_t stride);
+    /// conv(pad(x)) with the SAME padding for x's size.
     torch::Tensor forward(const torch::Tensor& x);
-    torch::nn::Conv2d conv{nullptr};
-    std::int64_t kernel = 3;
-    std::int64_t stride = 1;
+    torch::nn::Conv2d conv{nullptr};  ///< Unpadded; LeRobot's key name.
+    std::int64_t kernel = 3;          ///< Kernel size (square).
+    std::int64_t stride = 1;          ///< Stride (both directions).
 };
 TORCH_MODULE(ConvSame);
 
@@ -61,12 +65,14 @@ TORCH_MODULE(ConvSame);
 /// conv + GroupNorm `shortcut` when the channel count changes), then ReLU.
 class BasicBlockImpl : public torch::nn::Module {
 public:
+    /// conv1 has `stride`; the shortcut exists when in_channels != out_channels.
     BasicBlockImpl(std::int64_t in_channels, std::int64_t out_channels, std::int64_t stride);
+    /// The block in plain libtorch ops.
     torch::Tensor forward(const torch::Tensor& x);
-    ConvSame conv1{nullptr};
-    GroupNormJax norm1{nullptr};
-    ConvSame conv2{nullptr};
-    GroupNormJax norm2{nullptr};
+    ConvSame conv1{nullptr};                  ///< 3x3, the block's stride.
+    GroupNormJax norm1{nullptr};              ///< After conv1, then ReLU.
+    ConvSame conv2{nullptr};                  ///< 3x3, stride 1.
+    GroupNormJax norm2{nullptr};              ///< After conv2, before the residual add.
     torch::nn::Sequential shortcut{nullptr};  ///< Null when in == out channels.
     ConvSame shortcut_conv{nullptr};          ///< shortcut[0], or null.
     GroupNormJax shortcut_norm{nullptr};      ///< shortcut[1], or null.
@@ -88,6 +94,7 @@ class FastResNet10;
 /// a time.
 class ResNet10Impl : public torch::nn::Module {
 public:
+    /// Random weights (PyTorch's default initialisation); see load_encoder_weights.
     ResNet10Impl();
     ~ResNet10Impl() override;
 
@@ -105,9 +112,9 @@ public:
     bool optimized() const { return optimized_; }
 
     torch::nn::Sequential embedder{nullptr};  ///< 0: Conv2d, 1: GroupNormJax, 2: ReLU, 3: max pool.
-    torch::nn::Conv2d stem_conv{nullptr};
-    GroupNormJax stem_norm{nullptr};
-    std::vector<BasicBlock> stages;  ///< Registered as encoder.stages.0 .. 3.
+    torch::nn::Conv2d stem_conv{nullptr};     ///< embedder[0]: 7x7, stride 2, padding 3.
+    GroupNormJax stem_norm{nullptr};          ///< embedder[1].
+    std::vector<BasicBlock> stages;           ///< Registered as encoder.stages.0 .. 3.
 
 private:
     std::unique_ptr<FastResNet10> fast_;
@@ -119,10 +126,12 @@ TORCH_MODULE(ResNet10);
 /// f].
 class SpatialLearnedEmbeddingsImpl : public torch::nn::Module {
 public:
+    /// A kernel for [B, channels, height, width] inputs and `num_features` outputs per channel.
     SpatialLearnedEmbeddingsImpl(std::int64_t channels,
                                  std::int64_t height,
                                  std::int64_t width,
                                  std::int64_t num_features);
+    /// [B, C, H, W] -> [B, C·F].
     torch::Tensor forward(const torch::Tensor& x);
     torch::Tensor kernel;  ///< [C, H, W, F], kaiming-normal (fan_in = H·W·F) at construction.
 };
@@ -141,6 +150,7 @@ struct ClassifierOutput {
 /// encoder is frozen (requires_grad false), as in LeRobot.
 class ClassifierImpl : public torch::nn::Module {
 public:
+    /// The network `config` describes (validated; ModelError when it cannot be built).
     explicit ClassifierImpl(const ClassifierConfig& config);
 
     /// Logits for one normalised image batch [B, 3, H, W] per camera, in camera order. As in
@@ -161,11 +171,12 @@ public:
     /// The same, with LeRobot's names.
     std::vector<std::pair<std::string, torch::Tensor>> unique_named_parameters() const;
 
+    /// The config the network was built from.
     const ClassifierConfig& config() const { return config_; }
 
-    ResNet10 encoder{nullptr};
-    torch::nn::ModuleDict encoders{nullptr};
-    torch::nn::Sequential classifier_head{nullptr};
+    ResNet10 encoder{nullptr};                       ///< Shared by all cameras; frozen.
+    torch::nn::ModuleDict encoders{nullptr};         ///< Per camera (module_key): encoder, 1..5.
+    torch::nn::Sequential classifier_head{nullptr};  ///< Linear, Dropout, LayerNorm, ReLU, Linear.
 
 private:
     struct Camera {

@@ -31,22 +31,23 @@ struct ClassifierConfig {
     /// Model inputs in order; the image features (keys starting with "observation.image") are the
     /// cameras, concatenated in this order before the classifier head.
     Dict<Feature> input_features = {{"observation.images.front", {"VISUAL", {3, 128, 128}}}};
-    Dict<Feature> output_features;
-    std::string device = "cpu";
-    std::optional<std::string> pretrained_path;
-    std::optional<std::string> repo_id;
-    std::string name = "reward_classifier";
-    int num_classes = 2;  ///< 2: one logit and a sigmoid; more: one logit per class.
-    int hidden_dim = 256;
-    int latent_dim = 256;
-    int image_embedding_pooling_dim = 8;
-    double dropout_rate = 0.1;
+    Dict<Feature> output_features;               ///< Kept as read; unused by the model.
+    std::string device = "cpu";                  ///< Where LeRobot ran it; rcls runs on the CPU.
+    std::optional<std::string> pretrained_path;  ///< LeRobot's field; informational.
+    std::optional<std::string> repo_id;          ///< Hugging Face repository, if pushed.
+    std::string name = "reward_classifier";      ///< LeRobot's config name.
+    int num_classes = 2;   ///< 2: one logit and a sigmoid; more: one logit per class.
+    int hidden_dim = 256;  ///< Width of the classifier head.
+    int latent_dim = 256;  ///< Width of each camera's embedding.
+    int image_embedding_pooling_dim = 8;  ///< SpatialLearnedEmbeddings features per channel.
+    double dropout_rate = 0.1;            ///< Both dropouts (camera and head).
     std::string model_name = "helper2424/resnet10";  ///< Where the encoder weights came from.
-    std::string model_type = "cnn";
-    int num_cameras = 1;  ///< Must equal the number of image features.
-    double learning_rate = 1e-4;
-    double weight_decay = 0.01;
-    double grad_clip_norm = 1.0;
+    std::string model_type = "cnn";                  ///< Only "cnn" (ResNet10) is supported.
+    int num_cameras = 1;                             ///< Must equal the number of image features.
+    double learning_rate = 1e-4;                     ///< AdamW settings LeRobot trains with.
+    double weight_decay = 0.01;                      ///< AdamW weight decay.
+    double grad_clip_norm = 1.0;                     ///< Gradient clipping norm.
+    /// Feature type -> "MEAN_STD" or "IDENTITY" (images: MEAN_STD).
     Dict<std::string> normalization_mapping = {{"VISUAL", "MEAN_STD"}};
 
     /// The image feature keys, in input_features order.
@@ -74,8 +75,8 @@ std::string classifier_config_json(const ClassifierConfig& config);
 
 /// Per-channel RGB statistics of one camera, for inputs in [0, 1].
 struct ImageStats {
-    std::array<float, 3> mean{};
-    std::array<float, 3> std{};
+    std::array<float, 3> mean{};  ///< R, G, B.
+    std::array<float, 3> std{};   ///< R, G, B; the formula adds 1e-8.
 };
 
 /// ImageNet's mean (0.485, 0.456, 0.406) and std (0.229, 0.224, 0.225): LeRobot's default.

@@ -18,6 +18,7 @@
 #include "rcls/model/weights.hpp"
 #include "rcls/safetensors/safetensors.hpp"
 
+#include "error_message.hpp"
 #include "temp_dir.hpp"
 
 namespace rcls::model {
@@ -44,15 +45,6 @@ NormStats custom_stats(const ClassifierConfig& config) {
         offset += 0.01f;
     }
     return stats;
-}
-
-std::string error_of(const std::function<void()>& action) {
-    try {
-        action();
-    } catch (const ModelError& e) {
-        return e.what();
-    }
-    return "";
 }
 
 /// Rewrites `file` through `edit`, which gets each tensor (name, dtype, shape, bytes) and returns
@@ -160,7 +152,8 @@ TEST(CheckpointIo, MissingTensorIsRefusedByName) {
     rewrite(dir / kModelFile, [](std::string& name, auto&, auto&, auto&) {
         return name != "classifier_head.4.bias";
     });
-    const std::string message = error_of([&] { (void)load_pretrained(dir.path()); });
+    const std::string message =
+        testing::error_message<ModelError>([&] { (void)load_pretrained(dir.path()); });
     EXPECT_NE(message.find("model.safetensors: tensor \"classifier_head.4.bias\" [1] is missing"),
               std::string::npos)
         << message;
@@ -178,7 +171,8 @@ TEST(CheckpointIo, WrongDtypeIsRefused) {
                 }
                 return true;
             });
-    const std::string message = error_of([&] { (void)load_pretrained(dir.path()); });
+    const std::string message =
+        testing::error_message<ModelError>([&] { (void)load_pretrained(dir.path()); });
     EXPECT_NE(message.find("tensor \"classifier_head.2.weight\": dtype F16, expected F32"),
               std::string::npos)
         << message;
@@ -191,7 +185,8 @@ TEST(CheckpointIo, WrongShapeNamesBothShapes) {
     ClassifierConfig smaller = two_cameras();
     smaller.hidden_dim = 128;
     write_text(dir / kConfigFile, classifier_config_json(smaller));
-    const std::string message = error_of([&] { (void)load_pretrained(dir.path()); });
+    const std::string message =
+        testing::error_message<ModelError>([&] { (void)load_pretrained(dir.path()); });
     EXPECT_NE(message.find("tensor \"classifier_head.0.weight\": shape [256, 512] in the file, "
                            "[128, 512] in the model"),
               std::string::npos)
@@ -207,7 +202,8 @@ TEST(CheckpointIo, AnotherArchitectureIsNamedAsSuch) {
             name = "encoder.resnet." + name.substr(8);  // e.g. a HF ResNet-18
         return true;
     });
-    const std::string message = error_of([&] { (void)load_pretrained(dir.path()); });
+    const std::string message =
+        testing::error_message<ModelError>([&] { (void)load_pretrained(dir.path()); });
     EXPECT_NE(message.find("tensor \"encoder.embedder.0.weight\" [64, 3, 7, 7] is missing"),
               std::string::npos)
         << message;
@@ -220,7 +216,8 @@ TEST(CheckpointIo, CorruptModelFileIsAModelErrorNamingTheFile) {
     save_pretrained(dir.path(), model, custom_stats(model->config()));
     const std::string bytes = read_file(dir / kModelFile);
     write_text(dir / kModelFile, bytes.substr(0, bytes.size() / 2));
-    const std::string message = error_of([&] { (void)load_pretrained(dir.path()); });
+    const std::string message =
+        testing::error_message<ModelError>([&] { (void)load_pretrained(dir.path()); });
     EXPECT_NE(message.find((dir / kModelFile).string()), std::string::npos) << message;
     EXPECT_NE(message.find("truncated"), std::string::npos) << message;
 }
@@ -278,7 +275,8 @@ TEST(CheckpointIo, StatisticsMissingACameraAreRefused) {
     rewrite(dir / kNormalizerStateFile, [](std::string& name, auto&, auto&, auto&) {
         return name.find(".side.") == std::string::npos;
     });
-    const std::string message = error_of([&] { (void)load_pretrained(dir.path()); });
+    const std::string message =
+        testing::error_message<ModelError>([&] { (void)load_pretrained(dir.path()); });
     EXPECT_NE(message.find("no \"observation.images.side.mean\""), std::string::npos) << message;
 }
 
@@ -331,8 +329,8 @@ TEST(CheckpointIo, EncoderFileOfAnotherModelIsRefused) {
     writer.add_f32("resnet.embedder.embedder.convolution.weight", {1}, {&one, 1});
     writer.save(dir / "model.safetensors");
     ResNet10 net;
-    const std::string message =
-        error_of([&] { load_encoder_weights(net, dir / "model.safetensors"); });
+    const std::string message = testing::error_message<ModelError>(
+        [&] { load_encoder_weights(net, dir / "model.safetensors"); });
     EXPECT_NE(message.find("not helper2424/resnet10 weights"), std::string::npos) << message;
 }
 
@@ -378,7 +376,8 @@ TEST(CheckpointIo, FindsEncoderWeightsInTheHubCache) {
 TEST(CheckpointIo, MissingEncoderWeightsSayHowToGetThem) {
     TempDir cache;
     const ScopedEnv env("HF_HUB_CACHE", cache.path().string());
-    const std::string message = error_of([] { (void)find_encoder_weights("helper2424/resnet10"); });
+    const std::string message = testing::error_message<ModelError>(
+        [] { (void)find_encoder_weights("helper2424/resnet10"); });
     EXPECT_NE(message.find("not on this machine"), std::string::npos) << message;
     EXPECT_NE(message.find("huggingface-cli download helper2424/resnet10"), std::string::npos)
         << message;
@@ -460,8 +459,8 @@ TEST(CheckpointIo, TrainingStateOfAnotherModelIsRefused) {
     Classifier smaller(one);
     const std::vector<torch::Tensor> fewer = smaller->unique_parameters();
     torch::optim::AdamW other(fewer, torch::optim::AdamWOptions(1e-4));
-    const std::string message =
-        error_of([&] { (void)load_training_state(dir.path(), other, fewer); });
+    const std::string message = testing::error_message<ModelError>(
+        [&] { (void)load_training_state(dir.path(), other, fewer); });
     EXPECT_NE(message.find("52 parameters, the model has 47"), std::string::npos) << message;
 }
 
