@@ -11,6 +11,7 @@
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/model/checkpoint.hpp"
+#include "rcls/model/weights.hpp"
 #include "rcls/safetensors/safetensors.hpp"
 
 namespace rcls::model {
@@ -245,6 +246,24 @@ TrainingProgress load_training_state(const fs::path& dir,
         }
     }
     return progress;
+}
+
+fs::path save_checkpoint(const fs::path& output_dir,
+                         std::int64_t step,
+                         std::int64_t total_steps,
+                         Classifier& model,
+                         const NormStats& stats,
+                         const torch::optim::AdamW& optimizer,
+                         const RngState& rng,
+                         const std::string& train_config_json) {
+    return write_checkpoint(output_dir, step, total_steps, [&](const fs::path& dir) {
+        save_pretrained(dir / kPretrainedModelDir, model, stats);
+        if (!train_config_json.empty()) {
+            write_file_atomic(dir / kPretrainedModelDir / kTrainConfigFile, train_config_json);
+        }
+        save_training_state(dir / kTrainingStateDir, step, optimizer, model->unique_parameters(),
+                            rng);
+    });
 }
 
 }  // namespace rcls::model

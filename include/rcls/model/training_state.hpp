@@ -18,9 +18,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <torch/optim/adamw.h>
+
+#include "rcls/model/classifier.hpp"
+#include "rcls/model/classifier_config.hpp"
 
 namespace rcls::model {
 
@@ -57,5 +61,19 @@ struct TrainingProgress {
 TrainingProgress load_training_state(const std::filesystem::path& dir,
                                      torch::optim::AdamW& optimizer,
                                      const std::vector<torch::Tensor>& params);
+
+/// LeRobot's save_checkpoint: writes <output_dir>/checkpoints/<step>/pretrained_model (config,
+/// weights, processor files with `stats`, and `train_config_json` as train_config.json unless it
+/// is empty) and training_state/ (the optimizer over model->unique_parameters(), `rng`, the step),
+/// all under a temporary name renamed into place, then points `last` at it. Returns the step
+/// folder. Throws DataError on I/O errors.
+std::filesystem::path save_checkpoint(const std::filesystem::path& output_dir,
+                                      std::int64_t step,
+                                      std::int64_t total_steps,
+                                      Classifier& model,
+                                      const NormStats& stats,
+                                      const torch::optim::AdamW& optimizer,
+                                      const RngState& rng,
+                                      const std::string& train_config_json);
 
 }  // namespace rcls::model

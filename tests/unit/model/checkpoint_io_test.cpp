@@ -449,6 +449,30 @@ TEST(CheckpointIo, TrainingStateRoundTrips) {
     EXPECT_EQ(torch::rand({1}).item<float>(), next_torch);
 }
 
+TEST(CheckpointIo, SaveCheckpointWritesLeRobotsWholeLayout) {
+    TempDir run;
+    torch::manual_seed(9);
+    Classifier model(two_cameras());
+    torch::optim::AdamW optimizer(model->unique_parameters(), torch::optim::AdamWOptions(1e-4));
+    const fs::path dir =
+        save_checkpoint(run.path(), 3000, 3000, model, custom_stats(model->config()), optimizer,
+                        capture_rng_state(std::mt19937(3)), R"({"steps": 3000})");
+    EXPECT_EQ(dir, run / "checkpoints" / "003000");
+    for (const char* file :
+         {kConfigFile, kModelFile, kTrainConfigFile, kPreprocessorFile, kPostprocessorFile,
+          kNormalizerStateFile, kTargetNormalizerStateFile}) {
+        EXPECT_TRUE(fs::is_regular_file(dir / kPretrainedModelDir / file)) << file;
+    }
+    for (const char* file :
+         {kOptimizerStateFile, kOptimizerParamGroupsFile, kRngStateFile, kTrainingStepFile}) {
+        EXPECT_TRUE(fs::is_regular_file(dir / kTrainingStateDir / file)) << file;
+    }
+    EXPECT_EQ(fs::read_symlink(run / "checkpoints" / "last"), fs::path("003000"));
+    const LoadedClassifier loaded = load_pretrained(run.path());
+    EXPECT_TRUE(
+        torch::equal(loaded.model->unique_parameters()[51], model->unique_parameters()[51]));
+}
+
 TEST(CheckpointIo, TrainingStateOfAnotherModelIsRefused) {
     TempDir dir;
     Classifier model(two_cameras());
