@@ -93,6 +93,80 @@ void decode_rle_hybrid(std::string_view data,
 
 namespace {
 
+std::uint64_t get_varint(std::string_view data, std::size_t& pos, const std::string& context) {
+    std::uint64_t value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (pos >= data.size()) throw DataError(context + ": delta-encoded data ends early");
+        const auto b = static_cast<std::uint8_t>(data[pos++]);
+        value |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+        if ((b & 0x80) == 0) return value;
+    }
+    throw DataError(context + ": varint longer than 10 bytes");
+}
+
+std::int64_t get_zigzag(std::string_view data, std::size_t& pos, const std::string& context) {
+    const std::uint64_t u = get_varint(data, pos, context);
+    return static_cast<std::int64_t>((u >> 1) ^ (~(u & 1) + 1));
+}
+
+}  // namespace
+
+std::size_t decode_delta_binary_packed(std::string_view data,
+                                       std::size_t count,
+                                       std::vector<std::int64_t>& out,
+                                       const std::string& context) {
+    std::size_t pos = 0;
+    const std::uint64_t block_size = get_varint(data, pos, context);
+    const std::uint64_t miniblocks = get_varint(data, pos, context);
+    const std::uint64_t total = get_varint(data, pos, context);
+    auto last = static_cast<std::uint64_t>(get_zigzag(data, pos, context));
+    if (block_size == 0 || block_size % 128 != 0 || block_size > (1u << 20) || miniblocks == 0 ||
+        block_size % miniblocks != 0 || (block_size / miniblocks) % 32 != 0) {
+        throw DataError(context + ": bad DELTA_BINARY_PACKED header");
+    }
+    if (total != count) {
+        throw DataError(context + ": DELTA_BINARY_PACKED holds " + std::to_string(total) +
+                        " values, expected " + std::to_string(count));
+    }
+    if (count == 0) return pos;
+    out.push_back(static_cast<std::int64_t>(last));
+    std::size_t left = count - 1;
+    const std::uint64_t per_mini = block_size / miniblocks;
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data.data());
+    while (left > 0) {
+        const auto min_delta = static_cast<std::uint64_t>(get_zigzag(data, pos, context));
+        if (miniblocks > data.size() - pos)
+            throw DataError(context + ": delta-encoded data ends early");
+        const std::size_t widths_at = pos;
+        pos += static_cast<std::size_t>(miniblocks);
+        for (std::uint64_t m = 0; m < miniblocks && left > 0; ++m) {
+            const int width = bytes[widths_at + m];
+            if (width > 64) throw DataError(context + ": delta bit width over 64");
+            const std::size_t mini_bytes = static_cast<std::size_t>(per_mini) * width / 8;
+            if (mini_bytes > data.size() - pos) {
+                throw DataError(context + ": delta-encoded data ends early");
+            }
+            const std::size_t take =
+                std::min<std::size_t>(left, static_cast<std::size_t>(per_mini));
+            for (std::size_t i = 0; i < take; ++i) {
+                std::uint64_t delta = 0;
+                const std::size_t bit = i * static_cast<std::size_t>(width);
+                for (int b = 0; b < width; ++b) {
+                    const std::size_t at = bit + static_cast<std::size_t>(b);
+                    delta |= static_cast<std::uint64_t>((bytes[pos + at / 8] >> (at % 8)) & 1) << b;
+                }
+                last += min_delta + delta;
+                out.push_back(static_cast<std::int64_t>(last));
+            }
+            left -= take;
+            pos += mini_bytes;
+        }
+    }
+    return pos;
+}
+
+namespace {
+
 void put_varint(std::string& out, std::uint64_t value) {
     while (value >= 0x80) {
         out.push_back(static_cast<char>((value & 0x7F) | 0x80));

@@ -31,6 +31,14 @@ void decode_rle_hybrid(std::string_view data,
                        std::vector<std::uint32_t>& out,
                        const std::string& context);
 
+/// Decodes `count` DELTA_BINARY_PACKED integers from the start of `data` into `out`; returns the
+/// bytes consumed (the encoding carries no length). Arithmetic wraps like the writer's (64-bit).
+/// Throws DataError("<context>: ...") on malformed input or a count other than `count`.
+std::size_t decode_delta_binary_packed(std::string_view data,
+                                       std::size_t count,
+                                       std::vector<std::int64_t>& out,
+                                       const std::string& context);
+
 /// Encodes `values` (each < 2^bit_width) as RLE/bit-packed hybrid runs.
 std::string encode_rle_hybrid(const std::vector<std::uint32_t>& values, int bit_width);
 

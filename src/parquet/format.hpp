@@ -36,6 +36,8 @@ enum Encoding : int {
     kRle = 3,
     kBitPacked = 4,
     kDeltaBinaryPacked = 5,
+    kDeltaLengthByteArray = 6,
+    kDeltaByteArray = 7,
     kRleDictionary = 8,
 };
 

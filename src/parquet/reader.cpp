@@ -298,6 +298,49 @@ void decode_values(std::string_view data,
             }
             return;
         }
+        case format::kDeltaBinaryPacked:
+            if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t>) {
+                std::vector<std::int64_t> ints;
+                encoding::decode_delta_binary_packed(data, count, ints, context);
+                for (std::int64_t v : ints)
+                    out.push_back(static_cast<T>(v));
+                return;
+            }
+            break;
+        case format::kDeltaLengthByteArray:
+        case format::kDeltaByteArray:
+            if constexpr (std::is_same_v<T, std::string>) {
+                std::vector<std::int64_t> prefixes;
+                std::size_t pos = 0;
+                if (encoding_id == format::kDeltaByteArray) {
+                    pos = encoding::decode_delta_binary_packed(data, count, prefixes, context);
+                }
+                std::vector<std::int64_t> lengths;
+                pos +=
+                    encoding::decode_delta_binary_packed(data.substr(pos), count, lengths, context);
+                const std::size_t first = out.size();
+                for (std::size_t i = 0; i < count; ++i) {
+                    if (lengths[i] < 0 ||
+                        static_cast<std::uint64_t>(lengths[i]) > data.size() - pos) {
+                        throw DataError(context + ": string values end early");
+                    }
+                    std::string value;
+                    if (!prefixes.empty()) {
+                        static const std::string kNone;
+                        const std::string& previous = i == 0 ? kNone : out[first + i - 1];
+                        if (prefixes[i] < 0 ||
+                            static_cast<std::size_t>(prefixes[i]) > previous.size()) {
+                            throw DataError(context + ": bad DELTA_BYTE_ARRAY prefix length");
+                        }
+                        value = previous.substr(0, static_cast<std::size_t>(prefixes[i]));
+                    }
+                    value.append(data.substr(pos, static_cast<std::size_t>(lengths[i])));
+                    pos += static_cast<std::size_t>(lengths[i]);
+                    out.push_back(std::move(value));
+                }
+                return;
+            }
+            break;
         case format::kRle:
             if constexpr (std::is_same_v<T, std::uint8_t>) {
                 // Booleans in v2 pages: 4-byte length, then width-1 RLE/bit-packed runs.
@@ -311,11 +354,13 @@ void decode_values(std::string_view data,
                     out.push_back(static_cast<std::uint8_t>(b));
                 return;
             }
-            [[fallthrough]];
+            break;
         default:
-            throw DataError(context + ": unsupported encoding " + std::to_string(encoding_id) +
-                            " (rcls reads PLAIN, dictionary and boolean RLE)");
+            break;
     }
+    throw DataError(context + ": unsupported encoding " + std::to_string(encoding_id) +
+                    " for this column type (rcls reads PLAIN, dictionary, RLE booleans and the "
+                    "DELTA encodings)");
 }
 
 template <class T>

@@ -14,6 +14,7 @@
 
 #include "rcls/parquet/reader.hpp"
 
+#include "parquet_json.hpp"
 #include "temp_dir.hpp"
 
 namespace rcls::parquet {
@@ -186,6 +187,30 @@ TEST(ParquetRealData, FootersAloneGiveRowCounts) {
                                  [](const auto& kv) { return kv.first == "huggingface"; });
     ASSERT_NE(hf, s.metadata.end());
     EXPECT_EQ(json::parse(hf->second)["info"]["features"]["observation.state"]["length"], 26);
+}
+
+}  // namespace
+}  // namespace rcls::parquet
+
+namespace rcls::parquet {
+namespace {
+
+// Files written by arrow-rs (parquet-wasm 0.8.0, see scripts/crosscheck_parquet.mjs) from the
+// rows in arrowrs_expected.json: data pages v2 with ZSTD and dictionaries; v2 without
+// dictionaries (DELTA_BINARY_PACKED integers, DELTA_BYTE_ARRAY strings, RLE booleans); v1 GZIP.
+TEST(ParquetForeignFiles, ArrowRsFilesReadAsTheRowsTheyWereWrittenFrom) {
+    const fs::path dir = testing::source_dir() / "tests/data/parquet";
+    std::ifstream in(dir / "arrowrs_expected.json");
+    const json expected = json::parse(in);
+    ASSERT_EQ(expected.size(), 50u);
+    for (const char* name : {"arrowrs_v2_zstd_dict.parquet", "arrowrs_v2_none_plain.parquet",
+                             "arrowrs_v1_gzip_dict.parquet"}) {
+        const json got = testing::parquet_rows_json(read_table(dir / name));
+        ASSERT_EQ(got.size(), expected.size()) << name;
+        for (std::size_t r = 0; r < got.size(); ++r) {
+            ASSERT_EQ(got[r], expected[r]) << name << " row " << r;
+        }
+    }
 }
 
 }  // namespace
