@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+//
+// Deterministic synthetic SO-101 episodes for dataset writer tests: what frame t of episode e
+// holds is a formula, so a test can check every value read back without keeping the input.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "rcls/dataset/writer.hpp"
+#include "rcls/parquet/table.hpp"
+
+namespace rcls::testing {
+
+/// Frames of synthetic episode `e`.
+inline std::int64_t synthetic_length(std::int64_t e) {
+    return 5 + (e * 7) % 11;
+}
+
+/// The task of synthetic episode `e`.
+inline std::string synthetic_task(std::int64_t e) {
+    return e % 3 == 2 ? "Put the cube back" : "Reach and grasp the cube";
+}
+
+/// Joint j of frame t of episode e, as float32 (what the dataset stores).
+inline float synthetic_joint(std::int64_t e, std::int64_t t, int j, bool action) {
+    const double x = std::sin(0.37 * static_cast<double>(e) + 0.11 * static_cast<double>(t) + j) *
+                     (action ? 90.0 : 100.0);
+    return static_cast<float>(x);
+}
+
+inline bool synthetic_success(std::int64_t e, std::int64_t t) {
+    return t >= synthetic_length(e) / 2;
+}
+
+inline dataset::Frame synthetic_frame(std::int64_t e, std::int64_t t) {
+    dataset::Frame f;
+    std::vector<double> state, action;
+    for (int j = 0; j < 6; ++j) {
+        state.push_back(synthetic_joint(e, t, j, false));
+        action.push_back(synthetic_joint(e, t, j, true));
+    }
+    f.values["observation.state"] = state;
+    f.values["action"] = action;
+    f.values["next.reward"] = {synthetic_success(e, t) ? 1.0 : 0.0};
+    f.values["next.done"] = {t == synthetic_length(e) - 1 ? 1.0 : 0.0};
+    f.task = synthetic_task(e);
+    return f;
+}
+
+inline dataset::DatasetSpec synthetic_spec(double data_files_size_in_mb = 100.0,
+                                           std::int64_t chunks_size = 1000) {
+    dataset::DatasetSpec spec;
+    spec.robot_type = "so101_follower";
+    spec.fps = 10;
+    spec.features = dataset::so101_reward_features();
+    spec.data_files_size_in_mb = data_files_size_in_mb;
+    spec.chunks_size = chunks_size;
+    return spec;
+}
+
+/// Writes synthetic episodes [first, last) with `writer`.
+inline void write_synthetic_episodes(dataset::DatasetWriter& writer,
+                                     std::int64_t first,
+                                     std::int64_t last) {
+    for (std::int64_t e = first; e < last; ++e) {
+        for (std::int64_t t = 0; t < synthetic_length(e); ++t)
+            writer.add_frame(synthetic_frame(e, t));
+        writer.save_episode();
+    }
+}
+
+/// Empty when `table` holds exactly synthetic episode `e` starting at global index `first_index`
+/// with task index `task_index`, else what differs.
+inline std::string synthetic_mismatch(const parquet::Table& table,
+                                      std::int64_t e,
+                                      std::int64_t first_index,
+                                      std::int64_t task_index) {
+    const std::int64_t n = synthetic_length(e);
+    if (table.num_rows != n)
+        return "rows " + std::to_string(table.num_rows) + " != " + std::to_string(n);
+    for (std::int64_t t = 0; t < n; ++t) {
+        const auto r = static_cast<std::size_t>(t);
+        const std::string at = "frame " + std::to_string(t) + ": ";
+        const auto state = table.column("observation.state").list<float>(r);
+        const auto action = table.column("action").list<float>(r);
+        if (state.size() != 6 || action.size() != 6) return at + "vector size";
+        for (int j = 0; j < 6; ++j) {
+            if (state[static_cast<std::size_t>(j)] != synthetic_joint(e, t, j, false))
+                return at + "state";
+            if (action[static_cast<std::size_t>(j)] != synthetic_joint(e, t, j, true))
+                return at + "action";
+        }
+        if (table.column("next.reward").as<float>()[r] != (synthetic_success(e, t) ? 1.0f : 0.0f)) {
+            return at + "next.reward";
+        }
+        if (table.column("next.done").as<std::uint8_t>()[r] != (t == n - 1 ? 1 : 0))
+            return at + "next.done";
+        if (table.column("timestamp").as<float>()[r] !=
+            static_cast<float>(static_cast<double>(t) / 10.0)) {
+            return at + "timestamp";
+        }
+        if (table.column("frame_index").integer(r) != t) return at + "frame_index";
+        if (table.column("episode_index").integer(r) != e) return at + "episode_index";
+        if (table.column("index").integer(r) != first_index + t) return at + "index";
+        if (table.column("task_index").integer(r) != task_index) return at + "task_index";
+    }
+    return "";
+}
+
+}  // namespace rcls::testing
