@@ -546,10 +546,20 @@ DatasetWriter DatasetWriter::create(const fs::path& root,
                                     const DatasetSpec& spec,
                                     WriterOptions options) {
     std::error_code error;
-    if (fs::exists(root, error) && !fs::is_empty(root, error)) {
-        throw DataError(root.string() +
-                        ": already exists and is not empty; choose a new dataset "
-                        "folder or append to it");
+    if (fs::exists(root, error)) {
+        // Allowed: an empty folder, or what a create() killed before its first commit left
+        // (the staging folder and an empty meta/).
+        for (const auto& entry : fs::directory_iterator(root, error)) {
+            const std::string name = entry.path().filename().string();
+            const bool leftover =
+                name == kStagingDir || (name == "meta" && fs::is_empty(entry.path(), error));
+            if (!leftover) {
+                throw DataError(root.string() +
+                                ": already exists and is not empty; choose a new "
+                                "dataset folder or append to it");
+            }
+        }
+        fs::remove_all(root / kStagingDir, error);
     }
     if (!(spec.fps > 0.0)) throw DataError(root.string() + ": fps must be positive");
     auto state = std::make_unique<State>();
