@@ -32,5 +32,6 @@ struct Command {
 using Commands = std::vector<Command>;
 
 void register_config(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+void register_dataset(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 
 }  // namespace rcls::cli
