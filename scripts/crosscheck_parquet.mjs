@@ -6,7 +6,8 @@
 //      their Arrow schema (from ARROW:schema) is checked too;
 //   2. arrow-rs rewrites them with data pages v1/v2, dictionary on/off, ZSTD/GZIP/Snappy/none,
 //      and rcls reads those back (parquet_tool dump);
-//   3. every Parquet file of ../shared/realdata is read by arrow-rs and by rcls and compared.
+//   3. a v3.0 dataset rcls wrote is read by both;
+//   4. every Parquet file of ../shared/realdata is read by arrow-rs and by rcls and compared.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -15,7 +16,7 @@ import * as pw from "parquet-wasm";
 import { parquetReadObjects } from "hyparquet";
 import { compressors } from "hyparquet-compressors";
 
-const [tool, dir, realdata] = process.argv.slice(2);
+const [tool, dir, realdata, rclsDataset] = process.argv.slice(2);
 let failures = 0;
 let checks = 0;
 
@@ -137,7 +138,38 @@ for (const [name, version, compression, dictionary] of variants) {
   compare(`rcls reads arrowrs_${name}.parquet`, rclsRows(file), expected);
 }
 
-// 3. Real LeRobot files (pyarrow 21-24): arrow-rs and rcls agree on every value.
+// 3. A LeRobot v3.0 dataset rcls wrote (data, episode metadata, tasks): both readers agree with
+//    rcls, and the Arrow types are what Hugging Face datasets expects.
+if (rclsDataset && fs.existsSync(rclsDataset)) {
+  const files = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory() && !e.name.startsWith(".")) walk(p);
+      else if (e.name.endsWith(".parquet")) files.push(p);
+    }
+  };
+  walk(rclsDataset);
+  for (const file of files.sort()) {
+    const want = rclsRows(file);
+    const label = path.relative(rclsDataset, file);
+    const table = readWithArrowRs(file);
+    compare(`arrow-rs reads rcls dataset ${label}`, arrowRows(table), want);
+    compare(`hyparquet reads rcls dataset ${label}`, await readWithHyparquet(file), want);
+    if (label.startsWith("data/")) {
+      const state = String(table.schema.fields.find((f) => f.name === "observation.state").type);
+      ++checks;
+      if (state === "FixedSizeList[6]<Float32>") {
+        console.log(`ok   ${label}: observation.state is ${state}`);
+      } else {
+        console.log(`FAIL ${label}: observation.state is ${state}`);
+        ++failures;
+      }
+    }
+  }
+}
+
+// 4. Real LeRobot files (pyarrow 21-24): arrow-rs and rcls agree on every value.
 if (realdata && fs.existsSync(realdata)) {
   const files = [];
   const walk = (d) => {

@@ -17,9 +17,11 @@ if [ ! -d "$scratch/node_modules/parquet-wasm" ] || [ ! -d "$scratch/node_module
   (cd "$scratch" && { [ -f package.json ] || npm init -y >/dev/null; } &&
    npm install --no-audit --no-fund parquet-wasm@0.8.0 hyparquet@1 hyparquet-compressors@1 apache-arrow@21 >/dev/null)
 fi
-cmake --build "$build" --target parquet_tool >/dev/null
-rm -rf "$scratch/files" && mkdir -p "$scratch/files"
+cmake --build "$build" --target parquet_tool dataset_writer_child >/dev/null
+rm -rf "$scratch/files" "$scratch/dataset" && mkdir -p "$scratch/files"
 "$build/tests/parquet_tool" samples "$scratch/files"
+"$build/tests/dataset_writer_child" "$scratch/dataset" 6 >/dev/null  # a small v3.0 dataset
 cp scripts/crosscheck_parquet.mjs "$scratch/crosscheck_parquet.mjs"
 realdata=${RCLS_REALDATA:-$(pwd)/../shared/realdata}
-node "$scratch/crosscheck_parquet.mjs" "$(pwd)/$build/tests/parquet_tool" "$scratch/files" "$realdata"
+node "$scratch/crosscheck_parquet.mjs" "$(pwd)/$build/tests/parquet_tool" "$scratch/files" "$realdata" \
+  "$scratch/dataset"
