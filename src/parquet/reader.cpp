@@ -229,6 +229,7 @@ std::size_t decode_plain(std::string_view data,
                             std::to_string(count * sizeof(T)) + " bytes, the page has " +
                             std::to_string(data.size()));
         }
+        if (count == 0) return 0;
         const std::size_t start = out.size();
         out.resize(start + count);
         std::memcpy(out.data() + start, data.data(), count * sizeof(T));
