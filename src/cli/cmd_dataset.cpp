@@ -21,7 +21,7 @@ struct InfoOptions {
 };
 
 int run_info(const InfoOptions& options) {
-    const dataset::Dataset d = dataset::Dataset::open(options.root);
+    const dataset::Dataset d = dataset::Dataset::open(dataset::resolve_root(options.root));
     dataset::SummaryOptions summary_options;
     summary_options.check = options.check;
     summary_options.skip_missing = options.skip_missing;
@@ -44,7 +44,10 @@ void register_dataset(CLI::App& root, const GlobalOptions&, Commands& commands) 
     CLI::App* info = dataset->add_subcommand(
         "info",
         "Episodes, frames, success/failure frames, fps, resolution and per-episode lengths");
-    info->add_option("root", options->root, "Dataset folder (holding meta/info.json)")->required();
+    info->add_option("root", options->root,
+                     "Dataset folder (holding meta/info.json), or a repo id <user>/<name> under "
+                     "$HF_LEROBOT_HOME")
+        ->required();
     info->add_flag("--json", options->json, "Print the report as JSON");
     info->add_flag("--check", options->check,
                    "Read every data file and look for every video; exit 5 when something is "

@@ -9,6 +9,7 @@
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
 #include "rcls/dataset/layout.hpp"
 #include "rcls/parquet/reader.hpp"
 
@@ -229,6 +230,23 @@ fs::path Metadata::find_video_file(const EpisodeMeta& e, const std::string& vide
         if (fs::exists(alternative, error)) return alternative;
     }
     return path;
+}
+
+fs::path default_root(const std::string& repo_id) {
+    return hf_lerobot_home() / repo_id;
+}
+
+fs::path resolve_root(const std::string& root_or_repo_id) {
+    std::error_code error;
+    const fs::path given = expand_user(root_or_repo_id);
+    if (fs::is_directory(given, error)) return given;
+    const bool repo_like = !root_or_repo_id.empty() && root_or_repo_id.front() != '/' &&
+                           root_or_repo_id.front() != '.' &&
+                           std::count(root_or_repo_id.begin(), root_or_repo_id.end(), '/') == 1;
+    if (repo_like && fs::is_directory(default_root(root_or_repo_id), error)) {
+        return default_root(root_or_repo_id);
+    }
+    return given;
 }
 
 Metadata load_metadata(const fs::path& root) {

@@ -47,6 +47,14 @@ TEST_F(CliDataset, InfoPrintsTheReferenceTable) {
     EXPECT_NE(r.out.find("      1      12  6\n"), std::string::npos) << r.out;
 }
 
+TEST_F(CliDataset, RepoIdsResolveUnderHfLeRobotHome) {
+    const ProcessResult r =
+        run_rcls({"dataset", "info", "me/cubes", "--json"}, std::chrono::seconds(60),
+                 {"HF_LEROBOT_HOME=" + dir_.path().string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["root"], root_.string());
+}
+
 TEST_F(CliDataset, InfoJsonHasPerEpisodeSuccessStarts) {
     const ProcessResult r = run_rcls({"dataset", "info", root_.string(), "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;

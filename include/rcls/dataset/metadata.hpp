@@ -59,6 +59,15 @@ struct Metadata {
                                           const std::string& video_key) const;
 };
 
+/// LeRobot's default dataset folder for `repo_id` ("<user>/<name>"): $HF_LEROBOT_HOME/<repo_id>,
+/// i.e. ~/.cache/huggingface/lerobot/<repo_id>.
+std::filesystem::path default_root(const std::string& repo_id);
+
+/// `root_or_repo_id` when it names an existing folder; otherwise, when it looks like a repo id and
+/// default_root() of it exists, that folder; otherwise `root_or_repo_id` unchanged (opening it
+/// then reports what is missing).
+std::filesystem::path resolve_root(const std::string& root_or_repo_id);
+
 /// Loads the meta/ folder of the dataset at `root`. Throws DataError naming the file for a
 /// missing or corrupt info.json, tasks or episodes file.
 Metadata load_metadata(const std::filesystem::path& root);
