@@ -11,6 +11,7 @@ extern "C" {
 #include <libavutil/avutil.h>
 #include <libavutil/error.h>
 #include <libavutil/mathematics.h>
+#include <libavutil/pixdesc.h>
 }
 
 #include "rcls/core/error.hpp"
@@ -58,6 +59,39 @@ Input open_input(const fs::path& path, int& stream_index) {
 }
 
 }  // namespace
+
+VideoProbe probe_video(const fs::path& path) {
+    int index = -1;
+    Input input = open_input(path, index);
+    const AVStream* stream = input->streams[index];
+    VideoProbe probe;
+    probe.codec = avcodec_get_name(stream->codecpar->codec_id);
+    const char* format = av_get_pix_fmt_name(static_cast<AVPixelFormat>(stream->codecpar->format));
+    probe.pixel_format = format != nullptr ? format : "";
+    probe.width = stream->codecpar->width;
+    probe.height = stream->codecpar->height;
+    AVRational rate = stream->avg_frame_rate;
+    if (rate.num <= 0 || rate.den <= 0) rate = stream->r_frame_rate;
+    probe.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+    const std::int64_t frame_duration =
+        probe.fps > 0.0 ? av_rescale_q(1, av_inv_q(rate), stream->time_base) : 0;
+    std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
+    std::int64_t end = 0;
+    for (;;) {
+        const int status = av_read_frame(input.get(), packet.get());
+        if (status == AVERROR_EOF) break;
+        if (status < 0) throw DataError(path.string() + ": read failed: " + av_error(status));
+        if (packet->stream_index == index) {
+            const std::int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+            const std::int64_t duration = packet->duration > 0 ? packet->duration : frame_duration;
+            if (pts != AV_NOPTS_VALUE) end = std::max(end, pts + duration);
+            ++probe.frames;
+        }
+        av_packet_unref(packet.get());
+    }
+    probe.end_s = static_cast<double>(end) * av_q2d(stream->time_base);
+    return probe;
+}
 
 std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& segments,
                                             const fs::path& output) {

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace rcls::dataset::detail {
@@ -26,6 +27,21 @@ struct SegmentSpan {
     double end_s = 0.0;    ///< Presentation time just after its last frame.
     long frames = 0;       ///< Packets (frames) copied.
 };
+
+/// What a video file's (first) video stream holds, read from the container without decoding.
+struct VideoProbe {
+    std::string codec;         ///< FFmpeg's codec name: "av1", "h264", "mpeg4", ...
+    std::string pixel_format;  ///< e.g. "yuv420p".
+    int width = 0;
+    int height = 0;
+    double fps = 0.0;
+    double end_s = 0.0;  ///< Presentation time just after the last frame.
+    long frames = 0;     ///< Packets of the stream.
+};
+
+/// Probes `path` by reading its packets. Throws DataError naming the file when it is missing,
+/// unreadable or has no video stream.
+VideoProbe probe_video(const std::filesystem::path& path);
 
 /// Writes `segments` one after another into a new file `output` (its extension picks the
 /// container). All segments must hold one video stream of the same codec and size. Throws

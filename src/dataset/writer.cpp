@@ -17,6 +17,8 @@
 #include "rcls/parquet/reader.hpp"
 #include "rcls/parquet/writer.hpp"
 
+#include "video_concat.hpp"
+
 namespace rcls::dataset {
 namespace fs = std::filesystem;
 using parquet::Column;
@@ -170,6 +172,59 @@ void commit_file(const fs::path& root,
     sync_path(target.parent_path());
 }
 
+/// A fresh name in the staging folder for a file that will become `target`.
+fs::path staging_temp(const fs::path& root, const fs::path& target) {
+    static unsigned counter = 0;
+    std::error_code error;
+    fs::create_directories(root / kStagingDir, error);
+    return root / kStagingDir /
+           ("." + target.stem().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+            std::to_string(counter++) + target.extension().string());
+}
+
+/// Joins `segments` into `target` through a staging file and a rename.
+std::vector<detail::SegmentSpan> commit_video(const fs::path& root,
+                                              const fs::path& target,
+                                              const std::vector<detail::VideoSegment>& segments,
+                                              const WriterOptions& options) {
+    const fs::path temp = staging_temp(root, target);
+    if (options.on_step) options.on_step("create");
+    std::vector<detail::SegmentSpan> spans;
+    try {
+        spans = detail::concatenate_videos(segments, temp);
+    } catch (...) {
+        std::error_code ignored;
+        fs::remove(temp, ignored);
+        throw;
+    }
+    sync_path(temp);
+    if (options.on_step) options.on_step("rename");
+    std::error_code error;
+    fs::create_directories(target.parent_path(), error);
+    fs::rename(temp, target, error);
+    if (error) throw DataError(target.string() + ": cannot move the finished video into place");
+    sync_path(target.parent_path());
+    return spans;
+}
+
+/// features[key]["info"] for a video stream, as LeRobot writes it.
+std::string video_info_json(const detail::VideoProbe& probe) {
+    nlohmann::ordered_json j;
+    j["video.height"] = probe.height;
+    j["video.width"] = probe.width;
+    j["video.codec"] = probe.codec;
+    j["video.pix_fmt"] = probe.pixel_format;
+    j["video.is_depth_map"] = false;
+    if (probe.fps == std::round(probe.fps)) {
+        j["video.fps"] = static_cast<std::int64_t>(std::round(probe.fps));
+    } else {
+        j["video.fps"] = probe.fps;
+    }
+    j["video.channels"] = 3;
+    j["has_audio"] = false;
+    return j.dump();
+}
+
 /// Features stored in the data parquet, in info.json order.
 std::vector<const Feature*> tabular_features(const DatasetInfo& info) {
     std::vector<const Feature*> out;
@@ -245,7 +300,19 @@ struct DatasetWriter::State {
     std::size_t data_bytes = 0;  ///< Its size on disk.
     ChunkFile meta_at;           ///< The episode metadata file of the next episode.
     std::size_t meta_bytes = 0;
+    /// Per camera: the video file the next episode joins, and its size (0: none yet).
+    std::map<std::string, std::pair<ChunkFile, std::size_t>> videos;
     std::vector<Frame> buffer;
+
+    fs::path video_at(const std::string& key, ChunkFile at) const {
+        PathFields fields;
+        fields.ints = {{"chunk_index", at.chunk}, {"file_index", at.file}};
+        fields.strings = {{"video_key", key}};
+        return meta.root / format_path(kVideoPathV3, fields);
+    }
+    fs::path episode_video(const std::string& key) const {
+        return meta.root / kStagingDir / ("episode-" + key + ".mp4");
+    }
 
     fs::path path_at(const char* pattern, ChunkFile at) const {
         PathFields fields;
@@ -308,6 +375,18 @@ Table DatasetWriter::State::make_episodes_meta(ChunkFile file) const {
                              "dataset_to_index"}) {
         columns.push_back(empty_column(name, ValueType::kInt64, false, 0));
     }
+    const std::vector<std::string> video_keys = meta.info.video_keys();
+    const std::size_t first_video = columns.size();
+    for (const std::string& key : video_keys) {
+        columns.push_back(
+            empty_column("videos/" + key + "/chunk_index", ValueType::kInt64, false, 0));
+        columns.push_back(
+            empty_column("videos/" + key + "/file_index", ValueType::kInt64, false, 0));
+        columns.push_back(
+            empty_column("videos/" + key + "/from_timestamp", ValueType::kDouble, false, 0));
+        columns.push_back(
+            empty_column("videos/" + key + "/to_timestamp", ValueType::kDouble, false, 0));
+    }
     std::vector<const Feature*> stat_features;
     for (const Feature& f : meta.info.features) {
         if (has_stats(f)) stat_features.push_back(&f);
@@ -337,7 +416,16 @@ Table DatasetWriter::State::make_episodes_meta(ChunkFile file) const {
                                      m.dataset_from_index, m.dataset_to_index};
         for (std::size_t k = 0; k < 5; ++k)
             push_number(columns[2 + k], static_cast<double>(ints[k]));
-        std::size_t col = first_stats;
+        std::size_t col = first_video;
+        for (const std::string& key : video_keys) {
+            const auto ref = m.videos.find(key);
+            const VideoRef v = ref != m.videos.end() ? ref->second : VideoRef{};
+            push_number(columns[col++], static_cast<double>(v.chunk_index));
+            push_number(columns[col++], static_cast<double>(v.file_index));
+            push_number(columns[col++], v.from_timestamp);
+            push_number(columns[col++], v.to_timestamp);
+        }
+        col = first_stats;
         for (const Feature* f : stat_features) {
             const auto it = std::find_if(episode_stats[e].begin(), episode_stats[e].end(),
                                          [&](const auto& kv) { return kv.first == f->key; });
@@ -518,6 +606,34 @@ void DatasetWriter::State::repair() {
         data_bytes = static_cast<std::size_t>(fs::file_size(path, error));
     }
 
+    // Videos: per camera, trim the file of the last committed episode, delete later files.
+    for (const std::string& key : meta.info.video_keys()) {
+        const fs::path dir = root / "videos" / key;
+        if (meta.episodes.empty()) {
+            for (const auto& [at, path] : chunk_files(dir, ".mp4"))
+                remove_file(path, quiet);
+            continue;
+        }
+        const EpisodeMeta& last = meta.episodes.back();
+        const auto ref = last.videos.find(key);
+        if (ref == last.videos.end()) {
+            throw DataError(root.string() + ": episode " + std::to_string(last.episode_index) +
+                            " has no video reference for \"" + key + "\"");
+        }
+        const ChunkFile at{ref->second.chunk_index, ref->second.file_index};
+        for (const auto& [other, path] : chunk_files(dir, ".mp4")) {
+            if (before(at, other)) remove_file(path, quiet);
+        }
+        const fs::path path = video_at(key, at);
+        const detail::VideoProbe probe = detail::probe_video(path);
+        const double frame_s = probe.fps > 0.0 ? 1.0 / probe.fps : 0.0;
+        if (probe.end_s > ref->second.to_timestamp + 0.5 * frame_s) {
+            commit_video(root, path, {{path, ref->second.to_timestamp}}, quiet);
+            spdlog::info("{}: dropped frames of an interrupted write", path.string());
+        }
+        videos[key] = {at, static_cast<std::size_t>(fs::file_size(path, error))};
+    }
+
     // Tasks added by an uncommitted episode, and statistics that counted it.
     if (static_cast<std::int64_t>(meta.tasks.size()) > meta.info.total_tasks) {
         meta.tasks.resize(static_cast<std::size_t>(meta.info.total_tasks));
@@ -660,6 +776,17 @@ const Metadata& DatasetWriter::meta() const {
     return state_->meta;
 }
 
+fs::path DatasetWriter::episode_video_path(const std::string& video_key) const {
+    const Feature* f = state_->meta.info.feature(video_key);
+    if (f == nullptr || f->dtype != "video") {
+        throw DataError(state_->meta.root.string() + ": \"" + video_key +
+                        "\" is not a video feature");
+    }
+    std::error_code error;
+    fs::create_directories(state_->meta.root / kStagingDir, error);
+    return state_->episode_video(video_key);
+}
+
 std::int64_t DatasetWriter::save_episode() {
     State& s = *state_;
     if (s.buffer.empty()) throw DataError(s.meta.root.string() + ": no frames to save");
@@ -683,6 +810,23 @@ std::int64_t DatasetWriter::save_episode() {
     }
     const bool new_tasks = next.tasks.size() != s.meta.tasks.size();
     const Table episode = s.make_episode_table(episode_index, first_index, task_indices);
+    const std::vector<std::string> video_keys = next.info.video_keys();
+    std::map<std::string, detail::VideoProbe> probes;
+    for (const std::string& key : video_keys) {
+        const fs::path path = s.episode_video(key);
+        std::error_code error;
+        if (!fs::exists(path, error)) {
+            throw DataError("episode " + std::to_string(episode_index) + ": video of \"" + key +
+                            "\" missing at " + path.string() +
+                            " (encode the episode's frames there before saving it)");
+        }
+        probes[key] = detail::probe_video(path);
+        if (probes[key].frames != episode.num_rows) {
+            throw DataError("episode " + std::to_string(episode_index) + ": video of \"" + key +
+                            "\" has " + std::to_string(probes[key].frames) +
+                            " frames, the episode " + std::to_string(episode.num_rows));
+        }
+    }
 
     // Per-episode statistics of every numeric feature.
     Stats stats;
@@ -739,7 +883,35 @@ std::int64_t DatasetWriter::save_episode() {
         meta_at = next_chunk_file(meta_at, next.info.chunks_size);
     }
 
-    // Build the next state aside; adopt it only once info.json is committed.
+    // 1. Data, 2. videos: each camera's current file joined with the episode (or a new file).
+    commit_file(next.root, s.path_at(kDataPathV3, data_at), data_bytes, s.options);
+    auto videos = s.videos;
+    const double video_limit = next.info.video_files_size_in_mb * 1024.0 * 1024.0;
+    for (const std::string& key : video_keys) {
+        auto& [at, bytes] = videos[key];
+        const fs::path episode_video = s.episode_video(key);
+        std::error_code error;
+        const auto episode_size = static_cast<std::size_t>(fs::file_size(episode_video, error));
+        if (bytes > 0 && static_cast<double>(bytes + episode_size) >= video_limit) {
+            at = next_chunk_file(at, next.info.chunks_size);
+            bytes = 0;
+        }
+        const fs::path target = s.video_at(key, at);
+        std::vector<detail::VideoSegment> segments;
+        if (bytes > 0) segments.push_back({target});
+        segments.push_back({episode_video});
+        const std::vector<detail::SegmentSpan> spans =
+            commit_video(next.root, target, segments, s.options);
+        bytes = static_cast<std::size_t>(fs::file_size(target, error));
+        const double from = spans.back().start_s;
+        next.episodes.back().videos[key] = VideoRef{
+            at.chunk, at.file, from, from + static_cast<double>(episode.num_rows) / next.info.fps};
+        for (Feature& f : next.info.features) {
+            if (f.key == key && f.info_json.empty()) f.info_json = video_info_json(probes[key]);
+        }
+    }
+
+    // 3. Episode metadata, 4. tasks, 5. stats, 6. info.json: the commit.
     State trial;
     trial.options = s.options;
     trial.meta = next;
@@ -747,8 +919,6 @@ std::int64_t DatasetWriter::save_episode() {
     trial.episode_stats.push_back(stats);
     trial.episode_meta_file = s.episode_meta_file;
     trial.episode_meta_file.push_back(meta_at);
-
-    commit_file(next.root, s.path_at(kDataPathV3, data_at), data_bytes, s.options);
     const std::string meta_bytes = parquet::encode_table(trial.make_episodes_meta(meta_at));
     commit_file(next.root, s.path_at(kEpisodesPathV3, meta_at), meta_bytes, s.options);
     if (new_tasks) {
@@ -772,7 +942,12 @@ std::int64_t DatasetWriter::save_episode() {
     s.data_bytes = data_bytes.size();
     s.meta_at = meta_at;
     s.meta_bytes = meta_bytes.size();
+    s.videos = std::move(videos);
     s.buffer.clear();
+    for (const std::string& key : video_keys) {
+        std::error_code ignored;
+        fs::remove(s.episode_video(key), ignored);
+    }
     return episode_index;
 }
 

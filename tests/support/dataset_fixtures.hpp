@@ -110,3 +110,82 @@ inline std::string synthetic_mismatch(const parquet::Table& table,
 }
 
 }  // namespace rcls::testing
+
+// ---- cameras -----------------------------------------------------------------------------------
+// Episode videos are made by the ffmpeg program (testsrc, MPEG-4 part 2, g=2, 10 fps) and their
+// frames compared by ffmpeg's framemd5 muxer: both independent of rcls.
+
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "run_process.hpp"
+
+namespace rcls::testing {
+
+inline constexpr const char* kSyntheticCamera = "observation.images.front";
+
+/// synthetic_spec() plus a 64x64 camera.
+inline dataset::DatasetSpec synthetic_spec_with_camera(double data_files_size_in_mb = 100.0,
+                                                       std::int64_t chunks_size = 1000,
+                                                       double video_files_size_in_mb = 200.0) {
+    dataset::DatasetSpec spec = synthetic_spec(data_files_size_in_mb, chunks_size);
+    spec.features.push_back(dataset::make_feature(kSyntheticCamera, "video", {3, 64, 64},
+                                                  {"channels", "height", "width"}));
+    spec.video_files_size_in_mb = video_files_size_in_mb;
+    return spec;
+}
+
+/// Writes synthetic episode `e`'s video (distinct frames per episode) to `path`.
+inline void make_synthetic_video(const std::filesystem::path& path, std::int64_t e) {
+    const ProcessResult r =
+        run_process({"/usr/bin/ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                     "testsrc=size=64x64:rate=10,trim=start_frame=" + std::to_string(e * 37),
+                     "-frames:v", std::to_string(synthetic_length(e)), "-c:v", "mpeg4", "-g", "2",
+                     "-pix_fmt", "yuv420p", path.string()});
+    if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + r.err);
+}
+
+/// Frame hashes of `path` with their presentation times, in presentation order.
+inline std::vector<std::pair<double, std::string>> video_frames(const std::filesystem::path& path) {
+    const ProcessResult r =
+        run_process({"/usr/bin/ffmpeg", "-v", "error", "-i", path.string(), "-f", "framemd5", "-"});
+    std::vector<std::pair<double, std::string>> frames;
+    double time_base = 0.0;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("#tb 0:", 0) == 0) {
+            const std::size_t slash = line.find('/');
+            time_base = std::stod(line.substr(6, slash - 6)) / std::stod(line.substr(slash + 1));
+        }
+        if (line.empty() || line[0] == '#') continue;
+        std::vector<std::string> fields;
+        std::istringstream parts(line);
+        for (std::string field; std::getline(parts, field, ',');)
+            fields.push_back(field);
+        if (fields.size() < 6) continue;
+        const std::string& hash = fields[5];
+        frames.emplace_back(std::stod(fields[2]) * time_base,
+                            hash.substr(hash.find_first_not_of(' ')));
+    }
+    return frames;
+}
+
+/// Hashes of the frames of `path` presented in [from_s, to_s).
+inline std::vector<std::string> video_hashes_between(const std::filesystem::path& path,
+                                                     double from_s,
+                                                     double to_s) {
+    std::vector<std::string> out;
+    for (const auto& [t, hash] : video_frames(path)) {
+        if (t >= from_s - 1e-6 && t < to_s - 1e-6) out.push_back(hash);
+    }
+    return out;
+}
+
+/// Hashes of every frame of `path`.
+inline std::vector<std::string> video_hashes(const std::filesystem::path& path) {
+    return video_hashes_between(path, -1e9, 1e9);
+}
+
+}  // namespace rcls::testing

@@ -7,12 +7,14 @@
 // then replaces files in a fixed order:
 //   1. the data parquet holding the episode (the current file, rewritten with the episode's
 //      rows appended, or a new file after LeRobot's size rollover),
-//   2. the episode metadata parquet, 3. tasks.parquet, 4. stats.json,
-//   5. info.json: the commit point.
+//   2. per camera, the concatenated video: the current mp4 and the episode's own mp4 joined by
+//      copying packets (no re-encoding), or the episode alone in a new file after rollover,
+//   3. the episode metadata parquet, 4. tasks.parquet, 5. stats.json,
+//   6. info.json: the commit point.
 // Readers trust info.json: an episode whose index is not below total_episodes does not exist,
 // and rows or metadata of such an episode (written by a process killed between steps 1 and 5)
-// are ignored. DatasetWriter::open() repairs such leftovers before appending: it trims the data
-// and episode files back to the committed episodes, deletes files only uncommitted episodes
+// are ignored. DatasetWriter::open() repairs such leftovers before appending: it trims the data,
+// episode and video files back to the committed episodes, deletes files only uncommitted episodes
 // used, rewrites stats.json and tasks.parquet to match, and empties the staging folder. So a
 // kill at any moment leaves a dataset that opens with every episode saved before it, and
 // appending can resume.
@@ -95,6 +97,12 @@ public:
     std::int64_t save_episode();
     /// Drops the buffered frames (LeRobot's clear_episode_buffer, for re-recording).
     void clear_episode();
+
+    /// Where the current episode's video of camera `video_key` must be before save_episode(): an
+    /// mp4 in the staging folder with one frame per add_frame(), encoded by the caller with the
+    /// dataset's codec settings (the same for every episode, so that files can be joined). Throws
+    /// DataError when `video_key` is not a video feature.
+    std::filesystem::path episode_video_path(const std::string& video_key) const;
 
     /// Frames buffered for the current episode.
     std::int64_t buffered_frames() const;

@@ -93,6 +93,21 @@ TEST_P(VideoConcat, CutKeepsTheFramesBeforeTheCut) {
     EXPECT_EQ(frame_hashes(dir / "cut.mp4"), frame_hashes(a));
 }
 
+TEST_P(VideoConcat, ProbeReadsStreamFactsWithoutDecoding) {
+    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    testing::TempDir dir;
+    const VideoProbe p = probe_video(make_video(dir / "a.mp4", 9, GetParam()));
+    EXPECT_EQ(p.frames, 9);
+    EXPECT_EQ(p.width, 64);
+    EXPECT_EQ(p.height, 64);
+    EXPECT_NEAR(p.fps, 10.0, 1e-9);
+    EXPECT_NEAR(p.end_s, 0.9, 1e-3);
+    EXPECT_EQ(p.pixel_format, "yuv420p");
+    EXPECT_EQ(p.codec, std::string(GetParam()) == "libx264" ? "h264"
+                       : std::string(GetParam()) == "mpeg4" ? "mpeg4"
+                                                            : "av1");
+}
+
 INSTANTIATE_TEST_SUITE_P(Codecs, VideoConcat, ::testing::Values("libx264", "mpeg4", "libsvtav1"));
 
 TEST(VideoConcatErrors, MismatchedOrMissingInputsAreDataErrors) {

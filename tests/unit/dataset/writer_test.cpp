@@ -209,6 +209,111 @@ TEST(DatasetWriter, UncommittedLeftoversAreIgnoredByReadersAndRepairedOnOpen) {
     expect_synthetic_dataset(root, 5);
 }
 
+class DatasetWriterVideo : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+        for (std::int64_t e = 0; e < 6; ++e) {
+            sources_.push_back(dir_ / ("source_" + std::to_string(e) + ".mp4"));
+            testing::make_synthetic_video(sources_.back(), e);
+        }
+    }
+    void write(DatasetWriter& writer, std::int64_t first, std::int64_t last) {
+        for (std::int64_t e = first; e < last; ++e) {
+            for (std::int64_t t = 0; t < synthetic_length(e); ++t) {
+                writer.add_frame(testing::synthetic_frame(e, t));
+            }
+            fs::copy_file(sources_[static_cast<std::size_t>(e)],
+                          writer.episode_video_path(testing::kSyntheticCamera));
+            writer.save_episode();
+        }
+    }
+    /// Every committed episode's frames are where its metadata says, and the data is intact.
+    void expect_videos(const fs::path& root, std::int64_t episodes) {
+        expect_synthetic_dataset(root, episodes);
+        const Dataset d = Dataset::open(root);
+        for (std::int64_t e = 0; e < episodes; ++e) {
+            const EpisodeMeta& m = d.episode(e);
+            const VideoRef& v = m.videos.at(testing::kSyntheticCamera);
+            EXPECT_NEAR(v.to_timestamp - v.from_timestamp,
+                        static_cast<double>(synthetic_length(e)) / 10.0, 1e-9);
+            const fs::path file = d.meta().find_video_file(m, testing::kSyntheticCamera);
+            EXPECT_EQ(testing::video_hashes_between(file, v.from_timestamp, v.to_timestamp),
+                      testing::video_hashes(sources_[static_cast<std::size_t>(e)]))
+                << "episode " << e << " in " << file;
+        }
+    }
+    testing::TempDir dir_;
+    std::vector<fs::path> sources_;
+};
+
+TEST_F(DatasetWriterVideo, JoinsEpisodeVideosIntoOneFilePerCamera) {
+    const fs::path root = dir_ / "d";
+    DatasetWriter writer = DatasetWriter::create(root, testing::synthetic_spec_with_camera());
+    write(writer, 0, 4);
+    expect_videos(root, 4);
+    const Dataset d = Dataset::open(root);
+    EXPECT_TRUE(fs::exists(root / "videos/observation.images.front/chunk-000/file-000.mp4"));
+    EXPECT_EQ(d.episode(0).videos.at(testing::kSyntheticCamera).from_timestamp, 0.0);
+    EXPECT_NEAR(d.episode(1).videos.at(testing::kSyntheticCamera).from_timestamp,
+                static_cast<double>(synthetic_length(0)) / 10.0, 1e-9);
+    const Feature* camera = d.info().feature(testing::kSyntheticCamera);
+    ASSERT_TRUE(camera->video.has_value());
+    EXPECT_EQ(camera->video->codec, "mpeg4");
+    EXPECT_EQ(camera->video->width, 64);
+    EXPECT_DOUBLE_EQ(camera->video->fps, 10.0);
+    EXPECT_EQ(*d.info().video_path,
+              "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4");
+    EXPECT_TRUE(d.find_problems(true).empty());
+}
+
+TEST_F(DatasetWriterVideo, RollsVideoFilesBySize) {
+    const fs::path root = dir_ / "d";
+    DatasetWriter writer =
+        DatasetWriter::create(root, testing::synthetic_spec_with_camera(100.0, 2, 1e-6));
+    write(writer, 0, 3);
+    EXPECT_TRUE(fs::exists(root / "videos/observation.images.front/chunk-000/file-001.mp4"));
+    EXPECT_TRUE(fs::exists(root / "videos/observation.images.front/chunk-001/file-000.mp4"));
+    expect_videos(root, 3);
+}
+
+TEST_F(DatasetWriterVideo, MissingOrMismatchedEpisodeVideoIsADataError) {
+    DatasetWriter writer = DatasetWriter::create(dir_ / "d", testing::synthetic_spec_with_camera());
+    for (std::int64_t t = 0; t < synthetic_length(0); ++t)
+        writer.add_frame(testing::synthetic_frame(0, t));
+    EXPECT_THROW(writer.save_episode(), DataError);
+    fs::copy_file(sources_[1],
+                  writer.episode_video_path(testing::kSyntheticCamera));  // 12 frames, not 5
+    EXPECT_THROW(writer.save_episode(), DataError);
+    EXPECT_THROW(writer.episode_video_path("observation.state"), DataError);
+}
+
+TEST_F(DatasetWriterVideo, ReopeningTrimsVideoFramesOfAnUncommittedEpisode) {
+    const fs::path root = dir_ / "d";
+    {
+        DatasetWriter writer = DatasetWriter::create(root, testing::synthetic_spec_with_camera());
+        write(writer, 0, 2);
+    }
+    const std::string info = read_file(root / "meta/info.json");
+    {
+        DatasetWriter writer = DatasetWriter::open(root);
+        write(writer, 2, 3);
+    }
+    write_file_atomic(root / "meta/info.json", info);  // as if killed before committing episode 2
+    const fs::path video = root / "videos/observation.images.front/chunk-000/file-000.mp4";
+    EXPECT_EQ(
+        testing::video_hashes(video).size(),
+        static_cast<std::size_t>(synthetic_length(0) + synthetic_length(1) + synthetic_length(2)));
+    expect_videos(root, 2);
+    {
+        DatasetWriter writer = DatasetWriter::open(root);
+        EXPECT_EQ(testing::video_hashes(video).size(),
+                  static_cast<std::size_t>(synthetic_length(0) + synthetic_length(1)));
+        write(writer, 2, 5);
+    }
+    expect_videos(root, 5);
+}
+
 TEST(DatasetWriter, RefusesToAppendToV21Datasets) {
     const fs::path root = testing::realdata_dir() / "so101_chess_wrist_lerobot_pr1138";
     if (testing::realdata_dir().empty() || !fs::exists(root))
