@@ -161,7 +161,7 @@ void commit_file(const fs::path& root,
         done += static_cast<std::size_t>(written);
     }
     step("fsync");
-    ::fsync(fd);
+    if (options.durable) ::fsync(fd);
     ::close(fd);
     step("rename");
     fs::rename(temp, target, error);
@@ -169,7 +169,7 @@ void commit_file(const fs::path& root,
         fs::remove(temp, error);
         throw DataError(target.string() + ": cannot move the finished file into place");
     }
-    sync_path(target.parent_path());
+    if (options.durable) sync_path(target.parent_path());
 }
 
 /// A fresh name in the staging folder for a file that will become `target`.
@@ -197,13 +197,13 @@ std::vector<detail::SegmentSpan> commit_video(const fs::path& root,
         fs::remove(temp, ignored);
         throw;
     }
-    sync_path(temp);
+    if (options.durable) sync_path(temp);
     if (options.on_step) options.on_step("rename");
     std::error_code error;
     fs::create_directories(target.parent_path(), error);
     fs::rename(temp, target, error);
     if (error) throw DataError(target.string() + ": cannot move the finished video into place");
-    sync_path(target.parent_path());
+    if (options.durable) sync_path(target.parent_path());
     return spans;
 }
 
@@ -534,7 +534,8 @@ std::int64_t committed_rows(const Table& table, std::int64_t committed, const fs
 
 void DatasetWriter::State::repair() {
     const fs::path& root = meta.root;
-    const WriterOptions quiet;  // repairs are not fault-injection points
+    WriterOptions quiet;  // repairs are not fault-injection points
+    quiet.durable = options.durable;
     std::error_code error;
     fs::remove_all(root / kStagingDir, error);
     const std::int64_t committed = meta.info.total_episodes;

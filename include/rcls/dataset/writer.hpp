@@ -69,6 +69,9 @@ struct Frame {
 struct WriterOptions {
     /// Called before every file operation (write of a block, flush, rename) with a short label.
     std::function<void(std::string_view step)> on_step;
+    /// fsync every file and folder before it counts (survives power loss). Without it, files are
+    /// still replaced atomically, which is all a killed process needs.
+    bool durable = true;
 };
 
 /// Appends episodes to a v3.0 dataset. Not thread-safe: one writer per dataset, and no other
