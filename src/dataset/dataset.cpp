@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/dataset/dataset.hpp"
 
+#include <cstdio>
+#include <map>
+
 #include "rcls/core/error.hpp"
 #include "rcls/parquet/reader.hpp"
+
+#include "video_concat.hpp"
 
 namespace rcls::dataset {
 namespace fs = std::filesystem;
@@ -63,7 +68,8 @@ parquet::Table Dataset::read_episode(std::int64_t episode_index) const {
 std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
     std::vector<FileProblem> problems;
     std::error_code error;
-    fs::path last_checked;
+    std::map<fs::path, detail::VideoProbe> probed;
+    std::map<fs::path, std::string> unreadable;
     for (const EpisodeMeta& e : meta_.episodes) {
         const fs::path data = meta_.data_file(e);
         if (!fs::exists(data, error)) {
@@ -77,10 +83,56 @@ std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
         }
         for (const std::string& key : meta_.info.video_keys()) {
             const fs::path video = meta_.find_video_file(e, key);
-            if (!fs::exists(video, error)) problems.push_back({e.episode_index, video, "missing"});
+            if (!fs::exists(video, error)) {
+                problems.push_back({e.episode_index, video, "missing"});
+                continue;
+            }
+            if (!read_data) continue;
+            // Read the container's packets (no decoding): truncated or corrupt files fail here,
+            // and a file too short for the episode shows in its end time.
+            if (!probed.count(video) && !unreadable.count(video)) {
+                try {
+                    probed[video] = detail::probe_video(video);
+                } catch (const DataError& err) {
+                    unreadable[video] = err.what();
+                }
+            }
+            if (const auto bad = unreadable.find(video); bad != unreadable.end()) {
+                problems.push_back({e.episode_index, video, bad->second});
+                continue;
+            }
+            const detail::VideoProbe& probe = probed[video];
+            const auto ref = e.videos.find(key);
+            const double needed = ref != e.videos.end() ? ref->second.to_timestamp : 0.0;
+            const double frame_s = probe.fps > 0.0 ? 1.0 / probe.fps : 0.0;
+            if (probe.end_s + 0.5 * frame_s < needed) {
+                char what[160];
+                std::snprintf(what, sizeof(what),
+                              "ends at %.3f s, episode %lld needs frames up to %.3f s (truncated?)",
+                              probe.end_s, static_cast<long long>(e.episode_index), needed);
+                problems.push_back({e.episode_index, video, what});
+            }
         }
     }
     return problems;
+}
+
+std::map<std::string, std::string> Dataset::video_codecs() const {
+    std::map<std::string, std::string> codecs;
+    std::error_code error;
+    for (const std::string& key : meta_.info.video_keys()) {
+        for (const EpisodeMeta& e : meta_.episodes) {
+            const fs::path video = meta_.find_video_file(e, key);
+            if (!fs::exists(video, error)) continue;
+            try {
+                codecs[key] = detail::probe_video(video).codec;
+                break;
+            } catch (const DataError&) {
+                continue;  // damaged: try the next episode's file
+            }
+        }
+    }
+    return codecs;
 }
 
 }  // namespace rcls::dataset

@@ -30,7 +30,12 @@ DatasetSummary summarize(const Dataset& dataset, const SummaryOptions& options) 
                 s.height = f.video->height;
             }
             s.camera = f.key;
+            if (f.video) s.codec_in_info = f.video->codec;
         }
+    }
+    if (!s.camera.empty()) {
+        const auto codecs = dataset.video_codecs();
+        if (const auto it = codecs.find(s.camera); it != codecs.end()) s.codec = it->second;
     }
     if (options.check) s.problems = dataset.find_problems(true);
     for (const EpisodeMeta& e : dataset.meta().episodes) {
@@ -100,6 +105,13 @@ std::string to_text(const DatasetSummary& s) {
     row("Resolution", s.camera.empty() ? "n/a (no camera)"
                                        : std::to_string(s.width) + "x" + std::to_string(s.height) +
                                              " (" + s.camera + ")");
+    if (!s.codec.empty() || !s.codec_in_info.empty()) {
+        std::string codec = s.codec.empty() ? "unknown (no readable video)" : s.codec;
+        if (!s.codec_in_info.empty() && s.codec_in_info != s.codec) {
+            codec += " (info.json says " + s.codec_in_info + ")";
+        }
+        row("Codec", codec);
+    }
     out += "\nepisode  length  success_start\n";
     for (const EpisodeSummary& e : s.per_episode) {
         std::string start = s.has_reward ? "?" : "n/a";
@@ -138,6 +150,8 @@ std::string to_json(const DatasetSummary& s) {
                           : nlohmann::ordered_json{
                                 {"width", s.width}, {"height", s.height}, {"camera", s.camera}};
     j["cameras"] = s.cameras;
+    j["codec"] =
+        s.codec.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.codec);
     nlohmann::ordered_json episodes = nlohmann::ordered_json::array();
     for (const EpisodeSummary& e : s.per_episode) {
         nlohmann::ordered_json ej;

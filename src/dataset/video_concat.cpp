@@ -2,14 +2,19 @@
 #include "video_concat.hpp"
 
 #include <algorithm>
+#include <cstdarg>
 #include <memory>
+#include <mutex>
 #include <string>
+
+#include <spdlog/spdlog.h>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/error.h>
+#include <libavutil/log.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/pixdesc.h>
 }
@@ -19,6 +24,24 @@ extern "C" {
 namespace rcls::dataset::detail {
 namespace fs = std::filesystem;
 namespace {
+
+// FFmpeg writes its own messages to stderr; they belong in rcls's debug log (errors reach the
+// user as DataErrors).
+void ffmpeg_log_to_debug(void* context, int level, const char* format, va_list args) {
+    if (level > av_log_get_level()) return;
+    char line[1024];
+    int print_prefix = 1;
+    av_log_format_line(context, level, format, args, line, sizeof(line), &print_prefix);
+    std::string text(line);
+    while (!text.empty() && text.back() == '\n')
+        text.pop_back();
+    if (!text.empty()) spdlog::debug("ffmpeg: {}", text);
+}
+
+void route_ffmpeg_logs() {
+    static std::once_flag once;
+    std::call_once(once, [] { av_log_set_callback(ffmpeg_log_to_debug); });
+}
 
 std::string av_error(int code) {
     char text[AV_ERROR_MAX_STRING_SIZE] = {0};
@@ -44,6 +67,7 @@ struct PacketFree {
 };
 
 Input open_input(const fs::path& path, int& stream_index) {
+    route_ffmpeg_logs();
     AVFormatContext* raw = nullptr;
     const int status = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
     if (status < 0) {
@@ -96,6 +120,7 @@ VideoProbe probe_video(const fs::path& path) {
 std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& segments,
                                             const fs::path& output) {
     if (segments.empty()) throw DataError(output.string() + ": nothing to concatenate");
+    route_ffmpeg_logs();
     AVFormatContext* raw_out = nullptr;
     if (avformat_alloc_output_context2(&raw_out, nullptr, nullptr, output.c_str()) < 0 ||
         raw_out == nullptr) {

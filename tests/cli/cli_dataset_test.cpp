@@ -105,6 +105,35 @@ TEST_F(CliDataset, WrongCodebaseVersionExits5) {
     EXPECT_NE(r.err.find("codebase_version \"v1.6\" is not supported"), std::string::npos) << r.err;
 }
 
+TEST(CliDatasetVideo, TruncatedMp4Exits5WithCheck) {
+    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    TempDir dir;
+    const fs::path root = dir / "d";
+    {
+        auto writer = dataset::DatasetWriter::create(root, synthetic_spec_with_camera());
+        for (std::int64_t e = 0; e < 2; ++e) {
+            for (std::int64_t t = 0; t < synthetic_length(e); ++t)
+                writer.add_frame(synthetic_frame(e, t));
+            make_synthetic_video(writer.episode_video_path(kSyntheticCamera), e);
+            writer.save_episode();
+        }
+    }
+    const ProcessResult ok = run_rcls({"dataset", "info", root.string(), "--check"});
+    EXPECT_EQ(ok.exit_code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("Resolution       64x64 (observation.images.front)\n"), std::string::npos)
+        << ok.out;
+    EXPECT_NE(ok.out.find("Codec            mpeg4\n"), std::string::npos) << ok.out;
+    const fs::path video = root / "videos/observation.images.front/chunk-000/file-000.mp4";
+    const std::string bytes = read_file(video);
+    write_text(video, bytes.substr(0, bytes.size() - 200));
+    const ProcessResult r = run_rcls({"dataset", "info", root.string(), "--check"});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_NE(r.out.find("2 problems:\n  episode 0: " + video.string()), std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.err,
+              "rcls: error: " + root.string() + ": 2 missing or damaged files (listed above)\n");
+}
+
 TEST(CliDatasetReal, ChessDatasetCheckListsMissingFiles) {
     const fs::path root = realdata_dir() / "so101_chess_wrist_lerobot_pr1138";
     if (realdata_dir().empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";

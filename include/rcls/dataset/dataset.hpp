@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,9 +47,14 @@ public:
     /// True when read_episode() can be attempted: the data file exists.
     bool has_data(std::int64_t episode_index) const;
 
-    /// Missing data and video files (and, with `read_data`, data files that do not parse), one
-    /// entry per episode and file.
+    /// Missing data and video files, one entry per episode and file. With `read_data`, also data
+    /// files that do not parse and videos whose container cannot be read or ends before the
+    /// episode's frames.
     std::vector<FileProblem> find_problems(bool read_data = false) const;
+
+    /// The codec each camera's videos really use (FFmpeg's name, from the first readable file),
+    /// which may differ from what info.json says. Cameras without a readable file are left out.
+    std::map<std::string, std::string> video_codecs() const;
 
 private:
     explicit Dataset(Metadata meta);

@@ -40,6 +40,8 @@ struct DatasetSummary {
     int height = 0;
     std::string camera;                ///< Its key.
     std::vector<std::string> cameras;  ///< Every video or image feature.
+    std::string codec;                 ///< The first camera's real video codec ("" if unknown).
+    std::string codec_in_info;         ///< The codec info.json names for it.
     std::vector<EpisodeSummary> per_episode;
     std::vector<FileProblem> problems;  ///< Missing or damaged files found.
 };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -114,6 +115,11 @@ TEST(DatasetRealData, LingzuV30FindsVideosUnderItsVideoFolder) {
     EXPECT_EQ(complete, (std::set<std::int64_t>{0, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16, 17}));
     EXPECT_THROW(d.read_episode(1), DataError);
     EXPECT_THROW(d.episode(50), DataError);
+    // SOURCE.txt: MPEG-4 part 2 although info.json claims h264.
+    EXPECT_EQ(d.video_codecs(), (std::map<std::string, std::string>{{"image", "mpeg4"}}));
+    // Every copied video holds its episode's frames.
+    for (const FileProblem& p : d.find_problems(true))
+        EXPECT_EQ(p.what, "missing") << p.path;
 }
 
 TEST(DatasetRealData, StillsFolderIsNotADataset) {

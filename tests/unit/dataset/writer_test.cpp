@@ -267,6 +267,25 @@ TEST_F(DatasetWriterVideo, JoinsEpisodeVideosIntoOneFilePerCamera) {
     EXPECT_TRUE(d.find_problems(true).empty());
 }
 
+TEST_F(DatasetWriterVideo, TruncatedVideoIsReportedByEpisodeAndPath) {
+    const fs::path root = dir_ / "d";
+    {
+        DatasetWriter writer = DatasetWriter::create(root, testing::synthetic_spec_with_camera());
+        write(writer, 0, 3);
+    }
+    const fs::path video = root / "videos/observation.images.front/chunk-000/file-000.mp4";
+    const std::string bytes = read_file(video);
+    write_file_atomic(video, bytes.substr(0, bytes.size() / 2));
+    const Dataset d = Dataset::open(root);
+    const std::vector<FileProblem> problems = d.find_problems(true);
+    ASSERT_EQ(problems.size(), 3u);  // one line per episode in the file
+    for (std::size_t e = 0; e < 3; ++e) {
+        EXPECT_EQ(problems[e].episode_index, static_cast<std::int64_t>(e));
+        EXPECT_EQ(problems[e].path, video);
+        EXPECT_NE(problems[e].what.find(video.string()), std::string::npos) << problems[e].what;
+    }
+}
+
 TEST_F(DatasetWriterVideo, RollsVideoFilesBySize) {
     const fs::path root = dir_ / "d";
     DatasetWriter writer =
