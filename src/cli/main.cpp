@@ -65,6 +65,7 @@ int run(int argc, char** argv) {
     Commands commands;
     register_config(app, globals, commands);
     register_dataset(app, globals, commands);
+    register_arm(app, globals, commands);
 
     try {
         app.parse(argc, argv);

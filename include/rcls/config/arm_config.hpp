@@ -22,7 +22,11 @@ struct RobotConfig {
     bool disable_torque_on_disconnect = true;
     /// Largest change of a goal position per step, in normalised units (degrees); null: no limit.
     std::optional<double> max_relative_target;
-    bool use_degrees = true;  ///< Body joints in degrees (true) or -100..100 (false).
+    bool use_degrees = true;          ///< Body joints in degrees (true) or -100..100 (false).
+    int num_read_retries = 2;         ///< Retries of a failed position read (LeRobot #4207).
+    int position_p_coefficient = 16;  ///< Servo position-loop gains written on connect.
+    int position_i_coefficient = 0;
+    int position_d_coefficient = 32;
     Dict<CameraConfig> cameras = {{"front", CameraConfig{}}};
 
     template <class V>
@@ -36,11 +40,27 @@ struct RobotConfig {
         v.field("max_relative_target", max_relative_target,
                 "Largest goal change per step in degrees (null: none)");
         v.field("use_degrees", use_degrees, "Body joints in degrees instead of -100..100");
+        v.field("num_read_retries", num_read_retries, "Retries of a failed position read");
+        v.field("position_p_coefficient", position_p_coefficient,
+                "Servo position-loop P gain written on connect (factory 32)");
+        v.field("position_i_coefficient", position_i_coefficient, "Servo position-loop I gain");
+        v.field("position_d_coefficient", position_d_coefficient, "Servo position-loop D gain");
         v.field("cameras", cameras, "Cameras by name");
         v.require("port", !port.empty(), "must not be empty");
         v.require("id", !id.empty(), "must not be empty");
         v.require("max_relative_target", !max_relative_target || *max_relative_target > 0.0,
                   "must be positive or null");
+        v.require("num_read_retries", num_read_retries >= 0 && num_read_retries <= 100,
+                  "must be between 0 and 100");
+        v.require("position_p_coefficient",
+                  position_p_coefficient >= 0 && position_p_coefficient <= 254,
+                  "must be between 0 and 254");
+        v.require("position_i_coefficient",
+                  position_i_coefficient >= 0 && position_i_coefficient <= 254,
+                  "must be between 0 and 254");
+        v.require("position_d_coefficient",
+                  position_d_coefficient >= 0 && position_d_coefficient <= 254,
+                  "must be between 0 and 254");
     }
 };
 
@@ -52,6 +72,7 @@ struct TeleopConfig {
     /// Folder of calibration files; null: $HF_LEROBOT_CALIBRATION/teleoperators/so_leader.
     std::optional<std::string> calibration_dir;
     bool use_degrees = true;
+    int num_read_retries = 2;  ///< Retries of a failed position read (LeRobot #4207).
 
     template <class V>
     void visit(V& v) {
@@ -60,8 +81,11 @@ struct TeleopConfig {
         v.field("id", id, "Calibration id of the leader arm");
         v.field("calibration_dir", calibration_dir, "Folder of calibration files");
         v.field("use_degrees", use_degrees, "Body joints in degrees instead of -100..100");
+        v.field("num_read_retries", num_read_retries, "Retries of a failed position read");
         v.require("port", !port.empty(), "must not be empty");
         v.require("id", !id.empty(), "must not be empty");
+        v.require("num_read_retries", num_read_retries >= 0 && num_read_retries <= 100,
+                  "must be between 0 and 100");
     }
 };
 

@@ -56,7 +56,8 @@ struct RecordConfig {
     std::optional<Dict<std::array<int, 4>>> crop_params_dict;
     std::optional<std::array<int, 2>> resize_size;  ///< (height, width) stored; null: native.
     std::vector<std::string> locked_joints;          ///< Joints held still while the others follow.
-    Dict<double> locked_joint_positions;             ///< Where locked joints are held, in degrees.
+    /// Where locked joints are held: degrees (body joints with use_degrees) or 0..100 (gripper).
+    Dict<double> locked_joint_positions;
     std::optional<std::string> reward_classifier_pretrained_path;  ///< Live classifier; null: none.
     bool play_sounds = true;            ///< Spoken cues ("Resetting. 5 seconds.").
     bool display_cameras = false;       ///< Show the camera images while recording.

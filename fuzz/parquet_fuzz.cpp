@@ -2,10 +2,7 @@
 //
 // libFuzzer target for the Parquet footer, page and level decoders: any input must give a table
 // or a DataError, never a crash, a sanitizer report or an unbounded allocation.
-//   cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DRCLS_BUILD_FUZZERS=ON \
-//         -DRCLS_BUILD_TESTS=OFF -DRCLS_BUILD_BENCH=OFF && cmake --build build-fuzz -t
-//         parquet_fuzzer
-//   build-fuzz/fuzz/parquet_fuzzer -max_total_time=60 -rss_limit_mb=4096 tests/data/parquet
+//   scripts/fuzz_parquet.sh [seconds]   (builds build-fuzz/ with clang, runs from a seeded corpus)
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/arm/control_table.hpp"
+
+#include <string>
+#include <vector>
+
+#include "rcls/core/error.hpp"
+#include "rcls/core/strings.hpp"
+
+namespace rcls::arm {
+
+const Register& find_register(std::string_view name) {
+    if (const Register* reg = try_find_register(name)) return *reg;
+    std::vector<std::string> names;
+    for (const Register& reg : kSts3215Registers)
+        names.emplace_back(reg.name);
+    std::string message = "unknown STS3215 register \"" + std::string(name) + "\"";
+    if (const auto nearest = nearest_match(name, names)) {
+        message += " (did you mean \"" + *nearest + "\"?)";
+    }
+    throw ConfigError(message);
+}
+
+std::optional<int> baud_rate_for_code(std::uint8_t code) {
+    for (const BaudCode& entry : kBaudRateTable) {
+        if (entry.code == code) return entry.baud_rate;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::uint8_t> code_for_baud_rate(int baud_rate) {
+    for (const BaudCode& entry : kBaudRateTable) {
+        if (entry.baud_rate == baud_rate) return entry.code;
+    }
+    return std::nullopt;
+}
+
+}  // namespace rcls::arm
