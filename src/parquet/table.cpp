@@ -62,15 +62,21 @@ template std::vector<double>& Column::as();
 template std::vector<std::string>& Column::as();
 
 std::pair<std::size_t, std::size_t> Column::list_range(std::size_t row) const {
-    if (offsets.size() != 1) {
-        throw DataError("column \"" + name + "\": expected a list of values, found " +
-                        std::to_string(offsets.size()) + " list levels");
+    if (offsets.empty()) {
+        throw DataError("column \"" + name + "\": expected lists, found scalars");
     }
     const auto& o = offsets.front();
     if (row + 1 >= o.size()) {
         throw DataError("column \"" + name + "\": row " + std::to_string(row) + " out of range");
     }
-    return {static_cast<std::size_t>(o[row]), static_cast<std::size_t>(o[row + 1])};
+    auto begin = static_cast<std::size_t>(o[row]);
+    auto end = static_cast<std::size_t>(o[row + 1]);
+    // Nested lists: follow each level down to the leaves the row spans.
+    for (std::size_t k = 1; k < offsets.size(); ++k) {
+        begin = static_cast<std::size_t>(offsets[k][begin]);
+        end = static_cast<std::size_t>(offsets[k][end]);
+    }
+    return {begin, end};
 }
 
 namespace {

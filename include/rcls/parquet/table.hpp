@@ -60,7 +60,7 @@ struct Column {
     template <class T>
     std::vector<T>& as();
 
-    /// The leaf range [begin, end) of row `row` of a one-level list column.
+    /// The leaf range [begin, end) of row `row` of a list column (all leaves of nested lists).
     std::pair<std::size_t, std::size_t> list_range(std::size_t row) const;
     /// Row `row` of a list<T> column as a span. Throws DataError on a type or depth mismatch.
     template <class T>
@@ -73,7 +73,7 @@ struct Column {
     double number(std::size_t row) const;
     /// An integer scalar; throws DataError for other types.
     std::int64_t integer(std::size_t row) const;
-    /// Row `row` of a numeric one-level list column converted to doubles.
+    /// The leaves of row `row` of a numeric list column (nested lists flattened) as doubles.
     std::vector<double> numbers(std::size_t row) const;
 
     /// Appends rows [begin, end) of `other` (same type and depth) to this column.

@@ -165,9 +165,10 @@ TEST(ParquetRealData, NestedImageStatsHaveShapeThreeOneOne) {
     ASSERT_EQ(c.list_depth(), 3);
     EXPECT_EQ(c.num_rows(), 50u);
     EXPECT_EQ(c.offsets[0].size(), 51u);
-    EXPECT_EQ(c.offsets[0][1], 3);  // three channels
-    EXPECT_EQ(c.offsets[1][1], 1);  // of one row
-    EXPECT_EQ(c.offsets[2][1], 1);  // of one value
+    EXPECT_EQ(c.offsets[0][1], 3);       // three channels
+    EXPECT_EQ(c.offsets[1][1], 1);       // of one row
+    EXPECT_EQ(c.offsets[2][1], 1);       // of one value
+    EXPECT_EQ(c.numbers(0).size(), 3u);  // nested lists flatten to the three channels
     for (double v : c.as<double>()) {
         EXPECT_GE(v, 0.0);
         EXPECT_LE(v, 1.0);
