@@ -156,8 +156,9 @@ if (rclsDataset && fs.existsSync(rclsDataset)) {
     const table = readWithArrowRs(file);
     compare(`arrow-rs reads rcls dataset ${label}`, arrowRows(table), want);
     compare(`hyparquet reads rcls dataset ${label}`, await readWithHyparquet(file), want);
-    if (label.startsWith("data/")) {
-      const state = String(table.schema.fields.find((f) => f.name === "observation.state").type);
+    const stateField = table.schema.fields.find((f) => f.name === "observation.state");
+    if (label.startsWith("data/") && stateField) {
+      const state = String(stateField.type);
       ++checks;
       if (state === "FixedSizeList[6]<Float32>") {
         console.log(`ok   ${label}: observation.state is ${state}`);
