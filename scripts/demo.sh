@@ -47,4 +47,24 @@ echo "== teleoperating the follower from the leader for 4 s at 60 fps"
 stop_sims
 trap - EXIT
 
+echo "== making 4 clips of a synthetic scene (ffmpeg's testsrc2, 640x480, 10 fps, 97 frames each)"
+rm -rf "$demo/clips" "$demo/preprocessed"
+mkdir -p "$demo/clips"
+for i in 0 1 2 3; do
+  ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi \
+    -i "testsrc2=size=640x480:rate=10,trim=start_frame=$((i * 30))" -frames:v 97 \
+    -c:v libx264 -pix_fmt yuv420p "$demo/clips/clip_$i.mp4"
+done
+
+echo "== rcls preprocess: centre crop to 480x480, Lanczos to 128x128, H.264 videos and PNG frames"
+"$rcls" preprocess "$demo/clips" --output "$demo/preprocessed" --frames
+echo "== the same command again: finished outputs are recognised and skipped"
+"$rcls" preprocess "$demo/clips" --output "$demo/preprocessed" --frames
+echo "   outputs in $demo/preprocessed:"
+for clip in "$demo"/preprocessed/clip_*.mp4; do
+  name=$(basename "$clip" .mp4)
+  echo "   $(basename "$clip") ($(stat -c %s "$clip") bytes), $name/ with $(ls "$demo/preprocessed/$name" | wc -l) PNG frames"
+done
+echo "   manifest: $demo/preprocessed/rcls_preprocess.json"
+
 echo "demo: done"

@@ -66,6 +66,7 @@ int run(int argc, char** argv) {
     register_config(app, globals, commands);
     register_dataset(app, globals, commands);
     register_arm(app, globals, commands);
+    register_preprocess(app, globals, commands);
 
     try {
         app.parse(argc, argv);

@@ -83,20 +83,30 @@ std::string read_file(const fs::path& path) {
     return contents;
 }
 
-AtomicOutput::AtomicOutput(fs::path target) : target_(std::move(target)) {
+AtomicOutput::AtomicOutput(fs::path target, OutputKind kind)
+    : target_(std::move(target)), kind_(kind) {
     create_parent(target_);
     temp_ = make_temp_path(target_);
+    if (kind_ == OutputKind::kDirectory) {
+        std::error_code error;
+        fs::create_directory(temp_, error);
+        if (error)
+            throw DataError(temp_.string() + ": cannot create directory: " + error.message());
+    }
 }
 
 AtomicOutput::AtomicOutput(AtomicOutput&& other) noexcept
-    : target_(std::move(other.target_)), temp_(std::move(other.temp_)), done_(other.done_) {
+    : target_(std::move(other.target_)),
+      temp_(std::move(other.temp_)),
+      kind_(other.kind_),
+      done_(other.done_) {
     other.done_ = true;
 }
 
 AtomicOutput::~AtomicOutput() {
     if (done_) return;
     std::error_code ignored;
-    fs::remove(temp_, ignored);
+    fs::remove_all(temp_, ignored);
 }
 
 void AtomicOutput::commit() {
@@ -104,12 +114,30 @@ void AtomicOutput::commit() {
     if (!fs::exists(temp_)) {
         throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() + ")");
     }
-    sync_path(temp_);
     std::error_code error;
+    fs::path old;  // a directory cannot be renamed over a non-empty one: move it aside first
+    if (kind_ == OutputKind::kDirectory) {
+        for (const auto& entry : fs::directory_iterator(temp_, error))
+            sync_path(entry.path());
+        if (fs::exists(target_, error)) {
+            old = make_temp_path(target_);
+            fs::rename(target_, old, error);
+            if (error) {
+                throw DataError(target_.string() +
+                                ": cannot move the old one aside: " + error.message());
+            }
+        }
+    }
+    sync_path(temp_);
     fs::rename(temp_, target_, error);
-    if (error) throw DataError(target_.string() + ": cannot move finished file into place: " +
-                               error.message());
+    if (error) {
+        std::error_code ignored;
+        if (!old.empty()) fs::rename(old, target_, ignored);  // put the old one back
+        throw DataError(target_.string() +
+                        ": cannot move finished file into place: " + error.message());
+    }
     done_ = true;
+    if (!old.empty()) fs::remove_all(old, error);
     const fs::path parent = target_.parent_path();
     sync_path(parent.empty() ? fs::path(".") : parent);
 }
@@ -141,10 +169,10 @@ std::size_t remove_stale_temporaries(const fs::path& directory) {
     if (!fs::is_directory(directory, error)) return 0;
     std::size_t removed = 0;
     for (const auto& entry : fs::directory_iterator(directory, error)) {
-        if (!entry.is_regular_file(error)) continue;
+        if (!entry.is_regular_file(error) && !entry.is_directory(error)) continue;
         const std::string name = entry.path().filename().string();
         if (!is_temporary_name(name) || writer_is_alive(name)) continue;
-        if (fs::remove(entry.path(), error)) {
+        if (fs::remove_all(entry.path(), error) > 0) {
             ++removed;
             spdlog::debug("removed stale temporary file {}", entry.path().string());
         }

@@ -20,14 +20,20 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 /// Reads a whole file. Throws DataError naming the path when it is missing or unreadable.
 std::string read_file(const std::filesystem::path& path);
 
-/// A file produced by some other writer (e.g. a video muxer that opens paths itself) that becomes
-/// visible at target() only on commit(). Until then it lives at temp_path(), which keeps the
-/// target's extension so that format guessing by extension still works. The destructor removes
-/// an uncommitted temporary file. Not thread-safe; movable, not copyable.
+/// What an AtomicOutput stages: a file, or a directory the caller fills (e.g. PNG frames).
+enum class OutputKind { kFile, kDirectory };
+
+/// A file produced by some other writer (e.g. a video muxer that opens paths itself), or a
+/// directory of files, that becomes visible at target() only on commit(). Until then it lives at
+/// temp_path(), which keeps the target's extension so that format guessing by extension still
+/// works (a directory is created there at once). commit() replaces an existing target, file or
+/// directory. The destructor removes an uncommitted temporary file or directory. Not thread-safe;
+/// movable, not copyable.
 class AtomicOutput {
 public:
-    /// Creates the parent directory of `target` if needed; throws DataError if it cannot.
-    explicit AtomicOutput(std::filesystem::path target);
+    /// Creates the parent directory of `target` if needed (and the temporary directory for
+    /// OutputKind::kDirectory); throws DataError if it cannot.
+    explicit AtomicOutput(std::filesystem::path target, OutputKind kind = OutputKind::kFile);
     ~AtomicOutput();
     AtomicOutput(AtomicOutput&& other) noexcept;
     AtomicOutput& operator=(AtomicOutput&&) = delete;
@@ -37,21 +43,23 @@ public:
     const std::filesystem::path& target() const { return target_; }
     const std::filesystem::path& temp_path() const { return temp_; }
 
-    /// fsyncs the temporary file, renames it to target() and fsyncs the directory.
-    /// Throws DataError if the temporary file is missing or the rename fails.
+    /// fsyncs the temporary file (or the directory's files), renames it to target() and fsyncs
+    /// the parent directory; an existing target directory is moved aside first and deleted after.
+    /// Throws DataError if the temporary file is missing or a rename fails.
     void commit();
 
 private:
     std::filesystem::path target_;
     std::filesystem::path temp_;
+    OutputKind kind_ = OutputKind::kFile;
     bool done_ = false;
 };
 
-/// True for names of rcls temporary files (".<name>.tmp-<pid>-<n><ext>").
+/// True for names of rcls temporary files and directories (".<name>.tmp-<pid>-<n><ext>").
 bool is_temporary_name(std::string_view file_name);
 
-/// Deletes rcls temporary files directly inside `directory` left behind by killed processes.
-/// Returns how many were removed. Missing directories are fine (0).
+/// Deletes rcls temporary files and directories directly inside `directory` left behind by
+/// killed processes. Returns how many were removed. Missing directories are fine (0).
 std::size_t remove_stale_temporaries(const std::filesystem::path& directory);
 
 /// fsyncs a file or directory by path; errors are ignored (best effort, e.g. on tmpfs).

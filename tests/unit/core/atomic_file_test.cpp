@@ -12,6 +12,7 @@ namespace rcls {
 namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
+using testing::write_text;
 
 TEST(AtomicFile, WritesAndReadsBack) {
     TempDir dir;
@@ -97,6 +98,46 @@ TEST(AtomicFile, LiveWritersTemporaryFileIsKept) {
     write_file_atomic(output.temp_path(), "in progress");
     EXPECT_EQ(remove_stale_temporaries(dir.path()), 0u);
     EXPECT_TRUE(fs::exists(output.temp_path()));
+}
+
+TEST(AtomicOutputDirectory, IsInvisibleUntilCommitThenReplacesTheOldFolder) {
+    TempDir dir;
+    write_text(dir / "frames" / "old.png", "old");
+    {
+        AtomicOutput frames(dir / "frames", OutputKind::kDirectory);
+        write_text(frames.temp_path() / "frame_000000.png", "new");
+        EXPECT_TRUE(fs::exists(dir / "frames" / "old.png"));
+        EXPECT_TRUE(is_temporary_name(frames.temp_path().filename().string()));
+        frames.commit();
+    }
+    EXPECT_FALSE(fs::exists(dir / "frames" / "old.png"));
+    EXPECT_EQ(read_file(dir / "frames" / "frame_000000.png"), "new");
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(AtomicOutputDirectory, UncommittedFolderIsRemoved) {
+    TempDir dir;
+    {
+        AtomicOutput frames(dir / "frames", OutputKind::kDirectory);
+        write_text(frames.temp_path() / "frame_000000.png", "partial");
+    }
+    EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(AtomicOutputDirectory, KilledWritersFolderIsRemovedAsStale) {
+    TempDir dir;
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        AtomicOutput frames(dir / "frames", OutputKind::kDirectory);
+        write_text(frames.temp_path() / "frame_000000.png", "partial");
+        ::_exit(9);  // no destructor runs, as with kill -9
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_FALSE(fs::is_empty(dir.path()));
+    EXPECT_EQ(remove_stale_temporaries(dir.path()), 1u);
+    EXPECT_TRUE(fs::is_empty(dir.path()));
 }
 
 }  // namespace

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+//
+// `rcls preprocess` through the real binary: exit codes, one-line errors, outputs, reruns, Ctrl-C.
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <thread>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "media.hpp"
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+#include <sys/wait.h>
+
+namespace rcls::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A few small clips shared by the tests of this suite (made once by the ffmpeg binary).
+class CliPreprocess : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        clips_ = new TempDir();
+        make_testsrc_video(*clips_ / "clip.mp4", 320, 240, 8);
+    }
+    static void TearDownTestSuite() { delete clips_; }
+
+    static std::string clip() { return (*clips_ / "clip.mp4").string(); }
+    std::string out() const { return (dir_ / "out").string(); }
+
+    /// The number of frames ffprobe counts in `path` (-1 when it cannot read it).
+    static int count_frames(const fs::path& path) {
+        const ProcessResult r = run_process(
+            {find_program("ffprobe").string(), "-v", "error", "-count_frames", "-select_streams",
+             "v", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path.string()});
+        return r.exit_code == 0 ? std::atoi(r.out.c_str()) : -1;
+    }
+
+    static TempDir* clips_;
+    TempDir dir_;
+};
+
+TempDir* CliPreprocess::clips_ = nullptr;
+
+TEST_F(CliPreprocess, HelpDocumentsEveryOption) {
+    const ProcessResult r = run_rcls({"preprocess", "--help"});
+    EXPECT_EQ(r.exit_code, 0);
+    for (const char* option : {"--output", "--crop", "--size", "--filter", "--frames", "--vcodec",
+                               "--crf", "--gop", "--preset", "--jobs", "--force", "--json"}) {
+        EXPECT_NE(r.out.find(option), std::string::npos) << option;
+    }
+    EXPECT_NE(run_rcls({"--help"}).out.find("preprocess"), std::string::npos);
+}
+
+TEST_F(CliPreprocess, ProcessesAVideoThenSkipsItOnARerun) {
+    ProcessResult r = run_rcls({"-q", "preprocess", clip(), "--output", out(), "--size", "64"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("preprocess: 1 processed (8 frames), 0 up to date", 0), 0u) << r.out;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(count_frames(dir_ / "out" / "clip.mp4"), 8);
+
+    r = run_rcls({"-q", "preprocess", clip(), "-o", out(), "--size", "64"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("preprocess: 0 processed (0 frames), 1 up to date", 0), 0u) << r.out;
+}
+
+TEST_F(CliPreprocess, FramesAndJsonSummary) {
+    const ProcessResult r =
+        run_rcls({"-q", "preprocess", clip(), "-o", out(), "--frames", "--json", "--crop",
+                  "0,40,240,240", "--filter", "area", "--vcodec", "mpeg4"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json summary = nlohmann::json::parse(r.out);
+    EXPECT_EQ(summary["processed"], 1);
+    EXPECT_EQ(summary["frames"], 8);
+    EXPECT_EQ(summary["items"][0]["outputs"].size(), 2u);
+    EXPECT_TRUE(fs::exists(dir_ / "out" / "clip" / "frame_000000.png"));
+    EXPECT_TRUE(fs::exists(dir_ / "out" / "clip" / "frame_000007.png"));
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "clip" / "frame_000008.png"));
+}
+
+TEST_F(CliPreprocess, PrintConfigShowsTheSettingsAndWritesNothing) {
+    const ProcessResult r =
+        run_rcls({"preprocess", clip(), "-o", out(), "--size", "96x64", "--print-config"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json config = nlohmann::json::parse(r.out);
+    EXPECT_EQ(config["settings"]["size"], "96x64");
+    EXPECT_EQ(config["settings"]["crop"], "center");
+    EXPECT_EQ(config["settings"]["filter"], "lanczos");
+    EXPECT_EQ(config["settings"]["video"]["codec"], "h264");
+    EXPECT_EQ(config["settings"]["video"]["preset"], "veryfast");
+    EXPECT_EQ(config["settings"]["video"]["crf"], 19);
+    EXPECT_FALSE(fs::exists(dir_ / "out"));
+}
+
+TEST_F(CliPreprocess, EncoderFlagsOverrideTheCodecDefaults) {
+    const ProcessResult r = run_rcls(
+        {"preprocess", clip(), "-o", out(), "--vcodec", "av1", "--crf", "40", "--print-config"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::json video = nlohmann::json::parse(r.out)["settings"]["video"];
+    EXPECT_EQ(video["codec"], "av1");
+    EXPECT_EQ(video["crf"], 40);
+    EXPECT_EQ(video["gop"], 2);
+    EXPECT_EQ(video["preset"], "12");
+}
+
+TEST_F(CliPreprocess, MissingInputExits5WithOneLine) {
+    const std::string missing = (dir_ / "nope.mp4").string();
+    const ProcessResult r = run_rcls({"preprocess", missing, "-o", out()});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_EQ(r.err, "rcls: error: " + missing + ": no such file or folder\n");
+}
+
+TEST_F(CliPreprocess, GarbageVideoExits5WithOneLineNamingIt) {
+    write_text(dir_ / "broken.mp4", std::string(5000, '\x5a'));
+    const ProcessResult r = run_rcls({"preprocess", (dir_ / "broken.mp4").string(), "-o", out()});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_EQ(r.err.rfind(
+                  "rcls: error: " + (dir_ / "broken.mp4").string() + ": cannot open as a video", 0),
+              0u)
+        << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "broken.mp4"));
+}
+
+TEST_F(CliPreprocess, BadCropSyntaxExits3) {
+    const ProcessResult r = run_rcls({"preprocess", clip(), "-o", out(), "--crop", "10,20,30"});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(r.err,
+              "rcls: error: --crop \"10,20,30\": expected \"center\" or TOP,LEFT,HEIGHT,WIDTH in "
+              "pixels\n");
+}
+
+TEST_F(CliPreprocess, CropOutsideTheVideoExits3NamingTheFile) {
+    const ProcessResult r =
+        run_rcls({"preprocess", clip(), "-o", out(), "--crop", "0,100,240,240"});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(clip() + ": crop 0,100,240,240"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("320x240"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "clip.mp4"));
+}
+
+TEST_F(CliPreprocess, BadFilterSizeAndCodecExit3) {
+    ProcessResult r = run_rcls({"preprocess", clip(), "-o", out(), "--filter", "lanczoz"});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_NE(r.err.find("did you mean \"lanczos\""), std::string::npos) << r.err;
+    r = run_rcls({"preprocess", clip(), "-o", out(), "--size", "0"});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    r = run_rcls({"preprocess", clip(), "-o", out(), "--vcodec", "vp9"});
+    EXPECT_EQ(r.exit_code, 3);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+}
+
+TEST_F(CliPreprocess, MissingOutputIsAUsageError) {
+    const ProcessResult r = run_rcls({"preprocess", clip()});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("--output"), std::string::npos) << r.err;
+}
+
+TEST_F(CliPreprocess, OneBadInputAmongSeveralIsReportedAndTheRestIsDone) {
+    fs::create_directories(dir_ / "in");
+    fs::copy_file(clip(), dir_ / "in" / "good.mp4");
+    write_text(dir_ / "in" / "bad.mp4", "garbage");
+    const ProcessResult r = run_rcls({"preprocess", (dir_ / "in").string(), "-o", out()});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_NE(r.err.find("bad.mp4: cannot open as a video"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("rcls: error: 1 of 2 inputs failed"), std::string::npos) << r.err;
+    EXPECT_EQ(count_frames(dir_ / "out" / "good.mp4"), 8);
+}
+
+/// A child process of the rcls binary whose output goes to files.
+pid_t spawn_rcls(const std::vector<std::string>& args, const fs::path& log) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, STDOUT_FILENO);
+        ::dup2(fd, STDERR_FILENO);
+        std::vector<char*> argv{const_cast<char*>(RCLS_BINARY)};
+        for (const std::string& arg : args) {
+            argv.push_back(const_cast<char*>(arg.c_str()));
+        }
+        argv.push_back(nullptr);
+        ::execv(RCLS_BINARY, argv.data());
+        ::_exit(127);
+    }
+    return pid;
+}
+
+bool has_temporary_file(const fs::path& dir) {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+        if (entry.path().filename().string().find(".tmp-") != std::string::npos) return true;
+    }
+    return false;
+}
+
+TEST_F(CliPreprocess, CtrlCKeepsFinishedOutputsAndRemovesPartialOnes) {
+    // Three clips processed one at a time; Ctrl-C arrives while the second is being written.
+    fs::create_directories(dir_ / "in");
+    for (const char* name : {"a.mp4", "b.mp4", "c.mp4"}) {
+        make_testsrc_video(dir_ / "in" / name, 640, 480, 48);
+    }
+    const pid_t pid = spawn_rcls({"preprocess", (dir_ / "in").string(), "-o", out(), "--jobs", "1"},
+                                 dir_ / "log.txt");
+    ASSERT_GT(pid, 0);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool mid_second = false;
+    while (!mid_second && std::chrono::steady_clock::now() < deadline) {
+        mid_second = fs::exists(dir_ / "out" / "a.mp4") && has_temporary_file(dir_ / "out");
+        if (!mid_second) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(mid_second) << "never saw the second clip in progress";
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130);
+    EXPECT_EQ(count_frames(dir_ / "out" / "a.mp4"), 48);
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "b.mp4"));
+    EXPECT_FALSE(fs::exists(dir_ / "out" / "c.mp4"));
+    EXPECT_FALSE(has_temporary_file(dir_ / "out"));
+
+    // The rerun keeps a.mp4 and does the rest.
+    const ProcessResult r = run_rcls({"-q", "preprocess", (dir_ / "in").string(), "-o", out()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("preprocess: 2 processed (96 frames), 1 up to date", 0), 0u) << r.out;
+}
+
+}  // namespace
+}  // namespace rcls::testing
