@@ -6,6 +6,7 @@
 #include <string>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/progress.hpp"
 #include "rcls/dataset/summary.hpp"
 
 #include "command.hpp"
@@ -25,7 +26,17 @@ int run_info(const InfoOptions& options) {
     dataset::SummaryOptions summary_options;
     summary_options.check = options.check;
     summary_options.skip_missing = options.skip_missing;
+    std::unique_ptr<Progress> progress;
+    if (options.check) {
+        summary_options.progress = [&progress](std::int64_t done, std::int64_t total) {
+            if (!progress)
+                progress = std::make_unique<Progress>("check", static_cast<std::uint64_t>(total),
+                                                      "frames");
+            progress->advance(static_cast<std::uint64_t>(done) - progress->done());
+        };
+    }
     const dataset::DatasetSummary summary = dataset::summarize(d, summary_options);
+    if (progress) progress->finish();
     std::cout << (options.json ? dataset::to_json(summary) : dataset::to_text(summary));
     std::cout.flush();
     if (options.check && !summary.problems.empty()) {
@@ -50,8 +61,8 @@ void register_dataset(CLI::App& root, const GlobalOptions&, Commands& commands) 
         ->required();
     info->add_flag("--json", options->json, "Print the report as JSON");
     info->add_flag("--check", options->check,
-                   "Read every data file and look for every video; exit 5 when something is "
-                   "missing or damaged");
+                   "Read every data file and decode every frame of every video; exit 5 when "
+                   "something is missing or damaged");
     info->add_flag(
         "--skip-missing", options->skip_missing,
         "Count episodes whose data file is missing or corrupt as unread (with a warning) "

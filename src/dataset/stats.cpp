@@ -87,12 +87,90 @@ FeatureStats aggregate_stats(const std::vector<const FeatureStats*>& parts) {
     return out;
 }
 
-std::string stats_to_json(const Stats& stats, const std::vector<std::string>& integer_keys) {
+void ImageStatsAccumulator::add(const unsigned char* data,
+                                int rows,
+                                int cols,
+                                std::size_t row_stride) {
+    // LeRobot's auto_downsample_height_width: above 300 px, every (size / 150)-th pixel.
+    const int longest = std::max(rows, cols);
+    const int step = longest < 300 ? 1 : longest / 150;
+    for (int y = 0; y < rows; y += step) {
+        const unsigned char* row = data + static_cast<std::size_t>(y) * row_stride;
+        for (int x = 0; x < cols; x += step) {
+            for (int c = 0; c < 3; ++c)
+                ++histogram_[static_cast<std::size_t>(c)][row[3 * x + c]];
+        }
+    }
+    ++images_;
+}
+
+FeatureStats ImageStatsAccumulator::stats() const {
+    FeatureStats s;
+    s.count = images_;
+    for (auto& q : s.quantiles)
+        q.assign(3, 0.0);
+    s.min.assign(3, 0.0);
+    s.max.assign(3, 0.0);
+    s.mean.assign(3, 0.0);
+    s.std.assign(3, 0.0);
+    for (std::size_t c = 0; c < 3; ++c) {
+        const auto& h = histogram_[c];
+        std::uint64_t n = 0;
+        double sum = 0.0, squares = 0.0;
+        for (std::size_t v = 0; v < 256; ++v) {
+            n += h[v];
+            sum += static_cast<double>(h[v]) * static_cast<double>(v);
+            squares += static_cast<double>(h[v]) * static_cast<double>(v) * static_cast<double>(v);
+        }
+        if (n == 0) continue;
+        const double count = static_cast<double>(n);
+        const double mean = sum / count;
+        std::size_t lo = 0, hi = 255;
+        while (h[lo] == 0)
+            ++lo;
+        while (h[hi] == 0)
+            --hi;
+        s.min[c] = static_cast<double>(lo) / 255.0;
+        s.max[c] = static_cast<double>(hi) / 255.0;
+        s.mean[c] = mean / 255.0;
+        s.std[c] = std::sqrt(std::max(0.0, squares / count - mean * mean)) / 255.0;
+        // The k-th smallest pixel value, from the cumulative histogram.
+        const auto kth = [&](std::uint64_t k) {
+            std::uint64_t seen = 0;
+            for (std::size_t v = 0; v < 256; ++v) {
+                seen += h[v];
+                if (seen > k) return static_cast<double>(v);
+            }
+            return 255.0;
+        };
+        for (std::size_t q = 0; q < kQuantiles.size(); ++q) {
+            const double position = kQuantiles[q] * (count - 1.0);
+            const auto below = static_cast<std::uint64_t>(std::floor(position));
+            const double a = kth(below);
+            const double b = kth(std::min<std::uint64_t>(below + 1, n - 1));
+            s.quantiles[q][c] = (a + (b - a) * (position - std::floor(position))) / 255.0;
+        }
+    }
+    return s;
+}
+
+std::string stats_to_json(const Stats& stats,
+                          const std::vector<std::string>& integer_keys,
+                          const std::vector<std::string>& image_keys) {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
     for (const auto& [key, s] : stats) {
         nlohmann::ordered_json f;
         const bool integer =
             std::find(integer_keys.begin(), integer_keys.end(), key) != integer_keys.end();
+        const bool image = std::find(image_keys.begin(), image_keys.end(), key) != image_keys.end();
+        // Camera stats are shaped (3, 1, 1): [[[r]], [[g]], [[b]]].
+        const auto shaped = [&](const nlohmann::ordered_json& flat) {
+            if (!image) return flat;
+            nlohmann::ordered_json out = nlohmann::ordered_json::array();
+            for (const auto& v : flat)
+                out.push_back({{v}});
+            return out;
+        };
         const auto bound = [&](const std::vector<double>& v) {
             nlohmann::ordered_json a = nlohmann::ordered_json::array();
             for (double x : v) {
@@ -104,13 +182,14 @@ std::string stats_to_json(const Stats& stats, const std::vector<std::string>& in
             }
             return a;
         };
-        f["min"] = bound(s.min);
-        f["max"] = bound(s.max);
-        f["mean"] = s.mean;
-        f["std"] = s.std;
+        f["min"] = shaped(bound(s.min));
+        f["max"] = shaped(bound(s.max));
+        f["mean"] = shaped(s.mean);
+        f["std"] = shaped(s.std);
         f["count"] = nlohmann::ordered_json::array({s.count});
-        for (std::size_t q = 0; q < kQuantiles.size(); ++q)
-            f[kQuantileNames[q]] = s.quantiles[q];
+        for (std::size_t q = 0; q < kQuantiles.size(); ++q) {
+            f[kQuantileNames[q]] = shaped(s.quantiles[q]);
+        }
         j[key] = f;
     }
     return j.dump(4) + "\n";

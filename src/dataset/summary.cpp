@@ -1,14 +1,59 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/dataset/summary.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/interrupt.hpp"
+#include "rcls/dataset/frame_reader.hpp"
 
 namespace rcls::dataset {
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Decodes every frame of every camera of every episode whose video is readable; a frame that does
+/// not decode adds one problem for its episode (and the rest of the episode is skipped).
+void decode_every_frame(const Dataset& dataset,
+                        std::vector<FileProblem>& problems,
+                        const std::function<void(std::int64_t, std::int64_t)>& progress) {
+    const std::vector<std::string> keys = dataset.info().video_keys();
+    if (keys.empty()) return;
+    std::int64_t total = 0;
+    for (const EpisodeMeta& e : dataset.meta().episodes)
+        total += e.length * static_cast<std::int64_t>(keys.size());
+    FrameReader reader(dataset, image::ChannelOrder::kRgb, 0);
+    std::int64_t done = 0;
+    for (const EpisodeMeta& e : dataset.meta().episodes) {
+        for (const std::string& key : keys) {
+            const fs::path file = reader.video_file(e.episode_index, key);
+            const bool known_bad =
+                std::any_of(problems.begin(), problems.end(), [&](const FileProblem& p) {
+                    return p.episode_index == e.episode_index && p.path == file;
+                });
+            if (!known_bad) {
+                for (std::int64_t t = 0; t < e.length; ++t) {
+                    throw_if_interrupted();
+                    try {
+                        reader.frame(e.episode_index, key, t);
+                    } catch (const DataError& err) {
+                        problems.push_back({e.episode_index, file, err.what()});
+                        break;
+                    }
+                }
+            }
+            done += e.length;
+            if (progress) progress(done, total);
+        }
+    }
+}
+
+}  // namespace
 
 DatasetSummary summarize(const Dataset& dataset, const SummaryOptions& options) {
     const DatasetInfo& info = dataset.info();
@@ -37,7 +82,10 @@ DatasetSummary summarize(const Dataset& dataset, const SummaryOptions& options) 
         const auto codecs = dataset.video_codecs();
         if (const auto it = codecs.find(s.camera); it != codecs.end()) s.codec = it->second;
     }
-    if (options.check) s.problems = dataset.find_problems(true);
+    if (options.check) {
+        s.problems = dataset.find_problems(true);
+        decode_every_frame(dataset, s.problems, options.progress);
+    }
     for (const EpisodeMeta& e : dataset.meta().episodes) {
         EpisodeSummary line;
         line.episode_index = e.episode_index;

@@ -114,15 +114,26 @@ void push_number(Column& c, double v) {
         c.values);
 }
 
-/// A list<double> (or list<int64>) column with one list per episode, for stats columns.
-Column stats_column(const std::string& name, bool integer) {
-    return empty_column(name, integer ? ValueType::kInt64 : ValueType::kDouble, true, 0);
+/// A list<double> (or list<int64>) column with one list per episode, for stats columns; camera
+/// stats are lists of (3, 1, 1), as LeRobot stores them.
+Column stats_column(const std::string& name, bool integer, bool image = false) {
+    Column c = empty_column(name, integer ? ValueType::kInt64 : ValueType::kDouble, true, 0);
+    if (image) c.offsets = {{0}, {0}, {0}};
+    return c;
 }
 
 void push_list(Column& c, const std::vector<double>& values) {
-    for (double v : values)
+    for (double v : values) {
         push_number(c, v);
-    c.offsets[0].push_back(static_cast<std::int64_t>(c.num_values()));
+        if (c.list_depth() == 3) {  // [v] inside [[v]]
+            c.offsets[2].push_back(static_cast<std::int64_t>(c.num_values()));
+            c.offsets[1].push_back(static_cast<std::int64_t>(c.offsets[2].size() - 1));
+        }
+    }
+    const auto& inner = c.list_depth() == 3 ? c.offsets[1] : c.offsets[0];
+    const auto end = c.list_depth() == 3 ? static_cast<std::int64_t>(inner.size() - 1)
+                                         : static_cast<std::int64_t>(c.num_values());
+    c.offsets[0].push_back(end);
 }
 
 /// Writes `bytes` to `target` via the staging folder: blocks, fsync, rename, fsync of the folder.
@@ -235,7 +246,7 @@ std::vector<const Feature*> tabular_features(const DatasetInfo& info) {
 }
 
 bool has_stats(const Feature& f) {
-    return !f.is_visual() && f.dtype != "string";
+    return f.dtype == "video" || (!f.is_visual() && f.dtype != "string");
 }
 bool is_integer_dtype(const std::string& dtype) {
     return dtype == "int64" || dtype == "int32";
@@ -302,6 +313,11 @@ struct DatasetWriter::State {
     std::size_t meta_bytes = 0;
     /// Per camera: the video file the next episode joins, and its size (0: none yet).
     std::map<std::string, std::pair<ChunkFile, std::size_t>> videos;
+    video::EncoderSettings encoder;  ///< For camera images.
+    /// Per camera: the encoder of the current episode's images (while they come).
+    std::map<std::string, std::unique_ptr<video::VideoWriter>> encoders;
+    /// Per camera: statistics of the current episode's images.
+    std::map<std::string, ImageStatsAccumulator> image_stats;
     std::vector<Frame> buffer;
 
     fs::path video_at(const std::string& key, ChunkFile at) const {
@@ -394,13 +410,15 @@ Table DatasetWriter::State::make_episodes_meta(ChunkFile file) const {
     const std::size_t first_stats = columns.size();
     for (const Feature* f : stat_features) {
         const bool integer = is_integer_dtype(f->dtype);
-        columns.push_back(stats_column("stats/" + f->key + "/min", integer));
-        columns.push_back(stats_column("stats/" + f->key + "/max", integer));
-        columns.push_back(stats_column("stats/" + f->key + "/mean", false));
-        columns.push_back(stats_column("stats/" + f->key + "/std", false));
+        const bool image = f->dtype == "video";
+        columns.push_back(stats_column("stats/" + f->key + "/min", integer, image));
+        columns.push_back(stats_column("stats/" + f->key + "/max", integer, image));
+        columns.push_back(stats_column("stats/" + f->key + "/mean", false, image));
+        columns.push_back(stats_column("stats/" + f->key + "/std", false, image));
         columns.push_back(stats_column("stats/" + f->key + "/count", true));
-        for (const char* q : kQuantileNames)
-            columns.push_back(stats_column("stats/" + f->key + "/" + q, false));
+        for (const char* q : kQuantileNames) {
+            columns.push_back(stats_column("stats/" + f->key + "/" + q, false, image));
+        }
     }
     columns.push_back(empty_column("meta/episodes/chunk_index", ValueType::kInt64, false, 0));
     columns.push_back(empty_column("meta/episodes/file_index", ValueType::kInt64, false, 0));
@@ -646,7 +664,8 @@ void DatasetWriter::State::repair() {
         for (const Feature& f : meta.info.features) {
             if (is_integer_dtype(f.dtype)) integer_keys.push_back(f.key);
         }
-        const std::string stats = stats_to_json(dataset_stats(), integer_keys);
+        const std::string stats =
+            stats_to_json(dataset_stats(), integer_keys, meta.info.video_keys());
         if (stats != meta.stats_json) {
             commit_file(root, root / "meta/stats.json", stats, quiet);
             meta.stats_json = stats;
@@ -681,6 +700,7 @@ DatasetWriter DatasetWriter::create(const fs::path& root,
     if (!(spec.fps > 0.0)) throw DataError(root.string() + ": fps must be positive");
     auto state = std::make_unique<State>();
     state->options = std::move(options);
+    state->encoder = state->options.video.value_or(video::lerobot_encoder_settings());
     Metadata& meta = state->meta;
     meta.root = root;
     DatasetInfo& info = meta.info;
@@ -722,6 +742,15 @@ DatasetWriter DatasetWriter::open(const fs::path& root, WriterOptions options) {
     auto state = std::make_unique<State>();
     state->options = std::move(options);
     state->meta = load_metadata(root);
+    state->encoder = video::lerobot_encoder_settings();
+    for (const Feature& f : state->meta.info.features) {
+        if (f.video && !f.video->codec.empty() && f.video->codec != "av1") {
+            state->encoder.codec = video::parse_codec(f.video->codec);
+            state->encoder.crf.reset();
+            break;
+        }
+    }
+    if (state->options.video) state->encoder = *state->options.video;
     if (!state->meta.info.is_v3()) {
         throw DataError(root.string() + ": a " + state->meta.info.codebase_version +
                         " dataset; rcls appends only to v3.0 datasets (write a new one)");
@@ -762,11 +791,53 @@ void DatasetWriter::add_frame(const Frame& frame) {
             throw DataError(where + ": \"" + key + "\" is not a feature of this dataset");
         }
     }
-    state_->buffer.push_back(frame);
+    State& s = *state_;
+    for (const auto& [key, image] : frame.images) {
+        const Feature* f = meta.info.feature(key);
+        if (f == nullptr || f->dtype != "video") {
+            throw DataError(where + ": \"" + key + "\" is not a video feature of this dataset");
+        }
+        int height = 0, width = 0, channels = 0;
+        f->image_size(height, width, channels);
+        if (image.rows != height || image.cols != width || image.type() != CV_8UC3) {
+            throw DataError(where + ": image of \"" + key + "\" is " + std::to_string(image.cols) +
+                            "x" + std::to_string(image.rows) + " with " +
+                            std::to_string(image.channels()) + " channels, the feature is " +
+                            std::to_string(width) + "x" + std::to_string(height) + " 8-bit RGB");
+        }
+    }
+    for (const std::string& key : meta.info.video_keys()) {
+        const bool encoding = s.encoders.count(key) > 0;
+        const bool given = frame.images.count(key) > 0;
+        if (encoding != given && !(s.buffer.empty() && given)) {
+            throw DataError(where + ": image of \"" + key +
+                            "\" missing (every frame of an "
+                            "episode needs one once its first has)");
+        }
+    }
+    for (const auto& [key, image] : frame.images) {
+        auto& encoder = s.encoders[key];
+        if (!encoder) {
+            encoder = std::make_unique<video::VideoWriter>(episode_video_path(key), image.cols,
+                                                           image.rows, meta.info.fps,
+                                                           image::ChannelOrder::kRgb, s.encoder);
+        }
+        encoder->write(image);
+        s.image_stats[key].add(image.data, image.rows, image.cols, image.step);
+    }
+    Frame values_only = frame;
+    values_only.images.clear();  // encoded already; the buffer keeps only table values
+    s.buffer.push_back(std::move(values_only));
 }
 
 void DatasetWriter::clear_episode() {
     state_->buffer.clear();
+    state_->encoders.clear();  // their temporary files go with them
+    state_->image_stats.clear();
+    for (const std::string& key : state_->meta.info.video_keys()) {
+        std::error_code ignored;
+        fs::remove(state_->episode_video(key), ignored);
+    }
 }
 
 std::int64_t DatasetWriter::buffered_frames() const {
@@ -791,6 +862,10 @@ fs::path DatasetWriter::episode_video_path(const std::string& video_key) const {
 std::int64_t DatasetWriter::save_episode() {
     State& s = *state_;
     if (s.buffer.empty()) throw DataError(s.meta.root.string() + ": no frames to save");
+    // Images encoded while they came: finish each camera's episode video.
+    for (auto& [key, encoder] : s.encoders)
+        encoder->finish();
+    s.encoders.clear();
     Metadata next = s.meta;
     const std::int64_t episode_index = next.info.total_episodes;
     const std::int64_t first_index = next.info.total_frames;
@@ -833,6 +908,13 @@ std::int64_t DatasetWriter::save_episode() {
     Stats stats;
     for (const Feature& f : next.info.features) {
         if (!has_stats(f)) continue;
+        if (f.dtype == "video") {
+            // From the images as they came; a video given as a file has no image statistics.
+            if (const auto it = s.image_stats.find(f.key); it != s.image_stats.end()) {
+                stats.emplace_back(f.key, it->second.stats());
+            }
+            continue;
+        }
         const Column& c = episode.column(f.key);
         std::vector<double> values;
         values.reserve(c.num_values());
@@ -930,7 +1012,7 @@ std::int64_t DatasetWriter::save_episode() {
     for (const Feature& f : next.info.features) {
         if (is_integer_dtype(f.dtype)) integer_keys.push_back(f.key);
     }
-    next.stats_json = stats_to_json(trial.dataset_stats(), integer_keys);
+    next.stats_json = stats_to_json(trial.dataset_stats(), integer_keys, next.info.video_keys());
     commit_file(next.root, next.root / "meta/stats.json", next.stats_json, s.options);
     commit_file(next.root, next.root / "meta/info.json", dump_info(next.info), s.options);
 
@@ -944,6 +1026,7 @@ std::int64_t DatasetWriter::save_episode() {
     s.meta_at = meta_at;
     s.meta_bytes = meta_bytes.size();
     s.videos = std::move(videos);
+    s.image_stats.clear();
     s.buffer.clear();
     for (const std::string& key : video_keys) {
         std::error_code ignored;

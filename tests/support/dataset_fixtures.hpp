@@ -189,3 +189,37 @@ inline std::vector<std::string> video_hashes(const std::filesystem::path& path) 
 }
 
 }  // namespace rcls::testing
+
+// ---- camera images -----------------------------------------------------------------------------
+
+#include <opencv2/core.hpp>
+
+namespace rcls::testing {
+
+/// A smooth synthetic RGB image for frame t of episode e (gradients and a moving square), so
+/// that lossy video keeps it close.
+inline cv::Mat synthetic_image(std::int64_t e, std::int64_t t, int width = 64, int height = 64) {
+    cv::Mat image(height, width, CV_8UC3);
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            image.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(static_cast<unsigned char>((x * 3 + t * 5) % 256),
+                          static_cast<unsigned char>((y * 3 + e * 40) % 256),
+                          static_cast<unsigned char>(((x + y) * 2) % 256));
+        }
+    }
+    const int side = std::max(4, width / 5);
+    const int left = static_cast<int>((t * 3) % (width - side));
+    image(cv::Rect(left, height / 3, side, side)).setTo(cv::Scalar(250, 250, 250));
+    return image;
+}
+
+/// Mean absolute difference of two images of the same size and type.
+inline double mean_abs_diff(const cv::Mat& a, const cv::Mat& b) {
+    cv::Mat diff;
+    cv::absdiff(a, b, diff);
+    const cv::Scalar m = cv::mean(diff);
+    return (m[0] + m[1] + m[2]) / 3.0;
+}
+
+}  // namespace rcls::testing

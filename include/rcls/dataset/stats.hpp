@@ -36,7 +36,28 @@ FeatureStats compute_stats(const std::vector<double>& values, std::size_t dim);
 FeatureStats aggregate_stats(const std::vector<const FeatureStats*>& parts);
 
 /// meta/stats.json text for `stats`: {"key": {"min": [...], ..., "count": [n], "q01": [...]}}.
-/// Keys of `integer_keys` get integer min and max, as numpy keeps them for int64 features.
-std::string stats_to_json(const Stats& stats, const std::vector<std::string>& integer_keys = {});
+/// Keys of `integer_keys` get integer min and max, as numpy keeps them for int64 features; keys
+/// of `image_keys` get per-channel values shaped (3, 1, 1), as LeRobot stores camera stats.
+std::string stats_to_json(const Stats& stats,
+                          const std::vector<std::string>& integer_keys = {},
+                          const std::vector<std::string>& image_keys = {});
+
+/// Per-channel statistics of 8-bit RGB images, in [0, 1] as LeRobot computes them (pixels / 255),
+/// from a 256-bin histogram per channel: exact min, max, mean, std and quantiles of the pixels
+/// seen. Images larger than 300 px are subsampled with a stride, as LeRobot downsamples them.
+/// count is the number of images. Not thread-safe.
+class ImageStatsAccumulator {
+public:
+    /// Adds an 8-bit 3-channel image.
+    void add(const unsigned char* data, int rows, int cols, std::size_t row_stride);
+    /// Images added so far.
+    std::int64_t images() const { return images_; }
+    /// The statistics (dimension 3).
+    FeatureStats stats() const;
+
+private:
+    std::array<std::array<std::uint64_t, 256>, 3> histogram_{};
+    std::int64_t images_ = 0;
+};
 
 }  // namespace rcls::dataset

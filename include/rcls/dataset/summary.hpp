@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,8 +51,11 @@ struct DatasetSummary {
 struct SummaryOptions {
     /// Skip episodes whose data file is missing or corrupt (with a warning) instead of failing.
     bool skip_missing = false;
-    /// Also read every data file and look for every video (problems then lists what is wrong).
+    /// Also read every data file and decode every frame of every video (problems then lists
+    /// what is missing or damaged).
     bool check = false;
+    /// Called during the check with frames decoded so far and the total (for a progress bar).
+    std::function<void(std::int64_t done, std::int64_t total)> progress;
 };
 
 /// Builds the report. Throws DataError naming the episode and file when a data file needed for

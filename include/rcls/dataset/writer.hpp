@@ -30,8 +30,11 @@
 #include <string_view>
 #include <vector>
 
+#include <opencv2/core/mat.hpp>
+
 #include "rcls/dataset/info.hpp"
 #include "rcls/dataset/metadata.hpp"
+#include "rcls/video/video_writer.hpp"
 
 namespace rcls::dataset {
 
@@ -58,9 +61,14 @@ Feature make_feature(std::string key,
                      std::vector<std::int64_t> shape,
                      std::vector<std::string> names = {});
 
-/// One frame: a value list per non-default feature (its shape's size; bools as 0/1).
+/// One frame: a value list per non-default feature (its shape's size; bools as 0/1), and an image
+/// per camera.
 struct Frame {
     std::map<std::string, std::vector<double>> values;
+    /// Per video feature: an 8-bit RGB image of the feature's height and width. The writer
+    /// encodes it into the episode's video as it comes. A camera may instead get a finished
+    /// episode video through DatasetWriter::episode_video_path().
+    std::map<std::string, cv::Mat> images;
     std::string task;                 ///< The frame's task description.
     std::optional<double> timestamp;  ///< Seconds; default frame_index / fps.
 };
@@ -72,6 +80,9 @@ struct WriterOptions {
     /// fsync every file and folder before it counts (survives power loss). Without it, files are
     /// still replaced atomically, which is all a killed process needs.
     bool durable = true;
+    /// How camera images are encoded. Default: LeRobot's (libsvtav1, yuv420p, g=2, crf=30) for a
+    /// new dataset; for an existing one, the codec its info.json names, with LeRobot's g and crf.
+    std::optional<video::EncoderSettings> video;
 };
 
 /// Appends episodes to a v3.0 dataset. Not thread-safe: one writer per dataset, and no other
