@@ -6,8 +6,7 @@
 
 #include "rcls/core/error.hpp"
 #include "rcls/parquet/reader.hpp"
-
-#include "video_concat.hpp"
+#include "rcls/video/concat.hpp"
 
 namespace rcls::dataset {
 namespace fs = std::filesystem;
@@ -68,7 +67,7 @@ parquet::Table Dataset::read_episode(std::int64_t episode_index) const {
 std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
     std::vector<FileProblem> problems;
     std::error_code error;
-    std::map<fs::path, detail::VideoProbe> probed;
+    std::map<fs::path, video::VideoProbe> probed;
     std::map<fs::path, std::string> unreadable;
     for (const EpisodeMeta& e : meta_.episodes) {
         const fs::path data = meta_.data_file(e);
@@ -92,7 +91,7 @@ std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
             // and a file too short for the episode shows in its end time.
             if (!probed.count(video) && !unreadable.count(video)) {
                 try {
-                    probed[video] = detail::probe_video(video);
+                    probed[video] = video::probe_video(video);
                 } catch (const DataError& err) {
                     unreadable[video] = err.what();
                 }
@@ -101,7 +100,7 @@ std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
                 problems.push_back({e.episode_index, video, bad->second});
                 continue;
             }
-            const detail::VideoProbe& probe = probed[video];
+            const video::VideoProbe& probe = probed[video];
             const auto ref = e.videos.find(key);
             const double needed = ref != e.videos.end() ? ref->second.to_timestamp : 0.0;
             const double frame_s = probe.fps > 0.0 ? 1.0 / probe.fps : 0.0;
@@ -125,7 +124,7 @@ std::map<std::string, std::string> Dataset::video_codecs() const {
             const fs::path video = meta_.find_video_file(e, key);
             if (!fs::exists(video, error)) continue;
             try {
-                codecs[key] = detail::probe_video(video).codec;
+                codecs[key] = video::probe_video(video).codec;
                 break;
             } catch (const DataError&) {
                 continue;  // damaged: try the next episode's file

@@ -16,8 +16,7 @@
 #include "rcls/dataset/stats.hpp"
 #include "rcls/parquet/reader.hpp"
 #include "rcls/parquet/writer.hpp"
-
-#include "video_concat.hpp"
+#include "rcls/video/concat.hpp"
 
 namespace rcls::dataset {
 namespace fs = std::filesystem;
@@ -194,15 +193,15 @@ fs::path staging_temp(const fs::path& root, const fs::path& target) {
 }
 
 /// Joins `segments` into `target` through a staging file and a rename.
-std::vector<detail::SegmentSpan> commit_video(const fs::path& root,
-                                              const fs::path& target,
-                                              const std::vector<detail::VideoSegment>& segments,
-                                              const WriterOptions& options) {
+std::vector<video::SegmentSpan> commit_video(const fs::path& root,
+                                             const fs::path& target,
+                                             const std::vector<video::VideoSegment>& segments,
+                                             const WriterOptions& options) {
     const fs::path temp = staging_temp(root, target);
     if (options.on_step) options.on_step("create");
-    std::vector<detail::SegmentSpan> spans;
+    std::vector<video::SegmentSpan> spans;
     try {
-        spans = detail::concatenate_videos(segments, temp);
+        spans = video::concatenate_videos(segments, temp);
     } catch (...) {
         std::error_code ignored;
         fs::remove(temp, ignored);
@@ -219,7 +218,7 @@ std::vector<detail::SegmentSpan> commit_video(const fs::path& root,
 }
 
 /// features[key]["info"] for a video stream, as LeRobot writes it.
-std::string video_info_json(const detail::VideoProbe& probe) {
+std::string video_info_json(const video::VideoProbe& probe) {
     nlohmann::ordered_json j;
     j["video.height"] = probe.height;
     j["video.width"] = probe.width;
@@ -644,7 +643,7 @@ void DatasetWriter::State::repair() {
             if (before(at, other)) remove_file(path, quiet);
         }
         const fs::path path = video_at(key, at);
-        const detail::VideoProbe probe = detail::probe_video(path);
+        const video::VideoProbe probe = video::probe_video(path);
         const double frame_s = probe.fps > 0.0 ? 1.0 / probe.fps : 0.0;
         if (probe.end_s > ref->second.to_timestamp + 0.5 * frame_s) {
             commit_video(root, path, {{path, ref->second.to_timestamp}}, quiet);
@@ -887,7 +886,7 @@ std::int64_t DatasetWriter::save_episode() {
     const bool new_tasks = next.tasks.size() != s.meta.tasks.size();
     const Table episode = s.make_episode_table(episode_index, first_index, task_indices);
     const std::vector<std::string> video_keys = next.info.video_keys();
-    std::map<std::string, detail::VideoProbe> probes;
+    std::map<std::string, video::VideoProbe> probes;
     for (const std::string& key : video_keys) {
         const fs::path path = s.episode_video(key);
         std::error_code error;
@@ -896,7 +895,7 @@ std::int64_t DatasetWriter::save_episode() {
                             "\" missing at " + path.string() +
                             " (encode the episode's frames there before saving it)");
         }
-        probes[key] = detail::probe_video(path);
+        probes[key] = video::probe_video(path);
         if (probes[key].frames != episode.num_rows) {
             throw DataError("episode " + std::to_string(episode_index) + ": video of \"" + key +
                             "\" has " + std::to_string(probes[key].frames) +
@@ -980,10 +979,10 @@ std::int64_t DatasetWriter::save_episode() {
             bytes = 0;
         }
         const fs::path target = s.video_at(key, at);
-        std::vector<detail::VideoSegment> segments;
+        std::vector<video::VideoSegment> segments;
         if (bytes > 0) segments.push_back({target});
         segments.push_back({episode_video});
-        const std::vector<detail::SegmentSpan> spans =
+        const std::vector<video::SegmentSpan> spans =
             commit_video(next.root, target, segments, s.options);
         bytes = static_cast<std::size_t>(fs::file_size(target, error));
         const double from = spans.back().start_s;

@@ -50,7 +50,7 @@ std::int64_t task_index_of(std::int64_t e) {
 
 /// The compressed frames of a video file with their presentation times, read in process with
 /// libavformat (decoding every file with the ffmpeg program would take minutes here; the join
-/// copies packets unchanged, and video_concat_test checks decoded frames with ffmpeg).
+/// copies packets unchanged, and tests/unit/video/concat_test checks decoded frames with ffmpeg).
 std::vector<std::pair<double, std::string>> video_packets(const fs::path& path) {
     std::vector<std::pair<double, std::string>> packets;
     AVFormatContext* format = nullptr;

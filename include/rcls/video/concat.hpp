@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 //
 // Joins video files into one by copying their compressed packets (no decoding, no re-encoding),
-// as LeRobot v3.0 keeps many episodes in one mp4 per camera. Each segment keeps its packets in
-// decode order, shifted so that it starts where the previous one ended (later when a decoder's
-// reordering delay needs room for increasing decode timestamps). A segment can be cut: it then
-// ends before its first keyframe at or after the cut, so that every frame kept still decodes.
+// as LeRobot v3.0 keeps many episodes in one mp4 per camera (rcls::dataset's writer uses it). Each
+// segment keeps its packets in decode order, shifted so that it starts where the previous one ended
+// (later when a decoder's reordering delay needs room for increasing decode timestamps). A segment
+// can be cut: it then ends before its first keyframe at or after the cut, so that every frame kept
+// still decodes.
 #pragma once
 
 #include <filesystem>
@@ -12,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace rcls::dataset::detail {
+namespace rcls::video {
 
 /// One input file and how much of it to keep.
 struct VideoSegment {
@@ -49,4 +50,4 @@ VideoProbe probe_video(const std::filesystem::path& path);
 std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& segments,
                                             const std::filesystem::path& output);
 
-}  // namespace rcls::dataset::detail
+}  // namespace rcls::video

@@ -1,53 +1,26 @@
 // SPDX-License-Identifier: MIT
-#include "video_concat.hpp"
+#include "rcls/video/concat.hpp"
 
 #include <algorithm>
-#include <cstdarg>
 #include <memory>
-#include <mutex>
 #include <string>
-
-#include <spdlog/spdlog.h>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/error.h>
-#include <libavutil/log.h>
 #include <libavutil/mathematics.h>
 #include <libavutil/pixdesc.h>
 }
 
 #include "rcls/core/error.hpp"
 
-namespace rcls::dataset::detail {
+#include "ffmpeg_util.hpp"
+
+namespace rcls::video {
 namespace fs = std::filesystem;
 namespace {
-
-// FFmpeg writes its own messages to stderr; they belong in rcls's debug log (errors reach the
-// user as DataErrors).
-void ffmpeg_log_to_debug(void* context, int level, const char* format, va_list args) {
-    if (level > av_log_get_level()) return;
-    char line[1024];
-    int print_prefix = 1;
-    av_log_format_line(context, level, format, args, line, sizeof(line), &print_prefix);
-    std::string text(line);
-    while (!text.empty() && text.back() == '\n')
-        text.pop_back();
-    if (!text.empty()) spdlog::debug("ffmpeg: {}", text);
-}
-
-void route_ffmpeg_logs() {
-    static std::once_flag once;
-    std::call_once(once, [] { av_log_set_callback(ffmpeg_log_to_debug); });
-}
-
-std::string av_error(int code) {
-    char text[AV_ERROR_MAX_STRING_SIZE] = {0};
-    av_strerror(code, text, sizeof(text));
-    return text;
-}
 
 struct InputCloser {
     void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
@@ -67,11 +40,11 @@ struct PacketFree {
 };
 
 Input open_input(const fs::path& path, int& stream_index) {
-    route_ffmpeg_logs();
+    ffmpeg::route_log_to_spdlog();
     AVFormatContext* raw = nullptr;
     const int status = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
     if (status < 0) {
-        throw DataError(path.string() + ": cannot open video: " + av_error(status));
+        throw DataError(path.string() + ": cannot open video: " + ffmpeg::error_text(status));
     }
     Input input(raw);
     if (avformat_find_stream_info(input.get(), nullptr) < 0) {
@@ -104,7 +77,8 @@ VideoProbe probe_video(const fs::path& path) {
     for (;;) {
         const int status = av_read_frame(input.get(), packet.get());
         if (status == AVERROR_EOF) break;
-        if (status < 0) throw DataError(path.string() + ": read failed: " + av_error(status));
+        if (status < 0)
+            throw DataError(path.string() + ": read failed: " + ffmpeg::error_text(status));
         if (packet->stream_index == index) {
             const std::int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
             const std::int64_t duration = packet->duration > 0 ? packet->duration : frame_duration;
@@ -120,7 +94,7 @@ VideoProbe probe_video(const fs::path& path) {
 std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& segments,
                                             const fs::path& output) {
     if (segments.empty()) throw DataError(output.string() + ": nothing to concatenate");
-    route_ffmpeg_logs();
+    ffmpeg::route_log_to_spdlog();
     AVFormatContext* raw_out = nullptr;
     if (avformat_alloc_output_context2(&raw_out, nullptr, nullptr, output.c_str()) < 0 ||
         raw_out == nullptr) {
@@ -152,11 +126,13 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
             if (!(out->oformat->flags & AVFMT_NOFILE)) {
                 const int status = avio_open(&out->pb, output.c_str(), AVIO_FLAG_WRITE);
                 if (status < 0)
-                    throw DataError(output.string() + ": cannot create: " + av_error(status));
+                    throw DataError(output.string() +
+                                    ": cannot create: " + ffmpeg::error_text(status));
             }
             const int status = avformat_write_header(out.get(), nullptr);
             if (status < 0)
-                throw DataError(output.string() + ": cannot write the header: " + av_error(status));
+                throw DataError(output.string() +
+                                ": cannot write the header: " + ffmpeg::error_text(status));
             first_params = out_stream->codecpar;
         } else if (params->codec_id != first_params->codec_id ||
                    params->width != first_params->width || params->height != first_params->height) {
@@ -190,7 +166,8 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
             if (status == AVERROR_EOF) break;
             if (status < 0) {
                 throw DataError(segment.path.string() + ": read failed after " +
-                                std::to_string(span.frames) + " frames: " + av_error(status));
+                                std::to_string(span.frames) +
+                                " frames: " + ffmpeg::error_text(status));
             }
             if (packet->stream_index != index) {
                 av_packet_unref(packet.get());
@@ -226,7 +203,7 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
             ++span.frames;
             const int written = av_interleaved_write_frame(out.get(), packet.get());
             if (written < 0)
-                throw DataError(output.string() + ": write failed: " + av_error(written));
+                throw DataError(output.string() + ": write failed: " + ffmpeg::error_text(written));
         }
         if (span.frames == 0) {
             seg_end = std::max(end_pts, base_pts + offset);
@@ -238,8 +215,9 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
     }
     const int status = av_write_trailer(out.get());
     if (status < 0)
-        throw DataError(output.string() + ": cannot finish the file: " + av_error(status));
+        throw DataError(output.string() +
+                        ": cannot finish the file: " + ffmpeg::error_text(status));
     return spans;
 }
 
-}  // namespace rcls::dataset::detail
+}  // namespace rcls::video

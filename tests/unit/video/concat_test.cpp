@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Inputs are made and outputs checked with the ffmpeg and ffprobe programs (independent of rcls):
 // the joined file must hold the same decoded frames (framemd5) at continuous timestamps.
-#include "video_concat.hpp"
+#include "rcls/video/concat.hpp"
 
 #include <filesystem>
 #include <sstream>
@@ -15,7 +15,7 @@
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 
-namespace rcls::dataset::detail {
+namespace rcls::video {
 namespace {
 namespace fs = std::filesystem;
 
@@ -122,4 +122,4 @@ TEST(VideoConcatErrors, MismatchedOrMissingInputsAreDataErrors) {
 }
 
 }  // namespace
-}  // namespace rcls::dataset::detail
+}  // namespace rcls::video
