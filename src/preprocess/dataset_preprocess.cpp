@@ -13,6 +13,7 @@
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
 #include "rcls/core/progress.hpp"
+#include "rcls/core/strings.hpp"
 #include "rcls/dataset/dataset.hpp"
 #include "rcls/dataset/frame_reader.hpp"
 #include "rcls/dataset/writer.hpp"
@@ -156,6 +157,7 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
     const std::vector<std::string> cameras = source.info().video_keys();
     // Which source episodes are there; resuming continues after the committed ones.
     std::vector<const dataset::EpisodeMeta*> episodes;
+    std::vector<std::string> skipped;
     std::int64_t total = 0;
     for (const dataset::EpisodeMeta& e : source.meta().episodes) {
         bool ok = source.has_data(e.episode_index);
@@ -172,11 +174,17 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
                 throw DataError("episode " + std::to_string(e.episode_index) + ": " + missing +
                                 ": missing (--skip-missing leaves such episodes out)");
             }
-            spdlog::warn("episode {}: {}: missing; skipped", e.episode_index, missing);
+            spdlog::debug("episode {}: {}: missing; skipped", e.episode_index, missing);
+            skipped.push_back(std::to_string(e.episode_index));
             continue;
         }
         episodes.push_back(&e);
         total += e.length;
+    }
+    if (!skipped.empty()) {  // one line, not one per episode: real datasets miss dozens
+        spdlog::warn(
+            "{}: {} episodes skipped for missing data or video files (-v lists the files): {}",
+            root.string(), skipped.size(), join(skipped, ", "));
     }
     if (episodes.empty()) {
         throw DataError(root.string() +
