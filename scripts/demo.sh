@@ -67,4 +67,15 @@ for clip in "$demo"/preprocessed/clip_*.mp4; do
 done
 echo "   manifest: $demo/preprocessed/rcls_preprocess.json"
 
+realdata=${RCLS_REALDATA:-../shared/realdata}
+lingzu="$realdata/lingzu_hand_press_button_open50"
+if [ -d "$lingzu" ]; then
+  echo "== rcls dataset info: a real LeRobot v3.0 dataset with holes, videos under video/, codec mislabelled"
+  "$rcls" dataset info "$lingzu" | head -9
+  echo "== rcls preprocess on it: a new v3.0 dataset, 128x128 cameras, missing episodes left out"
+  rm -rf "$demo/lingzu_128"
+  "$rcls" preprocess "$lingzu" --output "$demo/lingzu_128" --skip-missing --frames
+  "$rcls" dataset info "$demo/lingzu_128" --check | head -9
+fi
+
 echo "demo: done"

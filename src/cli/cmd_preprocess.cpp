@@ -34,6 +34,7 @@ struct PreprocessCommandOptions {
     unsigned jobs = 0;
     bool force = false;
     bool json = false;
+    bool skip_missing = false;
 };
 
 /// The workflow's options from the command line; bad values throw ConfigError (exit 3).
@@ -55,6 +56,7 @@ preprocess::PreprocessOptions to_options(const PreprocessCommandOptions& cli) {
     options.frames = cli.frames;
     options.force = cli.force;
     options.jobs = cli.jobs;
+    options.skip_missing = cli.skip_missing;
     return options;
 }
 
@@ -70,7 +72,11 @@ int run_preprocess_command(const PreprocessCommandOptions& cli, const GlobalOpti
     } else {
         std::printf("preprocess: %d processed (%lld frames), %d up to date, in %s; outputs in %s\n",
                     summary.processed, static_cast<long long>(summary.frames), summary.skipped,
-                    format_duration(summary.seconds).c_str(), options.output_dir.c_str());
+                    format_duration(summary.seconds).c_str(),
+                    summary.items.size() == 1 && !summary.items.front().outputs.empty() &&
+                            options.output_dir.empty()
+                        ? summary.items.front().outputs.front().c_str()
+                        : options.output_dir.c_str());
     }
     return 0;
 }
@@ -84,13 +90,14 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
         "Crop and resize videos and frames (default: centre crop, Lanczos to 128x128, as\n"
         "`ffmpeg -vf \"crop=480:480:80:0,scale=128:128:flags=lanczos\"` on 640x480 input)");
     app->add_option("inputs", cli->inputs,
-                    "Video files, folders of videos, folders of image frames, or images")
+                    "Video files, folders of videos, folders of image frames, or images; or one "
+                    "LeRobot dataset folder (v2.1 or v3.0), written as a new v3.0 dataset")
         ->required();
     app->add_option(
-           "-o,--output", cli->output,
-           "Output folder: processed videos keep their names; a folder of frames becomes a "
-           "folder of the same name")
-        ->required();
+        "-o,--output", cli->output,
+        "Output folder: processed videos keep their names; a folder of frames becomes a "
+        "folder of the same name. For a LeRobot dataset: the new dataset's folder "
+        "(default: beside it, named <name>_<size>)");
     app->add_option("--crop", cli->crop,
                     "center (largest centred square), none, or TOP,LEFT,HEIGHT,WIDTH in pixels")
         ->capture_default_str();
@@ -116,6 +123,8 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
     app->add_option("-j,--jobs", cli->jobs, "Files processed at once (default: one per core)");
     app->add_flag("--force", cli->force,
                   "Redo outputs that are up to date, and replace files rcls did not make");
+    app->add_flag("--skip-missing", cli->skip_missing,
+                  "Datasets: leave out episodes whose data or video is missing (with a warning)");
     app->add_flag("--json", cli->json, "Print the summary as JSON");
     commands.push_back({app, [cli, &globals] { return run_preprocess_command(*cli, globals); }});
 }

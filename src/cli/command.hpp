@@ -32,6 +32,7 @@ struct Command {
 using Commands = std::vector<Command>;
 
 void register_config(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+void register_dataset(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& commands);

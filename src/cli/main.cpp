@@ -64,6 +64,7 @@ int run(int argc, char** argv) {
 
     Commands commands;
     register_config(app, globals, commands);
+    register_dataset(app, globals, commands);
     register_arm(app, globals, commands);
     register_preprocess(app, globals, commands);
     register_predict(app, globals, commands);

@@ -22,6 +22,7 @@
 #include "rcls/core/strings.hpp"
 #include "rcls/video/video_reader.hpp"
 
+#include "frame_folder.hpp"
 #include "manifest.hpp"
 
 namespace rcls::preprocess {
@@ -29,9 +30,6 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 namespace {
-
-/// zlib level 1, as LeRobot's image writer: PNG frames are written fast and read often.
-constexpr int kPngCompression = 1;
 
 bool has_image_extension(const fs::path& path) {
     std::string ext = path.extension().string();
@@ -89,26 +87,6 @@ void check_unique_names(const std::vector<WorkItem>& items, bool frames) {
 std::string frames_text(std::int64_t n) {
     return std::to_string(n) + (n == 1 ? " frame" : " frames");
 }
-
-/// PNG frames of one video, written into a staged directory (AtomicOutput).
-class FrameFolder {
-public:
-    explicit FrameFolder(const fs::path& target) : dir_(target, OutputKind::kDirectory) {}
-
-    /// Writes frame `index` (BGR, as OpenCV's encoders take it).
-    void write(std::int64_t index, const cv::Mat& bgr) {
-        char name[32];
-        std::snprintf(name, sizeof name, "frame_%06lld.png", static_cast<long long>(index));
-        const fs::path path = dir_.temp_path() / name;
-        if (!cv::imwrite(path.string(), bgr, {cv::IMWRITE_PNG_COMPRESSION, kPngCompression})) {
-            throw DataError(path.string() + ": cannot write PNG frame");
-        }
-    }
-    void commit() { dir_.commit(); }
-
-private:
-    AtomicOutput dir_;
-};
 
 /// One planned item.
 struct Task {
@@ -522,6 +500,15 @@ Json summary_json(const PreprocessSummary& summary) {
 
 PreprocessSummary run_preprocess(const PreprocessOptions& options) {
     const auto start = std::chrono::steady_clock::now();
+    const bool any_dataset = std::any_of(options.inputs.begin(), options.inputs.end(),
+                                         [](const fs::path& p) { return is_dataset_root(p); });
+    if (any_dataset) {
+        if (options.inputs.size() != 1) {
+            throw UsageError("preprocess: a dataset must be the only input (got " +
+                             std::to_string(options.inputs.size()) + ")");
+        }
+        return preprocess_dataset(options.inputs.front(), options);
+    }
     if (options.output_dir.empty()) throw UsageError("preprocess: no --output folder given");
     const std::vector<WorkItem> items = collect_work(options.inputs);
     check_unique_names(items, options.frames);

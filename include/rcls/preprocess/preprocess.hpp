@@ -48,6 +48,9 @@ struct PreprocessOptions {
     bool frames = false;  ///< Also write PNG frames to <output>/<stem>/frame_000000.png.
     bool force = false;   ///< Redo finished outputs and replace files rcls did not make.
     unsigned jobs = 0;    ///< Files processed at once; 0: one per core.
+    /// Datasets: skip episodes whose data or video is missing or damaged (with a warning)
+    /// instead of failing.
+    bool skip_missing = false;
 };
 
 /// What an input is.
@@ -94,6 +97,28 @@ struct PreprocessSummary {
 /// On Ctrl-C it stops starting items, abandons the ones in progress (no partial outputs) and
 /// throws InterruptedError.
 PreprocessSummary run_preprocess(const PreprocessOptions& options);
+
+/// The file a processed dataset's meta/ folder records its source and pipeline in.
+inline constexpr const char* kDatasetRecordName = "meta/rcls_preprocess.json";
+
+/// True when `path` is a LeRobot dataset folder (it holds meta/info.json).
+bool is_dataset_root(const std::filesystem::path& path);
+
+/// Where a processed dataset goes by default: beside the source, named "<name>_<size>", e.g.
+/// ~/.cache/huggingface/lerobot/me/cubes -> .../me/cubes_128 (repo id me/cubes_128).
+std::filesystem::path default_dataset_output(const std::filesystem::path& root,
+                                             const image::Pipeline& pipeline);
+
+/// Processes the LeRobot dataset at `root` (v2.1 or v3.0) into a new v3.0 dataset at
+/// options.output_dir: every camera's frames cropped and resized by options.pipeline and encoded
+/// with options.encoder, every other column copied (timestamps and tasks included), and the
+/// source and pipeline recorded in kDatasetRecordName. With options.frames, the first camera's
+/// processed frames also go to <output>/frames_<size>/episode_<index>/frame_000000.png. Written
+/// through DatasetWriter (crash-safe); rerunning continues after the episodes already committed.
+/// Throws DataError naming the episode and file for missing or damaged input (unless
+/// options.skip_missing), and for an output made from something else (unless options.force).
+PreprocessSummary preprocess_dataset(const std::filesystem::path& root,
+                                     const PreprocessOptions& options);
 
 /// The settings that determine the outputs' content, as recorded in the manifest.
 nlohmann::json output_settings_json(const PreprocessOptions& options);

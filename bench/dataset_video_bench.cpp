@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+//
+// Dataset video speed (README, "Benchmarks"), on an episode set shaped like the reference's: 20
+// episodes, 1932 frames of 640x480 (12 of 97 frames, 8 of 96), one camera, LeRobot's encoding
+// (libsvtav1, yuv420p, g=2, crf=30, preset 12).
+// - BM_RecordEpisodes: what recording costs: every frame's image through DatasetWriter::add_frame
+//   (AV1 encoding, one encoder thread: one core) and save_episode (joining the episode into the
+//   camera's file, Parquet and metadata). Real time must stay above 30 frames/s.
+// - BM_DecodeEpisodes: every frame through FrameReader, episode by episode (frame t at
+//   from_timestamp + t / fps). Baseline BM_DecodeFileBaseline: VideoReader::read() over the same
+//   file front to back, no timestamps.
+// - BM_RandomFrame: one frame at a random (episode, t), from an open reader. Baseline: the
+//   per-frame time of BM_DecodeEpisodes.
+// Run: build/bench/dataset_video_bench --benchmark_repetitions=5
+// --benchmark_report_aggregates_only=true
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include <benchmark/benchmark.h>
+
+#include "rcls/dataset/dataset.hpp"
+#include "rcls/dataset/frame_reader.hpp"
+#include "rcls/dataset/writer.hpp"
+#include "rcls/video/video_reader.hpp"
+
+#include "dataset_fixtures.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+namespace fs = std::filesystem;
+using namespace rcls;
+
+constexpr int kWidth = 640;
+constexpr int kHeight = 480;
+constexpr std::int64_t kEpisodes = 20;
+
+std::int64_t episode_length(std::int64_t e) {
+    return e < 12 ? 97 : 96;
+}  // 1932 frames
+
+const std::vector<cv::Mat>& images() {
+    static const std::vector<cv::Mat> pool = [] {
+        std::vector<cv::Mat> out;
+        for (int t = 0; t < 30; ++t)
+            out.push_back(testing::synthetic_image(0, t, kWidth, kHeight));
+        return out;
+    }();
+    return pool;
+}
+
+dataset::DatasetSpec spec() {
+    dataset::DatasetSpec s = testing::synthetic_spec();
+    s.features.push_back(dataset::make_feature(
+        testing::kSyntheticCamera, "video", {3, kHeight, kWidth}, {"channels", "height", "width"}));
+    return s;
+}
+
+void record(const fs::path& root) {
+    dataset::DatasetWriter writer = dataset::DatasetWriter::create(root, spec());
+    for (std::int64_t e = 0; e < kEpisodes; ++e) {
+        for (std::int64_t t = 0; t < episode_length(e); ++t) {
+            dataset::Frame frame = testing::synthetic_frame(e, t);
+            frame.images[testing::kSyntheticCamera] =
+                images()[static_cast<std::size_t>((e + t) % 30)];
+            writer.add_frame(frame);
+        }
+        writer.save_episode();
+    }
+}
+
+/// One recorded dataset shared by the read benchmarks.
+const fs::path& shared_dataset() {
+    static testing::TempDir dir;
+    static const fs::path root = [] {
+        record(dir / "d");
+        return dir / "d";
+    }();
+    return root;
+}
+
+std::int64_t total_frames() {
+    std::int64_t n = 0;
+    for (std::int64_t e = 0; e < kEpisodes; ++e)
+        n += episode_length(e);
+    return n;
+}
+
+void BM_RecordEpisodes(benchmark::State& state) {
+    for (auto _ : state) {
+        testing::TempDir dir;
+        record(dir / "d");
+    }
+    state.counters["frames_per_s"] = benchmark::Counter(
+        static_cast<double>(total_frames()), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_RecordEpisodes)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+void BM_DecodeEpisodes(benchmark::State& state) {
+    const dataset::Dataset d = dataset::Dataset::open(shared_dataset());
+    for (auto _ : state) {
+        dataset::FrameReader reader(d, image::ChannelOrder::kRgb, 1);
+        for (std::int64_t e = 0; e < kEpisodes; ++e) {
+            for (std::int64_t t = 0; t < episode_length(e); ++t) {
+                benchmark::DoNotOptimize(reader.frame(e, testing::kSyntheticCamera, t));
+            }
+        }
+    }
+    state.counters["frames_per_s"] = benchmark::Counter(
+        static_cast<double>(total_frames()), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_DecodeEpisodes)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_DecodeFileBaseline(benchmark::State& state) {
+    const dataset::Dataset d = dataset::Dataset::open(shared_dataset());
+    const fs::path file = d.meta().find_video_file(d.episode(0), testing::kSyntheticCamera);
+    std::int64_t frames = 0;
+    for (auto _ : state) {
+        video::VideoReader reader(file, {image::ChannelOrder::kRgb, 1});
+        video::Frame frame;
+        frames = 0;
+        while (reader.read(frame))
+            ++frames;
+    }
+    state.counters["frames_per_s"] = benchmark::Counter(
+        static_cast<double>(frames), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_DecodeFileBaseline)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_RandomFrame(benchmark::State& state) {
+    const dataset::Dataset d = dataset::Dataset::open(shared_dataset());
+    dataset::FrameReader reader(d, image::ChannelOrder::kRgb, 1);
+    std::mt19937 rng(42);
+    for (auto _ : state) {
+        const auto e = static_cast<std::int64_t>(rng() % kEpisodes);
+        const auto t = static_cast<std::int64_t>(rng() % static_cast<unsigned>(episode_length(e)));
+        benchmark::DoNotOptimize(reader.frame(e, testing::kSyntheticCamera, t));
+    }
+    state.counters["decoded_per_access"] = benchmark::Counter(
+        static_cast<double>(reader.frames_decoded()), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_RandomFrame)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(200);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+//
+// Writes LeRobotDataset v3.0 (lerobot_formats.md §5.2), crash-safe.
+//
+// Crash safety. Every file is written to <root>/.rcls-staging/ (outside the folders LeRobot
+// globs), flushed, and renamed into place, so no reader ever sees a torn file. save_episode()
+// then replaces files in a fixed order:
+//   1. the data parquet holding the episode (the current file, rewritten with the episode's
+//      rows appended, or a new file after LeRobot's size rollover),
+//   2. per camera, the concatenated video: the current mp4 and the episode's own mp4 joined by
+//      copying packets (no re-encoding), or the episode alone in a new file after rollover,
+//   3. the episode metadata parquet, 4. tasks.parquet, 5. stats.json,
+//   6. info.json: the commit point.
+// Readers trust info.json: an episode whose index is not below total_episodes does not exist,
+// and rows or metadata of such an episode (written by a process killed between steps 1 and 5)
+// are ignored. DatasetWriter::open() repairs such leftovers before appending: it trims the data,
+// episode and video files back to the committed episodes, deletes files only uncommitted episodes
+// used, rewrites stats.json and tasks.parquet to match, and empties the staging folder. So a
+// kill at any moment leaves a dataset that opens with every episode saved before it, and
+// appending can resume.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <opencv2/core/mat.hpp>
+
+#include "rcls/dataset/info.hpp"
+#include "rcls/dataset/metadata.hpp"
+#include "rcls/video/video_writer.hpp"
+
+namespace rcls::dataset {
+
+/// What a new dataset holds.
+struct DatasetSpec {
+    std::string robot_type;
+    double fps = 30.0;
+    /// The dataset's own features (e.g. observation.state, action, next.reward, next.done);
+    /// timestamp, frame_index, episode_index, index and task_index are added after them.
+    std::vector<Feature> features;
+    std::int64_t chunks_size = 1000;
+    double data_files_size_in_mb = 100.0;
+    double video_files_size_in_mb = 200.0;
+};
+
+/// The features of an SO-101 reward-classifier dataset without cameras: observation.state and
+/// action (float32[6], names shoulder_pan.pos ... gripper.pos), next.reward (float32) and
+/// next.done (bool).
+std::vector<Feature> so101_reward_features();
+
+/// A feature of `dtype` ("float32", "float64", "int64", "int32", "bool", "string") and `shape`.
+Feature make_feature(std::string key,
+                     std::string dtype,
+                     std::vector<std::int64_t> shape,
+                     std::vector<std::string> names = {});
+
+/// One frame: a value list per non-default feature (its shape's size; bools as 0/1), and an image
+/// per camera.
+struct Frame {
+    std::map<std::string, std::vector<double>> values;
+    /// Per video feature: an 8-bit RGB image of the feature's height and width. The writer
+    /// encodes it into the episode's video as it comes. A camera may instead get a finished
+    /// episode video through DatasetWriter::episode_video_path().
+    std::map<std::string, cv::Mat> images;
+    std::string task;                 ///< The frame's task description.
+    std::optional<double> timestamp;  ///< Seconds; default frame_index / fps.
+};
+
+/// Hooks for tracing and fault-injection tests.
+struct WriterOptions {
+    /// Called before every file operation (write of a block, flush, rename) with a short label.
+    std::function<void(std::string_view step)> on_step;
+    /// fsync every file and folder before it counts (survives power loss). Without it, files are
+    /// still replaced atomically, which is all a killed process needs.
+    bool durable = true;
+    /// How camera images are encoded. Default: LeRobot's (libsvtav1, yuv420p, g=2, crf=30) for a
+    /// new dataset; for an existing one, the codec its info.json names, with LeRobot's g and crf.
+    std::optional<video::EncoderSettings> video;
+};
+
+/// Appends episodes to a v3.0 dataset. Not thread-safe: one writer per dataset, and no other
+/// process may write the same dataset at the same time.
+class DatasetWriter {
+public:
+    /// Creates a dataset at `root`, which must not exist or be an empty folder. Throws DataError
+    /// if it is not, or cannot be written.
+    static DatasetWriter create(const std::filesystem::path& root,
+                                const DatasetSpec& spec,
+                                WriterOptions options = {});
+    /// Opens an existing v3.0 dataset for appending, repairing what an interrupted writer left
+    /// (see the file comment). Throws DataError for v2.x datasets or corrupt metadata.
+    static DatasetWriter open(const std::filesystem::path& root, WriterOptions options = {});
+
+    DatasetWriter(DatasetWriter&&) noexcept;
+    DatasetWriter& operator=(DatasetWriter&&) noexcept;
+    ~DatasetWriter();
+
+    /// Buffers one frame of the current episode. Throws DataError naming the feature when a value
+    /// is missing or has the wrong size.
+    void add_frame(const Frame& frame);
+    /// Writes the buffered frames as the next episode and commits it; returns its index. Throws
+    /// DataError when nothing is buffered or a file cannot be written (the dataset then still
+    /// holds every episode committed before).
+    std::int64_t save_episode();
+    /// Drops the buffered frames (LeRobot's clear_episode_buffer, for re-recording).
+    void clear_episode();
+
+    /// Where the current episode's video of camera `video_key` must be before save_episode(): an
+    /// mp4 in the staging folder with one frame per add_frame(), encoded by the caller with the
+    /// dataset's codec settings (the same for every episode, so that files can be joined). Throws
+    /// DataError when `video_key` is not a video feature.
+    std::filesystem::path episode_video_path(const std::string& video_key) const;
+
+    /// Frames buffered for the current episode.
+    std::int64_t buffered_frames() const;
+    /// The committed metadata (what a reader opening the dataset now would see).
+    const Metadata& meta() const;
+
+private:
+    struct State;
+    explicit DatasetWriter(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace rcls::dataset

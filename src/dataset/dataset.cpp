@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+#include "rcls/dataset/dataset.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "rcls/core/error.hpp"
+#include "rcls/parquet/reader.hpp"
+#include "rcls/video/concat.hpp"
+
+namespace rcls::dataset {
+namespace fs = std::filesystem;
+
+Dataset::Dataset(Metadata meta) : meta_(std::move(meta)) {}
+
+Dataset Dataset::open(const fs::path& root) {
+    return Dataset(load_metadata(root));
+}
+
+const EpisodeMeta& Dataset::episode(std::int64_t episode_index) const {
+    const EpisodeMeta* e = meta_.find_episode(episode_index);
+    if (e == nullptr) {
+        throw DataError(meta_.root.string() + ": episode " + std::to_string(episode_index) +
+                        " does not exist (the dataset has " +
+                        std::to_string(meta_.episodes.size()) + " episodes)");
+    }
+    return *e;
+}
+
+bool Dataset::has_data(std::int64_t episode_index) const {
+    std::error_code error;
+    return fs::exists(meta_.data_file(episode(episode_index)), error);
+}
+
+parquet::Table Dataset::read_episode(std::int64_t episode_index) const {
+    const EpisodeMeta& e = episode(episode_index);
+    const fs::path path = meta_.data_file(e);
+    const std::string where = "episode " + std::to_string(episode_index) + ": " + path.string();
+    std::error_code error;
+    if (!fs::exists(path, error)) throw DataError(where + ": data file missing");
+    if (path != cached_path_ || !cached_table_) {
+        try {
+            cached_table_ = std::make_shared<const parquet::Table>(parquet::read_table(path));
+        } catch (const DataError& err) {
+            throw DataError("episode " + std::to_string(episode_index) + ": " + err.what());
+        }
+        cached_path_ = path;
+    }
+    const parquet::Table& table = *cached_table_;
+    const parquet::Column* episodes = table.find("episode_index");
+    if (episodes == nullptr) throw DataError(where + ": column \"episode_index\" missing");
+    // Episodes are contiguous runs of rows; rows past the committed ones are ignored.
+    std::size_t begin = 0;
+    const auto rows = static_cast<std::size_t>(table.num_rows);
+    while (begin < rows && episodes->integer(begin) != episode_index)
+        ++begin;
+    std::size_t end = begin;
+    while (end < rows && episodes->integer(end) == episode_index)
+        ++end;
+    if (static_cast<std::int64_t>(end - begin) < e.length) {
+        throw DataError(where + ": holds " + std::to_string(end - begin) +
+                        " rows of the episode, its metadata says " + std::to_string(e.length));
+    }
+    return table.slice(begin, begin + static_cast<std::size_t>(e.length));
+}
+
+std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
+    std::vector<FileProblem> problems;
+    std::error_code error;
+    std::map<fs::path, video::VideoProbe> probed;
+    std::map<fs::path, std::string> unreadable;
+    for (const EpisodeMeta& e : meta_.episodes) {
+        const fs::path data = meta_.data_file(e);
+        if (!fs::exists(data, error)) {
+            problems.push_back({e.episode_index, data, "missing"});
+        } else if (read_data) {
+            try {
+                read_episode(e.episode_index);
+            } catch (const DataError& err) {
+                problems.push_back({e.episode_index, data, err.what()});
+            }
+        }
+        for (const std::string& key : meta_.info.video_keys()) {
+            const fs::path video = meta_.find_video_file(e, key);
+            if (!fs::exists(video, error)) {
+                problems.push_back({e.episode_index, video, "missing"});
+                continue;
+            }
+            if (!read_data) continue;
+            // Read the container's packets (no decoding): truncated or corrupt files fail here,
+            // and a file too short for the episode shows in its end time.
+            if (!probed.count(video) && !unreadable.count(video)) {
+                try {
+                    probed[video] = video::probe_video(video);
+                } catch (const DataError& err) {
+                    unreadable[video] = err.what();
+                }
+            }
+            if (const auto bad = unreadable.find(video); bad != unreadable.end()) {
+                problems.push_back({e.episode_index, video, bad->second});
+                continue;
+            }
+            const video::VideoProbe& probe = probed[video];
+            const auto ref = e.videos.find(key);
+            const double needed = ref != e.videos.end() ? ref->second.to_timestamp : 0.0;
+            const double frame_s = probe.fps > 0.0 ? 1.0 / probe.fps : 0.0;
+            if (probe.end_s + 0.5 * frame_s < needed) {
+                char what[160];
+                std::snprintf(what, sizeof(what),
+                              "ends at %.3f s, episode %lld needs frames up to %.3f s (truncated?)",
+                              probe.end_s, static_cast<long long>(e.episode_index), needed);
+                problems.push_back({e.episode_index, video, what});
+            }
+        }
+    }
+    return problems;
+}
+
+std::map<std::string, std::string> Dataset::video_codecs() const {
+    std::map<std::string, std::string> codecs;
+    std::error_code error;
+    for (const std::string& key : meta_.info.video_keys()) {
+        for (const EpisodeMeta& e : meta_.episodes) {
+            const fs::path video = meta_.find_video_file(e, key);
+            if (!fs::exists(video, error)) continue;
+            try {
+                codecs[key] = video::probe_video(video).codec;
+                break;
+            } catch (const DataError&) {
+                continue;  // damaged: try the next episode's file
+            }
+        }
+    }
+    return codecs;
+}
+
+}  // namespace rcls::dataset

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+//
+// `rcls preprocess DATASET`: a LeRobot dataset in, a new v3.0 dataset out, every camera cropped and
+// resized, everything else copied.
+#include <chrono>
+#include <cstdio>
+#include <optional>
+
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+
+#include "rcls/core/atomic_file.hpp"
+#include "rcls/core/error.hpp"
+#include "rcls/core/interrupt.hpp"
+#include "rcls/core/progress.hpp"
+#include "rcls/core/strings.hpp"
+#include "rcls/dataset/dataset.hpp"
+#include "rcls/dataset/frame_reader.hpp"
+#include "rcls/dataset/writer.hpp"
+#include "rcls/preprocess/preprocess.hpp"
+
+#include "frame_folder.hpp"
+
+namespace rcls::preprocess {
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+const std::vector<std::string> kDefaultKeys{"timestamp", "frame_index", "episode_index", "index",
+                                            "task_index"};
+
+bool is_default_key(const std::string& key) {
+    return std::find(kDefaultKeys.begin(), kDefaultKeys.end(), key) != kDefaultKeys.end();
+}
+
+/// "128" for a square size, else "160x120".
+std::string size_name(cv::Size size) {
+    return size.width == size.height
+               ? std::to_string(size.width)
+               : std::to_string(size.width) + "x" + std::to_string(size.height);
+}
+
+/// The input size of a camera: info.json's video info, else the feature's shape.
+cv::Size camera_size(const dataset::Feature& f) {
+    if (f.video && f.video->width > 0) return {f.video->width, f.video->height};
+    int height = 0, width = 0, channels = 0;
+    f.image_size(height, width, channels);
+    return {width, height};
+}
+
+/// The processed dataset's features: cameras with their new shape, everything else as it was.
+std::vector<dataset::Feature> output_features(const dataset::Dataset& d, const image::Pipeline& p) {
+    std::vector<dataset::Feature> out;
+    for (const dataset::Feature& f : d.info().features) {
+        if (is_default_key(f.key)) continue;
+        if (f.dtype == "image") {
+            throw DataError(d.root().string() + ": feature \"" + f.key +
+                            "\" keeps images inside the Parquet files, which rcls does not read; "
+                            "convert it to a video feature with LeRobot first");
+        }
+        if (f.dtype == "video") {
+            const cv::Size size = p.output_size(camera_size(f), f.key);
+            out.push_back(dataset::make_feature(f.key, "video", {3, size.height, size.width},
+                                                {"channels", "height", "width"}));
+        } else {
+            out.push_back(f);
+        }
+    }
+    return out;
+}
+
+Json dataset_record(const fs::path& root, const PreprocessOptions& options) {
+    return {{"source", fs::absolute(root).lexically_normal().string()},
+            {"pipeline", options.pipeline.describe()},
+            {"settings", output_settings_json(options)}};
+}
+
+/// Opens the output: new, resumed (same source and settings), or replaced with --force.
+dataset::DatasetWriter open_output(const dataset::Dataset& source,
+                                   const PreprocessOptions& options,
+                                   const std::vector<dataset::Feature>& features) {
+    const fs::path& out = options.output_dir;
+    const Json record = dataset_record(source.root(), options);
+    dataset::WriterOptions writer_options;
+    writer_options.video = options.encoder;
+    std::error_code error;
+    if (fs::exists(out / "meta/info.json", error)) {
+        std::optional<Json> existing;
+        if (fs::exists(out / kDatasetRecordName, error)) {
+            try {
+                existing = Json::parse(read_file(out / kDatasetRecordName));
+            } catch (const nlohmann::json::exception&) {
+            }
+        }
+        if (existing && *existing == record && !options.force) {
+            spdlog::info("{}: continuing a preprocessed dataset of the same source and settings",
+                         out.string());
+            return dataset::DatasetWriter::open(out, writer_options);
+        }
+        if (!options.force) {
+            throw DataError(out.string() + ": a dataset " +
+                            (existing ? "made from another source or with other settings"
+                                      : "rcls did not make") +
+                            " is already there; use --force to replace it, or choose another "
+                            "--output");
+        }
+        fs::remove_all(out, error);
+        if (error) throw DataError(out.string() + ": cannot remove: " + error.message());
+    } else if (fs::exists(out, error) && !fs::is_empty(out, error) && !options.force) {
+        throw DataError(out.string() + ": exists and is not a dataset; choose another --output");
+    } else if (options.force) {
+        fs::remove_all(out, error);
+    }
+    dataset::DatasetSpec spec;
+    spec.robot_type = source.info().robot_type;
+    spec.fps = source.info().fps;
+    spec.features = features;
+    spec.chunks_size = source.info().chunks_size;
+    dataset::DatasetWriter writer = dataset::DatasetWriter::create(out, spec, writer_options);
+    write_file_atomic(out / kDatasetRecordName, record.dump(2) + "\n");
+    return writer;
+}
+
+/// Row `row` of `column` as doubles (scalars as one value).
+std::vector<double> row_values(const parquet::Column& column, std::size_t row) {
+    if (column.list_depth() == 0) return {column.number(row)};
+    return column.numbers(row);
+}
+
+}  // namespace
+
+bool is_dataset_root(const fs::path& path) {
+    std::error_code error;
+    return fs::is_regular_file(path / "meta/info.json", error);
+}
+
+fs::path default_dataset_output(const fs::path& root, const image::Pipeline& pipeline) {
+    fs::path clean = root.lexically_normal();
+    if (clean.filename().empty()) clean = clean.parent_path();
+    const cv::Size size = pipeline.size.value_or(cv::Size(0, 0));
+    const std::string suffix = pipeline.size ? size_name(size) : "preprocessed";
+    return clean.parent_path() / (clean.filename().string() + "_" + suffix);
+}
+
+PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptions& given) {
+    const auto start = std::chrono::steady_clock::now();
+    PreprocessOptions options = given;
+    if (options.output_dir.empty())
+        options.output_dir = default_dataset_output(root, options.pipeline);
+    const dataset::Dataset source = dataset::Dataset::open(root);
+    if (fs::absolute(options.output_dir).lexically_normal() ==
+        fs::absolute(root).lexically_normal()) {
+        throw UsageError("preprocess: the output must not be the input dataset");
+    }
+    const std::vector<dataset::Feature> features = output_features(source, options.pipeline);
+    const std::vector<std::string> cameras = source.info().video_keys();
+    // Which source episodes are there; resuming continues after the committed ones.
+    std::vector<const dataset::EpisodeMeta*> episodes;
+    std::vector<std::string> skipped;
+    std::int64_t total = 0;
+    for (const dataset::EpisodeMeta& e : source.meta().episodes) {
+        bool ok = source.has_data(e.episode_index);
+        std::string missing = ok ? "" : source.meta().data_file(e).string();
+        for (const std::string& key : cameras) {
+            const fs::path video = source.meta().find_video_file(e, key);
+            if (ok && !fs::exists(video)) {
+                ok = false;
+                missing = video.string();
+            }
+        }
+        if (!ok) {
+            if (!options.skip_missing) {
+                throw DataError("episode " + std::to_string(e.episode_index) + ": " + missing +
+                                ": missing (--skip-missing leaves such episodes out)");
+            }
+            spdlog::debug("episode {}: {}: missing; skipped", e.episode_index, missing);
+            skipped.push_back(std::to_string(e.episode_index));
+            continue;
+        }
+        episodes.push_back(&e);
+        total += e.length;
+    }
+    if (!skipped.empty()) {  // one line, not one per episode: real datasets miss dozens
+        spdlog::warn(
+            "{}: {} episodes skipped for missing data or video files (-v lists the files): {}",
+            root.string(), skipped.size(), join(skipped, ", "));
+    }
+    if (episodes.empty()) {
+        throw DataError(root.string() +
+                        ": no episode has its data and videos; nothing to preprocess");
+    }
+    dataset::DatasetWriter writer = open_output(source, options, features);
+    const auto done = static_cast<std::size_t>(writer.meta().info.total_episodes);
+    if (done > episodes.size()) {
+        throw DataError(options.output_dir.string() + ": holds more episodes than " +
+                        root.string() + " has to give; use --force to start again");
+    }
+
+    dataset::FrameReader reader(source, image::ChannelOrder::kRgb, 0);
+    std::map<std::string, image::PreparedPipeline> pipelines;
+    for (const std::string& key : cameras) {
+        const dataset::Feature* f = source.info().feature(key);
+        pipelines.emplace(key, image::PreparedPipeline(options.pipeline, camera_size(*f), key));
+    }
+    const std::string frames_dir =
+        cameras.empty() ? "" : "frames_" + size_name(pipelines.at(cameras.front()).output_size());
+
+    PreprocessSummary summary;
+    std::int64_t skipped_frames = 0;
+    for (std::size_t i = 0; i < done; ++i)
+        skipped_frames += episodes[i]->length;
+    Progress progress("preprocess", static_cast<std::uint64_t>(total - skipped_frames), "frames");
+    cv::Mat processed, bgr;
+    for (std::size_t i = done; i < episodes.size(); ++i) {
+        const dataset::EpisodeMeta& e = *episodes[i];
+        progress.set_note("episode " + std::to_string(e.episode_index));
+        const parquet::Table table = source.read_episode(e.episode_index);
+        std::optional<FrameFolder> frames;
+        char folder[32];
+        std::snprintf(folder, sizeof folder, "episode_%06zu", i);
+        if (options.frames && !cameras.empty())
+            frames.emplace(options.output_dir / frames_dir / folder);
+        for (std::int64_t t = 0; t < e.length; ++t) {
+            throw_if_interrupted();
+            const auto row = static_cast<std::size_t>(t);
+            dataset::Frame frame;
+            for (const dataset::Feature& f : features) {
+                if (f.is_visual()) continue;
+                frame.values[f.key] = row_values(table.column(f.key), row);
+            }
+            const std::int64_t task_index = table.column("task_index").integer(row);
+            if (task_index < 0 ||
+                static_cast<std::size_t>(task_index) >= source.meta().tasks.size()) {
+                throw DataError("episode " + std::to_string(e.episode_index) + ", frame " +
+                                std::to_string(t) + ": task_index " + std::to_string(task_index) +
+                                " has no task");
+            }
+            frame.task = source.meta().tasks[static_cast<std::size_t>(task_index)];
+            if (const parquet::Column* ts = table.find("timestamp"))
+                frame.timestamp = ts->number(row);
+            for (const std::string& key : cameras) {
+                pipelines.at(key).apply(reader.frame(e.episode_index, key, t), processed);
+                frame.images[key] = processed.clone();
+                if (frames && key == cameras.front()) {
+                    cv::cvtColor(processed, bgr, cv::COLOR_RGB2BGR);
+                    frames->write(t, bgr);
+                }
+            }
+            writer.add_frame(frame);
+            progress.advance();
+        }
+        if (frames) frames->commit();
+        writer.save_episode();
+        summary.frames += e.length;
+    }
+    progress.finish();
+    ItemResult result;
+    result.input = root;
+    result.outputs.push_back(options.output_dir);
+    result.frames = summary.frames;
+    result.skipped = done == episodes.size();
+    summary.items.push_back(result);
+    summary.processed = result.skipped ? 0 : 1;
+    summary.skipped = result.skipped ? 1 : 0;
+    summary.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    spdlog::info("preprocess: {} episodes of {} written to {} ({})", episodes.size(), root.string(),
+                 options.output_dir.string(), options.pipeline.describe());
+    return summary;
+}
+
+}  // namespace rcls::preprocess
