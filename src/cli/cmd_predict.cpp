@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
 // `rcls predict --checkpoint DIR INPUT... [--json] [--threshold 0.5] [--camera NAME]`: score
-// images and videos with a reward classifier, one line per frame.
+// images, videos and datasets with a reward classifier, one line per frame.
 // `rcls predict --benchmark N [--checkpoint DIR]`: time 640x480 frames to a probability, as JSON.
 // Parsing and printing only; the workflow is rcls/predict/predict.hpp.
 #include <cstdio>
@@ -58,7 +58,9 @@ int run_predict(const PredictCliOptions& options) {
         return 0;
     }
     if (options.checkpoint.empty()) throw UsageError("predict: --checkpoint is required");
-    if (options.inputs.empty()) throw UsageError("predict: give at least one image or video");
+    if (options.inputs.empty()) {
+        throw UsageError("predict: give at least one image, video or dataset");
+    }
     predict::PredictOptions run{
         options.checkpoint, {}, options.threshold, options.camera, options.threads};
     run.inputs.assign(options.inputs.begin(), options.inputs.end());
@@ -81,11 +83,13 @@ void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& co
     auto options = std::make_shared<PredictCliOptions>();
     CLI::App* app = root.add_subcommand(
         "predict",
-        "Score images and videos with a reward classifier checkpoint (or time it: --benchmark)");
+        "Score images, videos and datasets with a reward classifier checkpoint (or time it: "
+        "--benchmark)");
     app->add_option(
         "inputs", options->inputs,
-        "Image and video files; frames that are not the model's size are centre-cropped "
-        "and Lanczos-resized first");
+        "Image and video files and LeRobot dataset folders (or repo ids); frames that are not "
+        "the model's size are centre-cropped and Lanczos-resized first. For a dataset the frame "
+        "number printed is its global index");
     app->add_option(
         "--checkpoint", options->checkpoint,
         "A checkpoint: pretrained_model folder, checkpoints/<step>, checkpoints/last or "
@@ -97,7 +101,8 @@ void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& co
         ->capture_default_str();
     app->add_option(
         "--camera", options->camera,
-        "The checkpoint camera the inputs show (e.g. front or observation.images.front)");
+        "Images and videos: the checkpoint camera they show. Datasets: the dataset camera a "
+        "one-camera checkpoint scores (e.g. front or observation.images.front)");
     app->add_option("--threads", options->threads, "libtorch threads (0: one per core)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <set>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -14,6 +15,9 @@
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
 #include "rcls/core/strings.hpp"
+#include "rcls/dataset/dataset.hpp"
+#include "rcls/dataset/frame_reader.hpp"
+#include "rcls/dataset/metadata.hpp"
 #include "rcls/image/pipeline.hpp"
 #include "rcls/video/video_reader.hpp"
 
@@ -94,25 +98,124 @@ std::string select_camera(const model::Predictor& predictor,
     return cameras.front();
 }
 
+namespace {
+
+/// The dataset folder `input` names (a folder holding meta/info.json, or a repo id under
+/// $HF_LEROBOT_HOME), or nullopt.
+std::optional<fs::path> dataset_root(const fs::path& input) {
+    const fs::path root = dataset::resolve_root(input.string());
+    std::error_code ec;
+    if (fs::is_regular_file(root / "meta" / "info.json", ec)) return root;
+    return std::nullopt;
+}
+
+/// For each checkpoint camera, the dataset camera whose frames feed it.
+std::vector<std::string> dataset_cameras(const model::Predictor& predictor,
+                                         const dataset::Dataset& data,
+                                         const std::optional<std::string>& camera) {
+    const std::vector<std::string> wanted = predictor.cameras();
+    const std::vector<std::string> have = data.info().video_keys();
+    const std::string where = data.root().string();
+    const auto has = [&](const std::string& key) {
+        return std::find(have.begin(), have.end(), key) != have.end();
+    };
+    if (wanted.size() > 1) {
+        if (camera)
+            throw UsageError("--camera applies to one-camera checkpoints; this one takes " +
+                             join(wanted, ", "));
+        for (const std::string& key : wanted) {
+            if (!has(key)) {
+                throw UsageError(where + ": no camera " + key + " (the checkpoint needs " +
+                                 join(wanted, ", ") + "; the dataset has " +
+                                 (have.empty() ? "none" : join(have, ", ")) + ")");
+            }
+        }
+        return wanted;
+    }
+    if (camera) {
+        for (const std::string& key : have) {
+            if (key == *camera || short_name(key) == *camera) return {key};
+        }
+        throw UsageError("--camera " + *camera + ": the cameras of " + where + " are " +
+                         (have.empty() ? "none" : join(have, ", ")));
+    }
+    if (has(wanted.front())) return wanted;
+    if (have.size() == 1) return have;
+    throw UsageError(where + ": which camera does the checkpoint's " + wanted.front() +
+                     " see? The dataset has " + (have.empty() ? "none" : join(have, ", ")) +
+                     "; name one with --camera");
+}
+
+/// Scores every frame of every complete episode of the dataset at `root`.
+void predict_dataset(model::Predictor& predictor,
+                     const fs::path& root,
+                     const std::string& name,
+                     const std::optional<std::string>& camera,
+                     const std::function<void(const FrameResult&)>& on_result) {
+    const dataset::Dataset data = dataset::Dataset::open(root);
+    const std::vector<std::string> keys = dataset_cameras(predictor, data, camera);
+    // Real recordings have holes: episodes whose videos for these cameras are missing are
+    // skipped with a warning (the tabular data is not needed).
+    std::set<std::int64_t> skipped;
+    for (const dataset::FileProblem& problem : data.find_problems()) {
+        const dataset::EpisodeMeta& episode = data.episode(problem.episode_index);
+        const bool needed = std::any_of(keys.begin(), keys.end(), [&](const std::string& key) {
+            return data.meta().find_video_file(episode, key) == problem.path;
+        });
+        if (needed && skipped.insert(problem.episode_index).second) {
+            spdlog::warn("{}: skipping episode {}: {} is {}", name, problem.episode_index,
+                         problem.path.string(), problem.what);
+        }
+    }
+    const cv::Size model_size(predictor.image_width(), predictor.image_height());
+    std::vector<ToModelSize> to_model_size(keys.size(), ToModelSize(model_size));
+    dataset::FrameReader reader(data, image::ChannelOrder::kBgr, 0);
+    std::vector<cv::Mat> frames(keys.size());
+    for (const dataset::EpisodeMeta& episode : data.meta().episodes) {
+        if (skipped.count(episode.episode_index) != 0) continue;
+        for (std::int64_t t = 0; t < episode.length; ++t) {
+            throw_if_interrupted();
+            for (std::size_t c = 0; c < keys.size(); ++c) {
+                const cv::Mat decoded = reader.frame(episode.episode_index, keys[c], t);
+                frames[c] = to_model_size[c](
+                                decoded, name + " episode " + std::to_string(episode.episode_index))
+                                .clone();
+            }
+            on_result({name, episode.dataset_from_index + t, predictor.predict(frames)});
+        }
+    }
+}
+
+}  // namespace
+
 void run_predict(const PredictOptions& options,
                  const std::function<void(const FrameResult&)>& on_result) {
     for (const fs::path& input : options.inputs) {
+        if (dataset_root(input)) continue;
         std::error_code ec;
         if (!fs::exists(input, ec)) throw DataError(input.string() + ": no such file");
         if (!is_image_file(input) && !video::has_video_extension(input)) {
-            throw DataError(input.string() + ": not an image or a video file (by its extension)");
+            throw DataError(
+                input.string() +
+                ": not an image, a video (by its extension) or a dataset (meta/info.json)");
         }
     }
     model::Predictor predictor(
         options.checkpoint,
         {.threshold = options.threshold, .num_threads = options.num_threads, .optimized = true});
-    const std::string camera = select_camera(predictor, options.camera);
-    spdlog::info("{}: camera {}, {}x{} input, normalisation from {}", options.checkpoint.string(),
-                 camera, predictor.image_width(), predictor.image_height(), predictor.stats_from());
-    ToModelSize to_model_size(cv::Size(predictor.image_width(), predictor.image_height()));
+    spdlog::info("{}: cameras {}, {}x{} input, normalisation from {}", options.checkpoint.string(),
+                 join(predictor.cameras(), ", "), predictor.image_width(), predictor.image_height(),
+                 predictor.stats_from());
+    const cv::Size model_size(predictor.image_width(), predictor.image_height());
+    ToModelSize to_model_size(model_size);
 
     for (const fs::path& input : options.inputs) {
         const std::string name = input.string();
+        if (const std::optional<fs::path> root = dataset_root(input)) {
+            predict_dataset(predictor, *root, name, options.camera, on_result);
+            continue;
+        }
+        select_camera(predictor, options.camera);
         if (is_image_file(input)) {
             throw_if_interrupted();
             const cv::Mat image = cv::imread(name, cv::IMREAD_COLOR);

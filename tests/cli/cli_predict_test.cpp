@@ -8,6 +8,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "checkpoint_fixture.hpp"
+#include "dataset_fixtures.hpp"
 #include "media.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
@@ -63,6 +64,36 @@ TEST_F(CliPredict, TextLinesNameFrameAndDecision) {
     EXPECT_EQ(count_lines(r.out), 3) << r.out;
     EXPECT_NE(r.out.find(path("clip.mp4") + " frame 2: logit "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(", success\n"), std::string::npos) << r.out;  // every probability > 0
+}
+
+TEST_F(CliPredict, ScoresADatasetFrameByFrame) {
+    {
+        dataset::DatasetSpec spec = synthetic_spec_with_camera();
+        dataset::WriterOptions options;
+        video::EncoderSettings settings;
+        settings.codec = video::Codec::kH264;
+        options.video = settings;
+        auto writer = dataset::DatasetWriter::create(dir_ / "ds", spec, options);
+        for (std::int64_t e = 0; e < 2; ++e) {
+            for (std::int64_t t = 0; t < synthetic_length(e); ++t) {
+                dataset::Frame frame = synthetic_frame(e, t);
+                frame.images[kSyntheticCamera] = synthetic_image(e, t);
+                writer.add_frame(frame);
+            }
+            writer.save_episode();
+        }
+    }
+    const ProcessResult r =
+        run_rcls({"predict", "--checkpoint", path("run"), path("ds"), "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(count_lines(r.out), synthetic_length(0) + synthetic_length(1));
+    std::istringstream lines(r.out);
+    std::string line;
+    for (std::int64_t index = 0; std::getline(lines, line); ++index) {
+        const auto json = nlohmann::json::parse(line);
+        EXPECT_EQ(json["input"], path("ds"));
+        EXPECT_EQ(json["frame"], index);  // the dataset's global index
+    }
 }
 
 TEST_F(CliPredict, MissingCheckpointExits6) {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 //
-// The workflow behind `rcls predict`: score images and videos with a reward classifier checkpoint,
-// frame by frame, and time the path from a camera frame to a probability (`--benchmark`). Frames
-// that are not the model's input size go through the preprocessing pipeline first (centre crop,
-// Lanczos resize), as `rcls preprocess` prepares training data. No torch here: the model runs
-// behind model::Predictor.
+// The workflow behind `rcls predict`: score images, videos and LeRobot datasets with a reward
+// classifier checkpoint, frame by frame, and time the path from a camera frame to a probability
+// (`--benchmark`). Frames that are not the model's input size go through the preprocessing pipeline
+// first (centre crop, Lanczos resize), as `rcls preprocess` prepares training data. No torch here:
+// the model runs behind model::Predictor.
 #pragma once
 
 #include <cstdint>
@@ -29,15 +29,18 @@ struct PredictOptions {
 
 /// One scored frame.
 struct FrameResult {
-    std::string input;       ///< The input as given.
-    std::int64_t frame = 0;  ///< Frame index in the input (0 for an image).
+    std::string input;  ///< The input as given.
+    /// Frame index in the video (0 for an image); for a dataset its global `index`.
+    std::int64_t frame = 0;
     model::Prediction prediction;
 };
 
 /// Scores every frame of every input in order, handing each result to `on_result` as it comes.
-/// Stops at Ctrl-C (InterruptedError). Throws ModelError for the checkpoint, DataError naming the
-/// input for a missing, unreadable or unsupported input, UsageError when --camera names no camera
-/// of the checkpoint or the checkpoint needs several cameras at once.
+/// A dataset's episodes go in order, all of its cameras a multi-camera checkpoint needs at once;
+/// episodes whose videos are missing are skipped with a warning. Stops at Ctrl-C
+/// (InterruptedError). Throws ModelError for the checkpoint, DataError naming the input for a
+/// missing, unreadable or unsupported input, UsageError when --camera names no such camera or the
+/// cameras cannot be matched (a multi-camera checkpoint on an image or a video).
 void run_predict(const PredictOptions& options,
                  const std::function<void(const FrameResult&)>& on_result);
 

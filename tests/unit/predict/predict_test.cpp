@@ -11,9 +11,12 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "rcls/core/error.hpp"
+#include "rcls/dataset/dataset.hpp"
+#include "rcls/dataset/frame_reader.hpp"
 #include "rcls/image/pipeline.hpp"
 
 #include "checkpoint_fixture.hpp"
+#include "dataset_fixtures.hpp"
 #include "error_message.hpp"
 #include "media.hpp"
 #include "temp_dir.hpp"
@@ -117,7 +120,7 @@ TEST_F(PredictTest, BadInputsAreDataErrorsNamingThem) {
     testing::write_text(dir_ / "notes.txt", "hello");
     EXPECT_NE(testing::error_message<DataError>([&] {
                   run({dir_ / "notes.txt"});
-              }).find("notes.txt: not an image or a video"),
+              }).find("notes.txt: not an image, a video (by its extension) or a dataset"),
               std::string::npos);
     testing::write_text(dir_ / "broken.png", "not a png");
     EXPECT_NE(testing::error_message<DataError>([&] {
@@ -161,6 +164,92 @@ TEST_F(PredictTest, ThresholdDecides) {
         run_predict(options,
                     [&](const FrameResult& r) { EXPECT_EQ(r.prediction.success, threshold < p); });
     }
+}
+
+/// A v3.0 dataset of synthetic episodes 0..2 with 64x64 cameras `keys` (H.264, for speed), each
+/// episode in its own video file.
+fs::path write_dataset(const fs::path& root, const std::vector<std::string>& keys) {
+    dataset::DatasetSpec spec = testing::synthetic_spec();
+    spec.video_files_size_in_mb = 1e-6;  // every episode rolls over to a new file
+    for (const std::string& key : keys) {
+        spec.features.push_back(
+            dataset::make_feature(key, "video", {3, 64, 64}, {"channels", "height", "width"}));
+    }
+    dataset::WriterOptions options;
+    video::EncoderSettings settings;
+    settings.codec = video::Codec::kH264;
+    options.video = settings;
+    dataset::DatasetWriter writer = dataset::DatasetWriter::create(root, spec, options);
+    for (std::int64_t e = 0; e < 3; ++e) {
+        for (std::int64_t t = 0; t < testing::synthetic_length(e); ++t) {
+            dataset::Frame frame = testing::synthetic_frame(e, t);
+            for (std::size_t k = 0; k < keys.size(); ++k) {
+                frame.images[keys[k]] =
+                    testing::synthetic_image(e, t + static_cast<std::int64_t>(k) * 3);
+            }
+            writer.add_frame(frame);
+        }
+        writer.save_episode();
+    }
+    return root;
+}
+
+TEST_F(PredictTest, ScoresEveryFrameOfADatasetByGlobalIndex) {
+    const fs::path root = write_dataset(dir_ / "ds", {"observation.images.front"});
+    const std::vector<FrameResult> results = run({root});
+    const std::int64_t total =
+        testing::synthetic_length(0) + testing::synthetic_length(1) + testing::synthetic_length(2);
+    ASSERT_EQ(static_cast<std::int64_t>(results.size()), total);
+    for (std::int64_t i = 0; i < total; ++i)
+        EXPECT_EQ(results[static_cast<std::size_t>(i)].frame, i);
+    // Frame 2 of episode 1 is what the model says about that decoded frame, brought to 128x128.
+    const dataset::Dataset data = dataset::Dataset::open(root);
+    dataset::FrameReader reader(data, image::ChannelOrder::kBgr);
+    const cv::Mat decoded = reader.frame(1, "observation.images.front", 2);
+    cv::Mat input;
+    image::PreparedPipeline(image::Pipeline{}, decoded.size()).apply(decoded, input);
+    const auto index = static_cast<std::size_t>(testing::synthetic_length(0) + 2);
+    EXPECT_EQ(results[index].prediction.logit, direct(input).logit);
+}
+
+TEST_F(PredictTest, DatasetCamerasAreMatchedByKeyOrChosen) {
+    const fs::path root =
+        write_dataset(dir_ / "ds", {"observation.images.wrist", "observation.images.top"});
+    // The checkpoint's camera is "front": the dataset has two others, so one must be named.
+    EXPECT_NE(
+        testing::error_message<UsageError>([&] { run({root}); }).find("name one with --camera"),
+        std::string::npos);
+    const std::vector<FrameResult> top = run({root}, "top");
+    const std::vector<FrameResult> wrist = run({root}, "observation.images.wrist");
+    ASSERT_EQ(top.size(), wrist.size());
+    EXPECT_NE(top[0].prediction.logit, wrist[0].prediction.logit);
+    // A two-camera checkpoint takes both cameras of each frame at once.
+    testing::write_random_checkpoint(dir_ / "two", testing::classifier_config({"wrist", "top"}), 4);
+    PredictOptions options;
+    options.checkpoint = dir_ / "two";
+    options.inputs = {root};
+    std::size_t frames = 0;
+    run_predict(options, [&](const FrameResult&) { ++frames; });
+    EXPECT_EQ(frames, top.size());
+    testing::write_random_checkpoint(dir_ / "other", testing::classifier_config({"wrist", "side"}),
+                                     4);
+    options.checkpoint = dir_ / "other";
+    EXPECT_NE(testing::error_message<UsageError>([&] {
+                  run_predict(options, [](const FrameResult&) {});
+              }).find("no camera observation.images.side"),
+              std::string::npos);
+}
+
+TEST_F(PredictTest, EpisodesWithoutVideoAreSkipped) {
+    const fs::path root = write_dataset(dir_ / "ds", {"observation.images.front"});
+    const dataset::Dataset data = dataset::Dataset::open(root);
+    const fs::path video = data.meta().find_video_file(data.episode(1), "observation.images.front");
+    ASSERT_NE(video, data.meta().find_video_file(data.episode(0), "observation.images.front"));
+    fs::remove(video);  // a hole, as real recordings have
+    const std::vector<FrameResult> results = run({root});
+    const std::int64_t first = testing::synthetic_length(0);
+    ASSERT_EQ(static_cast<std::int64_t>(results.size()), first + testing::synthetic_length(2));
+    EXPECT_EQ(results[static_cast<std::size_t>(first)].frame, first + testing::synthetic_length(1));
 }
 
 TEST(PredictBenchmark, ReportsBothPaths) {
