@@ -6,15 +6,16 @@
 // baseline: encoding the same rows as one Parquet file in memory. BM_ReadEpisodes reads every
 // episode back. Run: build/bench/dataset_bench --benchmark_repetitions=5
 //   --benchmark_report_aggregates_only=true
-#include <benchmark/benchmark.h>
-
 #include <filesystem>
 
-#include "dataset_fixtures.hpp"
+#include <benchmark/benchmark.h>
+
 #include "rcls/dataset/dataset.hpp"
 #include "rcls/dataset/writer.hpp"
 #include "rcls/parquet/reader.hpp"
 #include "rcls/parquet/writer.hpp"
+
+#include "dataset_fixtures.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -39,8 +40,9 @@ void BM_SaveEpisodes(benchmark::State& state) {
         DatasetWriter writer = DatasetWriter::create(dir / "d", rcls::testing::synthetic_spec());
         write_reference_like(writer);
     }
-    state.counters["frames_per_s"] = benchmark::Counter(
-        static_cast<double>(kEpisodes * kFramesPerEpisode), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["frames_per_s"] =
+        benchmark::Counter(static_cast<double>(kEpisodes * kFramesPerEpisode),
+                           benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_SaveEpisodes)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -50,7 +52,8 @@ void BM_EncodeOnce(benchmark::State& state) {
     write_reference_like(writer);
     const rcls::parquet::Table table =
         rcls::parquet::read_table(dir / "d/data/chunk-000/file-000.parquet");
-    for (auto _ : state) benchmark::DoNotOptimize(rcls::parquet::encode_table(table));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(rcls::parquet::encode_table(table));
     state.counters["frames_per_s"] = benchmark::Counter(
         static_cast<double>(table.num_rows), benchmark::Counter::kIsIterationInvariantRate);
 }
@@ -64,10 +67,12 @@ void BM_ReadEpisodes(benchmark::State& state) {
     }
     for (auto _ : state) {
         const auto d = rcls::dataset::Dataset::open(dir / "d");
-        for (std::int64_t e = 0; e < kEpisodes; ++e) benchmark::DoNotOptimize(d.read_episode(e));
+        for (std::int64_t e = 0; e < kEpisodes; ++e)
+            benchmark::DoNotOptimize(d.read_episode(e));
     }
-    state.counters["frames_per_s"] = benchmark::Counter(
-        static_cast<double>(kEpisodes * kFramesPerEpisode), benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["frames_per_s"] =
+        benchmark::Counter(static_cast<double>(kEpisodes * kFramesPerEpisode),
+                           benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_ReadEpisodes)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -43,7 +43,8 @@ int run_check(const CheckOptions& options) {
     for (const std::string& file : options.files) {
         try {
             config::ConfigKind kind{};
-            const std::string effective = config::check_config(file, parse_kind(options.kind), &kind);
+            const std::string effective =
+                config::check_config(file, parse_kind(options.kind), &kind);
             std::cout << "# " << file << ": valid " << config::to_string(kind) << " config\n"
                       << effective << "\n";
         } catch (const ConfigError& e) {
@@ -71,9 +72,11 @@ int run_show(const ShowOptions& options) {
         options.config_file ? std::optional<std::filesystem::path>(*options.config_file)
                             : std::nullopt;
     if constexpr (std::is_same_v<Config, config::RecordConfig>) {
-        std::cout << config::dump_config(config::load_record_config(file, options.overrides)) << "\n";
+        std::cout << config::dump_config(config::load_record_config(file, options.overrides))
+                  << "\n";
     } else {
-        std::cout << config::dump_config(config::load_train_config(file, options.overrides)) << "\n";
+        std::cout << config::dump_config(config::load_train_config(file, options.overrides))
+                  << "\n";
     }
     return 0;
 }
@@ -97,7 +100,8 @@ void register_config(CLI::App& root, const GlobalOptions& globals, Commands& com
 
     auto check = std::make_shared<CheckOptions>();
     CLI::App* check_app = config_app->add_subcommand(
-        "check", "Validate config files and print each effective config (exit 3 if any is invalid)");
+        "check",
+        "Validate config files and print each effective config (exit 3 if any is invalid)");
     check_app->add_option("files", check->files, "Config files (JSON)")->required();
     check_app->add_option("--kind", check->kind, "Config kind (default: recognised from the keys)")
         ->check(CLI::IsMember({"record", "train"}));

@@ -7,10 +7,11 @@
 // inputs, call one library workflow, and print its result.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 namespace rcls::cli {
 

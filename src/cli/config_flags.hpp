@@ -6,9 +6,10 @@
 // collected as config::Override in command-line order and applied by config::load_*_config().
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "rcls/config/config_file.hpp"
 #include "rcls/core/json_struct.hpp"
@@ -17,16 +18,22 @@ namespace rcls::cli {
 
 class ConfigFlagBinder {
 public:
-    ConfigFlagBinder(CLI::App& app, std::vector<config::Override>& overrides, std::string prefix,
+    ConfigFlagBinder(CLI::App& app,
+                     std::vector<config::Override>& overrides,
+                     std::string prefix,
                      std::string pointer)
-        : app_(app), overrides_(overrides), prefix_(std::move(prefix)), pointer_(std::move(pointer)) {}
+        : app_(app),
+          overrides_(overrides),
+          prefix_(std::move(prefix)),
+          pointer_(std::move(pointer)) {}
 
     void alias(std::string_view, std::string_view) {}
     void require(std::string_view, bool, std::string_view) const {}
 
     template <class T>
     void field(std::string_view key, T& value, std::string_view help = {}) {
-        const std::string name = prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
+        const std::string name =
+            prefix_.empty() ? std::string(key) : prefix_ + "." + std::string(key);
         const std::string pointer = json_struct::append_pointer(pointer_, key);
         if constexpr (json_struct::Visitable<T>) {
             ConfigFlagBinder nested(app_, overrides_, name, pointer);
@@ -36,7 +43,9 @@ public:
         }
     }
 
-    void field(std::string_view key, std::string& value, std::string_view help,
+    void field(std::string_view key,
+               std::string& value,
+               std::string_view help,
                const std::vector<std::string>& choices) {
         field(key, value, std::string(help) + " (" + join_choices(choices) + ")");
     }
@@ -44,7 +53,8 @@ public:
 private:
     static std::string join_choices(const std::vector<std::string>& choices) {
         std::string out;
-        for (const auto& choice : choices) out += (out.empty() ? "" : "|") + choice;
+        for (const auto& choice : choices)
+            out += (out.empty() ? "" : "|") + choice;
         return out;
     }
 

@@ -2,10 +2,11 @@
 //
 // The `rcls` binary: global flags, subcommand registration, dispatch, and the one place that
 // turns exceptions into a single stderr line and an exit code (README, "Exit codes").
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"

@@ -18,7 +18,8 @@ T load(const std::optional<std::filesystem::path>& file, const std::vector<Overr
     // Each override is applied to the effective config on its own, so that an error names the flag.
     for (const Override& item : overrides) {
         js::Json document = js::to_json(config);
-        js::set_at_pointer(document, item.pointer, js::parse_text(item.json_text, "option " + item.flag));
+        js::set_at_pointer(document, item.pointer,
+                           js::parse_text(item.json_text, "option " + item.flag));
         T updated = config;
         js::read_into(document, updated, {"option " + item.flag, ""});
         config = std::move(updated);
@@ -31,9 +32,10 @@ T load(const std::optional<std::filesystem::path>& file, const std::vector<Overr
 }
 
 std::size_t matching_keys(const js::Json& document, const std::vector<std::string>& keys) {
-    return static_cast<std::size_t>(std::count_if(
-        document.items().begin(), document.items().end(),
-        [&](const auto& item) { return std::find(keys.begin(), keys.end(), item.key()) != keys.end(); }));
+    return static_cast<std::size_t>(
+        std::count_if(document.items().begin(), document.items().end(), [&](const auto& item) {
+            return std::find(keys.begin(), keys.end(), item.key()) != keys.end();
+        }));
 }
 
 }  // namespace
@@ -52,14 +54,19 @@ TrainConfig load_train_config(const std::optional<std::filesystem::path>& file,
     return load<TrainConfig>(file, overrides);
 }
 
-std::string dump_config(const RecordConfig& config) { return js::to_json(config).dump(4); }
+std::string dump_config(const RecordConfig& config) {
+    return js::to_json(config).dump(4);
+}
 
-std::string dump_config(const TrainConfig& config) { return js::to_json(config).dump(4); }
+std::string dump_config(const TrainConfig& config) {
+    return js::to_json(config).dump(4);
+}
 
 ConfigKind detect_kind(const std::filesystem::path& file) {
     const js::Json document = js::parse_file(file);
     if (!document.is_object()) {
-        throw ConfigError(file.string() + ": expected a JSON object, got " + js::describe(document));
+        throw ConfigError(file.string() + ": expected a JSON object, got " +
+                          js::describe(document));
     }
     std::vector<std::string> train_keys = js::field_names<TrainConfig>();
     train_keys.emplace_back("policy");
@@ -79,7 +86,8 @@ ConfigKind detect_kind(const std::filesystem::path& file) {
                       "--kind train");
 }
 
-std::string check_config(const std::filesystem::path& file, std::optional<ConfigKind> kind,
+std::string check_config(const std::filesystem::path& file,
+                         std::optional<ConfigKind> kind,
                          ConfigKind* detected) {
     const ConfigKind effective = kind ? *kind : detect_kind(file);
     if (detected != nullptr) *detected = effective;

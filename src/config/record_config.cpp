@@ -19,11 +19,11 @@ bool RecordConfig::known_joints(const std::vector<std::string>& joints) {
 }
 
 bool RecordConfig::locked_positions_valid() const {
-    return std::all_of(locked_joint_positions.begin(), locked_joint_positions.end(),
-                       [&](const auto& entry) {
-                           return std::find(locked_joints.begin(), locked_joints.end(),
-                                            entry.first) != locked_joints.end();
-                       });
+    return std::all_of(
+        locked_joint_positions.begin(), locked_joint_positions.end(), [&](const auto& entry) {
+            return std::find(locked_joints.begin(), locked_joints.end(), entry.first) !=
+                   locked_joints.end();
+        });
 }
 
 }  // namespace rcls::config

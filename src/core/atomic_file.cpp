@@ -3,14 +3,16 @@
 
 #include <atomic>
 #include <cerrno>
-#include <fcntl.h>
 #include <csignal>
+#include <fcntl.h>
 #include <fstream>
-#include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include "rcls/core/error.hpp"
+
+#include <sys/stat.h>
 
 namespace rcls {
 namespace fs = std::filesystem;
@@ -59,7 +61,8 @@ void sync_path(const fs::path& path) noexcept {
 
 void write_file_atomic(const fs::path& path, std::string_view contents) {
     AtomicOutput output(path);
-    const int fd = ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd =
+        ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw DataError(path.string() + ": cannot create file", errno);
     try {
         write_all(fd, contents, path);
@@ -112,7 +115,8 @@ AtomicOutput::~AtomicOutput() {
 void AtomicOutput::commit() {
     if (done_) return;
     if (!fs::exists(temp_)) {
-        throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() + ")");
+        throw DataError(target_.string() + ": nothing was written (missing " + temp_.string() +
+                        ")");
     }
     std::error_code error;
     fs::path old;  // a directory cannot be renamed over a non-empty one: move it aside first
@@ -143,7 +147,8 @@ void AtomicOutput::commit() {
 }
 
 bool is_temporary_name(std::string_view name) {
-    return name.size() > 1 && name.front() == '.' && name.find(kTempMarker) != std::string_view::npos;
+    return name.size() > 1 && name.front() == '.' &&
+           name.find(kTempMarker) != std::string_view::npos;
 }
 
 namespace {
@@ -153,8 +158,8 @@ bool writer_is_alive(std::string_view name) {
     const std::size_t at = name.rfind(kTempMarker);
     if (at == std::string_view::npos) return false;
     long pid = 0;
-    for (std::size_t i = at + kTempMarker.size(); i < name.size() && name[i] >= '0' && name[i] <= '9';
-         ++i) {
+    for (std::size_t i = at + kTempMarker.size();
+         i < name.size() && name[i] >= '0' && name[i] <= '9'; ++i) {
         pid = pid * 10 + (name[i] - '0');
     }
     if (pid <= 0) return false;

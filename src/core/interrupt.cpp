@@ -32,11 +32,17 @@ void install_interrupt_handlers() {
     ::sigaction(SIGTERM, &action, nullptr);
 }
 
-bool interrupted() noexcept { return g_interrupted.load(std::memory_order_relaxed); }
+bool interrupted() noexcept {
+    return g_interrupted.load(std::memory_order_relaxed);
+}
 
-void request_interrupt() noexcept { g_interrupted.store(true); }
+void request_interrupt() noexcept {
+    g_interrupted.store(true);
+}
 
-void reset_interrupt() noexcept { g_interrupted.store(false); }
+void reset_interrupt() noexcept {
+    g_interrupted.store(false);
+}
 
 void throw_if_interrupted() {
     if (interrupted()) throw InterruptedError();

@@ -77,7 +77,8 @@ Json parse_text(std::string_view text, const std::string& source) {
             }
         }
         std::string what = e.what();
-        if (const std::size_t at = what.find("syntax error while parsing"); at != std::string::npos) {
+        if (const std::size_t at = what.find("syntax error while parsing");
+            at != std::string::npos) {
             what = what.substr(at + 7);
         } else if (const std::size_t colon = what.rfind(": "); colon != std::string::npos) {
             what = what.substr(colon + 2);
@@ -104,7 +105,8 @@ Json parse_file(const std::filesystem::path& path) {
     return parse_text(text, path.string());
 }
 
-Reader::Reader(const Json& object, Context context) : object_(object), context_(std::move(context)) {
+Reader::Reader(const Json& object, Context context)
+    : object_(object), context_(std::move(context)) {
     if (!object_.is_object()) fail(context_, "expected object, got " + describe(object_));
 }
 
@@ -141,7 +143,8 @@ void Reader::field(std::string_view key,
     field(key, value, help);
     if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
         std::string message = "\"" + value + "\" is not one of " + join(choices, ", ");
-        if (auto near = nearest_match(value, choices)) message += " (did you mean \"" + *near + "\"?)";
+        if (auto near = nearest_match(value, choices))
+            message += " (did you mean \"" + *near + "\"?)";
         fail(child(key), message);
     }
 }
@@ -169,7 +172,9 @@ void set_at_pointer(Json& document, const std::string& pointer, Json value) {
 
 namespace detail {
 
-Json parse_json_override(std::string_view text, const std::string& flag, const std::string& expected) {
+Json parse_json_override(std::string_view text,
+                         const std::string& flag,
+                         const std::string& expected) {
     try {
         return Json::parse(text);
     } catch (const Json::parse_error&) {

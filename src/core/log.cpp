@@ -5,11 +5,12 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <unistd.h>
+
 #include <spdlog/cfg/env.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include "rcls/core/error.hpp"
 
@@ -31,7 +32,7 @@ protected:
         formatter_->format(msg, formatted);
         if (tty_ && g_bar_visible.load()) std::fputs("\r\033[K", stderr);
         if (tty_ && msg.color_range_end > msg.color_range_start) {
-            const char* colour = msg.level >= spdlog::level::err  ? "\033[31m"
+            const char* colour = msg.level >= spdlog::level::err    ? "\033[31m"
                                  : msg.level == spdlog::level::warn ? "\033[33m"
                                                                     : "\033[32m";
             std::fwrite(formatted.data(), 1, msg.color_range_start, stderr);
@@ -101,8 +102,12 @@ bool progress_bars_enabled() {
     return ::isatty(STDERR_FILENO) == 1 && stderr_level() <= spdlog::level::info;
 }
 
-bool progress_lines_enabled() { return stderr_level() <= spdlog::level::info; }
+bool progress_lines_enabled() {
+    return stderr_level() <= spdlog::level::info;
+}
 
-void detail::set_progress_bar_visible(bool visible) { g_bar_visible.store(visible); }
+void detail::set_progress_bar_visible(bool visible) {
+    g_bar_visible.store(visible);
+}
 
 }  // namespace rcls

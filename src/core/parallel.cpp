@@ -23,7 +23,9 @@ unsigned hardware_threads() {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& body) {
+void parallel_for(std::size_t count,
+                  unsigned threads,
+                  const std::function<void(std::size_t)>& body) {
     if (count == 0) return;
     if (threads == 0) threads = hardware_threads();
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
@@ -52,8 +54,10 @@ void parallel_for(std::size_t count, unsigned threads, const std::function<void(
     } else {
         std::vector<std::thread> pool;
         pool.reserve(threads);
-        for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
-        for (std::thread& thread : pool) thread.join();
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back(worker);
+        for (std::thread& thread : pool)
+            thread.join();
     }
     if (first_error) std::rethrow_exception(first_error);
 }

@@ -2,6 +2,7 @@
 #include "rcls/core/progress.hpp"
 
 #include <cstdio>
+
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/log.hpp"
@@ -34,7 +35,9 @@ Progress::Progress(std::string label, std::uint64_t total, std::string unit, dou
     }
 }
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+    finish();
+}
 
 void Progress::advance(std::uint64_t count) {
     std::lock_guard lock(mutex_);
@@ -42,7 +45,8 @@ void Progress::advance(std::uint64_t count) {
     const auto now = std::chrono::steady_clock::now();
     if (bar_ && now - last_draw_ >= kRedrawPeriod) {
         draw_locked(false);
-    } else if (lines_ && std::chrono::duration<double>(now - last_draw_).count() >= line_interval_s_) {
+    } else if (lines_ &&
+               std::chrono::duration<double>(now - last_draw_).count() >= line_interval_s_) {
         draw_locked(false);
     }
 }
@@ -81,14 +85,15 @@ void Progress::draw_locked(bool final) {
     if (bar_) {
         std::string bar;
         if (total_ > 0) {
-            const auto filled = static_cast<int>(kBarWidth * std::min<double>(
-                                                                 1.0, static_cast<double>(done_) /
-                                                                          static_cast<double>(total_)));
+            const auto filled = static_cast<int>(
+                kBarWidth *
+                std::min<double>(1.0, static_cast<double>(done_) / static_cast<double>(total_)));
             bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +
                   std::string(static_cast<std::size_t>(kBarWidth - filled), '.') + "] ";
         }
-        std::fprintf(stderr, "\r\033[K%s %s%s (%s%s)%s%s", label_.c_str(), bar.c_str(), counts.c_str(),
-                     rate_text, eta.c_str(), note_.empty() ? "" : "  ", note_.c_str());
+        std::fprintf(stderr, "\r\033[K%s %s%s (%s%s)%s%s", label_.c_str(), bar.c_str(),
+                     counts.c_str(), rate_text, eta.c_str(), note_.empty() ? "" : "  ",
+                     note_.c_str());
         if (final) std::fputc('\n', stderr);
         std::fflush(stderr);
         detail::set_progress_bar_visible(!final);

@@ -38,8 +38,10 @@ TEST(CliBasics, UnknownFlagIsOneLineUsageError) {
 }
 
 TEST(CliBasics, EverySubcommandHasHelp) {
-    for (const auto& args : std::vector<std::vector<std::string>>{
-             {"config", "--help"}, {"config", "check", "--help"}, {"config", "show", "record", "--help"}}) {
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"config", "--help"},
+                                               {"config", "check", "--help"},
+                                               {"config", "show", "record", "--help"}}) {
         const ProcessResult r = run_rcls(args);
         EXPECT_EQ(r.exit_code, 0) << args[0];
         EXPECT_NE(r.out.find("Options:"), std::string::npos) << args[0];

@@ -31,7 +31,8 @@ TEST_F(CliConfig, ShippedConfigsAreValid) {
 TEST_F(CliConfig, MissingFileExits3) {
     const ProcessResult r = run_rcls({"config", "check", (dir_ / "absent.json").string()});
     EXPECT_EQ(r.exit_code, 3);
-    EXPECT_EQ(r.err, "rcls: error: " + (dir_ / "absent.json").string() + ": config file not found\n");
+    EXPECT_EQ(r.err,
+              "rcls: error: " + (dir_ / "absent.json").string() + ": config file not found\n");
 }
 
 TEST_F(CliConfig, MalformedJsonNamesLineAndColumn) {
@@ -86,11 +87,13 @@ TEST_F(CliConfig, ShowAppliesFileThenFlags) {
 }
 
 TEST_F(CliConfig, ShowRejectsBadFlagValueWithExit3) {
-    const ProcessResult r = run_rcls({"config", "show", "train", "--reward_model.dropout_rate", "1.5"});
+    const ProcessResult r =
+        run_rcls({"config", "show", "train", "--reward_model.dropout_rate", "1.5"});
     EXPECT_EQ(r.exit_code, 3);
-    EXPECT_EQ(r.err,
-              "rcls: error: option --reward_model.dropout_rate: /reward_model/dropout_rate: must be "
-              "in [0, 1)\n");
+    EXPECT_EQ(
+        r.err,
+        "rcls: error: option --reward_model.dropout_rate: /reward_model/dropout_rate: must be "
+        "in [0, 1)\n");
 }
 
 }  // namespace

@@ -8,14 +8,16 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include <sys/wait.h>
 
 extern char** environ;
 
 namespace rcls::testing {
 
-ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::seconds timeout,
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          std::chrono::seconds timeout,
                           const std::vector<std::string>& env) {
     int out_pipe[2];
     int err_pipe[2];
@@ -23,8 +25,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::sec
         throw std::runtime_error("pipe failed");
     }
     std::vector<std::string> environment;
-    for (char** e = environ; *e != nullptr; ++e) environment.emplace_back(*e);
-    for (const std::string& extra : env) environment.push_back(extra);
+    for (char** e = environ; *e != nullptr; ++e)
+        environment.emplace_back(*e);
+    for (const std::string& extra : env)
+        environment.push_back(extra);
 
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
@@ -34,10 +38,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::sec
         ::dup2(out_pipe[1], STDOUT_FILENO);
         ::dup2(err_pipe[1], STDERR_FILENO);
         std::vector<char*> args;
-        for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+        for (const std::string& arg : argv)
+            args.push_back(const_cast<char*>(arg.c_str()));
         args.push_back(nullptr);
         std::vector<char*> envp;
-        for (const std::string& item : environment) envp.push_back(const_cast<char*>(item.c_str()));
+        for (const std::string& item : environment)
+            envp.push_back(const_cast<char*>(item.c_str()));
         envp.push_back(nullptr);
         ::execve(args[0], args.data(), envp.data());
         ::_exit(127);
@@ -86,7 +92,8 @@ ProcessResult run_process(const std::vector<std::string>& argv, std::chrono::sec
     return result;
 }
 
-ProcessResult run_rcls(const std::vector<std::string>& args, std::chrono::seconds timeout,
+ProcessResult run_rcls(const std::vector<std::string>& args,
+                       std::chrono::seconds timeout,
                        const std::vector<std::string>& env) {
     std::vector<std::string> argv{RCLS_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -95,7 +102,8 @@ ProcessResult run_rcls(const std::vector<std::string>& args, std::chrono::second
 
 int count_lines(const std::string& text) {
     int lines = 0;
-    for (const char ch : text) lines += ch == '\n' ? 1 : 0;
+    for (const char ch : text)
+        lines += ch == '\n' ? 1 : 0;
     if (!text.empty() && text.back() != '\n') ++lines;
     return lines;
 }

@@ -28,7 +28,9 @@ void write_text(const fs::path& path, const std::string& contents) {
     if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-fs::path source_dir() { return RCLS_SOURCE_DIR; }
+fs::path source_dir() {
+    return RCLS_SOURCE_DIR;
+}
 
 fs::path realdata_dir() {
     if (const char* env = std::getenv("RCLS_REALDATA"); env != nullptr && *env != '\0') {

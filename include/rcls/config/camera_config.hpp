@@ -15,9 +15,9 @@ struct CameraConfig {
     std::string type = "opencv";  ///< "opencv" (a V4L2/USB camera) or "sim" (rendered scene).
     /// /dev/videoN index, or a device path or video file. JSON: an integer or a string.
     std::variant<int, std::string> index_or_path = 0;
-    int width = 640;   ///< Capture width in pixels.
-    int height = 480;  ///< Capture height in pixels.
-    int fps = 30;      ///< Capture rate asked of the camera.
+    int width = 640;                 ///< Capture width in pixels.
+    int height = 480;                ///< Capture height in pixels.
+    int fps = 30;                    ///< Capture rate asked of the camera.
     std::string color_mode = "rgb";  ///< Channel order delivered: "rgb" or "bgr".
     int rotation = 0;                ///< Clockwise rotation applied to frames: 0, 90, 180 or -90.
     double warmup_s = 1.0;           ///< Frames read and dropped at start-up, in seconds.

@@ -48,7 +48,8 @@ ConfigKind detect_kind(const std::filesystem::path& file);
 
 /// Validates `file` as `kind` (detected when nullopt) and returns the effective config as JSON
 /// text. Throws ConfigError as load_*_config().
-std::string check_config(const std::filesystem::path& file, std::optional<ConfigKind> kind,
+std::string check_config(const std::filesystem::path& file,
+                         std::optional<ConfigKind> kind,
                          ConfigKind* detected = nullptr);
 
 }  // namespace rcls::config

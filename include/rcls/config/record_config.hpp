@@ -20,7 +20,7 @@ struct RecordDatasetConfig {
     /// Dataset folder; null: $HF_LEROBOT_HOME/<repo_id>.
     std::optional<std::string> root;
     std::string task = "Reach and grasp the cube";
-    bool push_to_hub = false;  ///< Kept for LeRobot configs; rcls never uploads.
+    bool push_to_hub = false;          ///< Kept for LeRobot configs; rcls never uploads.
     std::string vcodec = "libsvtav1";  ///< "libsvtav1" (LeRobot's AV1) or "libx264"/"h264".
     std::string pix_fmt = "yuv420p";
     int g = 2;     ///< Keyframe interval (GOP size).
@@ -36,8 +36,9 @@ struct RecordDatasetConfig {
         v.field("pix_fmt", pix_fmt, "Video pixel format", {"yuv420p"});
         v.field("g", g, "Keyframe interval of the videos");
         v.field("crf", crf, "Constant rate factor of the videos");
-        v.require("repo_id", repo_id.find('/') != std::string::npos && repo_id.front() != '/' &&
-                                 repo_id.back() != '/',
+        v.require("repo_id",
+                  repo_id.find('/') != std::string::npos && repo_id.front() != '/' &&
+                      repo_id.back() != '/',
                   "must look like <user>/<name>");
         v.require("push_to_hub", !push_to_hub,
                   "rcls does not upload; set it to false and upload with `huggingface-cli upload`");
@@ -55,7 +56,7 @@ struct RecordConfig {
     /// Images cropped (top, left, height, width) per camera key before resizing; null: no crop.
     std::optional<Dict<std::array<int, 4>>> crop_params_dict;
     std::optional<std::array<int, 2>> resize_size;  ///< (height, width) stored; null: native.
-    std::vector<std::string> locked_joints;          ///< Joints held still while the others follow.
+    std::vector<std::string> locked_joints;         ///< Joints held still while the others follow.
     /// Where locked joints are held: degrees (body joints with use_degrees) or 0..100 (gripper).
     Dict<double> locked_joint_positions;
     std::optional<std::string> reward_classifier_pretrained_path;  ///< Live classifier; null: none.
@@ -82,7 +83,8 @@ struct RecordConfig {
                 "Checkpoint used to label frames live (null: none)");
         v.field("play_sounds", play_sounds, "Speak the episode and reset cues");
         v.field("display_cameras", display_cameras, "Show the camera images");
-        v.field("terminate_on_success", terminate_on_success, "End an episode at its first success");
+        v.field("terminate_on_success", terminate_on_success,
+                "End an episode at its first success");
         v.field("robot", robot, "Follower arm");
         v.field("teleop", teleop, "Leader arm");
         v.field("dataset", dataset, "Output dataset");

@@ -15,7 +15,7 @@ namespace rcls::config {
 
 /// One entry of `dataset.image_transforms.tfs`, as LeRobot's ImageTransformConfig.
 struct ImageTransformConfig {
-    double weight = 1.0;            ///< Relative chance of being drawn among the transforms.
+    double weight = 1.0;               ///< Relative chance of being drawn among the transforms.
     std::string type = "ColorJitter";  ///< "ColorJitter", "SharpnessJitter" or "RandomAffine".
     /// Arguments as LeRobot writes them, each a [min, max] range, e.g. {"brightness": [0.8, 1.2]}.
     Dict<std::vector<double>> kwargs;
@@ -26,7 +26,8 @@ struct ImageTransformConfig {
         v.field("type", type, "Transform type", {"ColorJitter", "SharpnessJitter", "RandomAffine"});
         v.field("kwargs", kwargs, "Transform arguments, e.g. {\"brightness\": [0.8, 1.2]}");
         v.require("weight", weight >= 0.0, "must not be negative");
-        v.require("kwargs", kwargs_valid(), "each argument must be a [min, max] range with min <= max");
+        v.require("kwargs", kwargs_valid(),
+                  "each argument must be a [min, max] range with min <= max");
     }
 
     bool kwargs_valid() const {
@@ -92,14 +93,15 @@ struct RewardModelConfig {
     double learning_rate = 1e-4;
     double weight_decay = 0.01;
     double grad_clip_norm = 1.0;
-    int image_size = 128;  ///< Square input size in pixels; images are resized to it.
+    int image_size = 128;        ///< Square input size in pixels; images are resized to it.
     std::string device = "cpu";  ///< "cpu", "cuda" or "cuda:N".
     std::optional<std::string> pretrained_path;  ///< Start from this checkpoint instead.
 
     template <class V>
     void visit(V& v) {
         v.field("type", type, "Model type", {"reward_classifier"});
-        v.field("model_name", model_name, "Encoder: Hugging Face id or folder of model.safetensors");
+        v.field("model_name", model_name,
+                "Encoder: Hugging Face id or folder of model.safetensors");
         v.field("model_type", model_type, "Encoder kind", {"cnn"});
         v.field("num_classes", num_classes, "Number of classes (2: binary)");
         v.field("hidden_dim", hidden_dim, "Width of the classifier head");
@@ -116,7 +118,8 @@ struct RewardModelConfig {
         v.require("num_classes", num_classes >= 2, "must be at least 2");
         v.require("hidden_dim", hidden_dim > 0, "must be positive");
         v.require("latent_dim", latent_dim > 0, "must be positive");
-        v.require("image_embedding_pooling_dim", image_embedding_pooling_dim > 0, "must be positive");
+        v.require("image_embedding_pooling_dim", image_embedding_pooling_dim > 0,
+                  "must be positive");
         v.require("dropout_rate", dropout_rate >= 0.0 && dropout_rate < 1.0, "must be in [0, 1)");
         v.require("learning_rate", learning_rate > 0.0, "must be positive");
         v.require("weight_decay", weight_decay >= 0.0, "must not be negative");
@@ -149,7 +152,8 @@ struct TrainConfig {
         v.alias("policy", "reward_model");
         v.field("dataset", dataset, "Training dataset");
         v.field("reward_model", reward_model, "Reward classifier");
-        v.field("output_dir", output_dir, "Run folder (null: outputs/train/<date>/<time>_<job_name>)");
+        v.field("output_dir", output_dir,
+                "Run folder (null: outputs/train/<date>/<time>_<job_name>)");
         v.field("job_name", job_name, "Name of the run");
         v.field("seed", seed, "Random seed");
         v.field("batch_size", batch_size, "Frames per optimisation step");

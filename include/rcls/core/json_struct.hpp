@@ -22,13 +22,14 @@
 #include <filesystem>
 #include <limits>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "rcls/core/dict.hpp"
 #include "rcls/core/error.hpp"
@@ -66,7 +67,9 @@ class KeyCollector;
 
 /// A struct with a `template <class V> void visit(V&)` member listing its fields.
 template <class T>
-concept Visitable = requires(T& t, KeyCollector& v) { t.visit(v); };
+concept Visitable = requires(T& t, KeyCollector& v) {
+    t.visit(v);
+};
 
 /// How one C++ type maps to JSON. Specialise it for custom leaf types.
 template <class T, class Enable = void>
@@ -272,7 +275,8 @@ struct Codec<std::vector<T>> {
     }
     static Json write(const std::vector<T>& v) {
         Json out = Json::array();
-        for (const T& item : v) out.push_back(Codec<T>::write(item));
+        for (const T& item : v)
+            out.push_back(Codec<T>::write(item));
         return out;
     }
 };
@@ -283,14 +287,16 @@ struct Codec<std::array<T, N>> {
         return "list of " + std::to_string(N) + " " + Codec<T>::expected();
     }
     static void read(const Json& j, std::array<T, N>& v, const Context& c) {
-        if (!j.is_array() || j.size() != N) fail(c, "expected " + expected() + ", got " + describe(j));
+        if (!j.is_array() || j.size() != N)
+            fail(c, "expected " + expected() + ", got " + describe(j));
         for (std::size_t i = 0; i < N; ++i) {
             Codec<T>::read(j[i], v[i], {c.source, append_pointer(c.pointer, std::to_string(i))});
         }
     }
     static Json write(const std::array<T, N>& v) {
         Json out = Json::array();
-        for (const T& item : v) out.push_back(Codec<T>::write(item));
+        for (const T& item : v)
+            out.push_back(Codec<T>::write(item));
         return out;
     }
 };
@@ -302,7 +308,8 @@ struct Codec<Dict<T>> {
         if (!j.is_object()) fail(c, "expected " + expected() + ", got " + describe(j));
         Dict<T> out;
         for (const auto& [key, item] : j.items()) {
-            // An entry that is already present (e.g. a default camera) keeps its values as defaults.
+            // An entry that is already present (e.g. a default camera) keeps its values as
+            // defaults.
             const T* existing = dict_find(v, key);
             T value = existing != nullptr ? *existing : T{};
             Codec<T>::read(item, value, {c.source, append_pointer(c.pointer, key)});
@@ -312,7 +319,8 @@ struct Codec<Dict<T>> {
     }
     static Json write(const Dict<T>& v) {
         Json out = Json::object();
-        for (const auto& [key, item] : v) out[key] = Codec<T>::write(item);
+        for (const auto& [key, item] : v)
+            out[key] = Codec<T>::write(item);
         return out;
     }
 };
@@ -326,11 +334,12 @@ struct Codec<std::variant<Ts...>> {
     }
     /// The first alternative, in declaration order, that accepts the value wins.
     static void read(const Json& j, std::variant<Ts...>& v, const Context& c) {
-        if (!(try_read<Ts>(j, v, c) || ...)) fail(c, "expected " + expected() + ", got " + describe(j));
+        if (!(try_read<Ts>(j, v, c) || ...))
+            fail(c, "expected " + expected() + ", got " + describe(j));
     }
     static Json write(const std::variant<Ts...>& v) {
-        return std::visit([](const auto& item) { return Codec<std::decay_t<decltype(item)>>::write(item); },
-                          v);
+        return std::visit(
+            [](const auto& item) { return Codec<std::decay_t<decltype(item)>>::write(item); }, v);
     }
 
 private:
@@ -371,7 +380,9 @@ template <class T>
 struct IsOptional : std::false_type {};
 template <class T>
 struct IsOptional<std::optional<T>> : std::true_type {};
-Json parse_json_override(std::string_view text, const std::string& flag, const std::string& expected);
+Json parse_json_override(std::string_view text,
+                         const std::string& flag,
+                         const std::string& expected);
 }  // namespace detail
 
 template <class T>
@@ -389,7 +400,8 @@ Json parse_override(std::string_view text, const std::string& flag) {
         std::size_t start = 0;
         while (true) {
             const std::size_t comma = text.find(',', start);
-            out.push_back(std::string(text.substr(start, comma == text.npos ? text.npos : comma - start)));
+            out.push_back(
+                std::string(text.substr(start, comma == text.npos ? text.npos : comma - start)));
             if (comma == text.npos) break;
             start = comma + 1;
         }

@@ -15,6 +15,8 @@ unsigned hardware_threads();
 /// Items are handed out in order. When a call throws, no new items are started and the first
 /// exception is rethrown once running items end. When the interrupt flag is set, no new items
 /// are started either; the function returns normally and the caller decides.
-void parallel_for(std::size_t count, unsigned threads, const std::function<void(std::size_t)>& body);
+void parallel_for(std::size_t count,
+                  unsigned threads,
+                  const std::function<void(std::size_t)>& body);
 
 }  // namespace rcls

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // Where LeRobot keeps things on disk, resolved from the same environment variables, so that rcls
-// finds a user's datasets, calibration files and Hugging Face model snapshots where LeRobot put them.
+// finds a user's datasets, calibration files and Hugging Face model snapshots where LeRobot put
+// them.
 #pragma once
 
 #include <filesystem>

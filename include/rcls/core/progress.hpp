@@ -16,7 +16,10 @@ namespace rcls {
 class Progress {
 public:
     /// `total` is the number of `unit`s expected; 0 when unknown.
-    Progress(std::string label, std::uint64_t total, std::string unit, double line_interval_s = 5.0);
+    Progress(std::string label,
+             std::uint64_t total,
+             std::string unit,
+             double line_interval_s = 5.0);
     ~Progress();
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;

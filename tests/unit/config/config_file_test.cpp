@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::config {
@@ -58,8 +59,8 @@ TEST(ConfigFiles, ShippedFilesEqualTheDocumentedDefaults) {
     EXPECT_EQ(dump_config(load_record_config(source_dir() /
                                              "configs/reward_classifier_record_config.json")),
               dump_config(RecordConfig{}));
-    EXPECT_EQ(dump_config(load_train_config(source_dir() /
-                                            "configs/reward_classifier_train_config.json")),
+    EXPECT_EQ(dump_config(
+                  load_train_config(source_dir() / "configs/reward_classifier_train_config.json")),
               dump_config(TrainConfig{}));
 }
 
@@ -105,18 +106,22 @@ TEST(LoadConfig, LeRobotPolicySectionNameIsAccepted) {
 TEST(Overrides, ApplyAfterTheFileInOrder) {
     TempDir dir;
     write_text(dir / "r.json", R"({"fps": 15, "dataset": {"repo_id": "me/a"}})");
-    const RecordConfig config = load_record_config(
-        dir / "r.json", {{"--fps", "/fps", "30"},
-                         {"--dataset.repo_id", "/dataset/repo_id", "\"me/b\""},
-                         {"--fps", "/fps", "20"}});
+    const RecordConfig config =
+        load_record_config(dir / "r.json", {{"--fps", "/fps", "30"},
+                                            {"--dataset.repo_id", "/dataset/repo_id", "\"me/b\""},
+                                            {"--fps", "/fps", "20"}});
     EXPECT_EQ(config.fps, 20);
     EXPECT_EQ(config.dataset.repo_id, "me/b");
 }
 
 TEST(Overrides, BadValueNamesTheFlag) {
-    EXPECT_EQ(config_error([] { load_record_config(std::nullopt, {{"--fps", "/fps", "\"x\""}}); }),
+    EXPECT_EQ(config_error([] {
+                  load_record_config(std::nullopt, {{"--fps", "/fps", "\"x\""}});
+              }),
               "option --fps: /fps: expected integer, got string \"x\"");
-    EXPECT_EQ(config_error([] { load_record_config(std::nullopt, {{"--fps", "/fps", "0"}}); }),
+    EXPECT_EQ(config_error([] {
+                  load_record_config(std::nullopt, {{"--fps", "/fps", "0"}});
+              }),
               "option --fps: /fps: must be between 1 and 1000");
 }
 

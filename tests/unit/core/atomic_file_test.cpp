@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/atomic_file.hpp"
 
-#include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
+#include <sys/wait.h>
 
 namespace rcls {
 namespace {
@@ -31,7 +33,8 @@ TEST(AtomicFile, LeavesNoTemporaryFiles) {
     TempDir dir;
     write_file_atomic(dir / "c.txt", "1");
     std::size_t entries = 0;
-    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path())) ++entries;
+    for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path()))
+        ++entries;
     EXPECT_EQ(entries, 1u);
 }
 

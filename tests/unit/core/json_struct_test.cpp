@@ -108,7 +108,8 @@ TEST(JsonStructRead, WrongTypeNamesPointerAndExpectedType) {
 TEST(JsonStructRead, ChoicesAndRequirementsAreChecked) {
     EXPECT_EQ(error_of(R"({"mode": "slwo"})"),
               "test.json: /mode: \"slwo\" is not one of fast, slow (did you mean \"slow\"?)");
-    EXPECT_EQ(error_of(R"({"inner": {"count": -1}})"), "test.json: /inner/count: must not be negative");
+    EXPECT_EQ(error_of(R"({"inner": {"count": -1}})"),
+              "test.json: /inner/count: must not be negative");
 }
 
 TEST(JsonStructRead, IntegerRangeIsChecked) {
@@ -138,9 +139,10 @@ TEST(JsonStructParse, CommentsAreAllowed) {
 TEST(JsonStructWrite, WritesFieldsInVisitOrder) {
     Outer out;
     out.size = std::array<int, 2>{3, 4};
-    EXPECT_EQ(to_json(out).dump(),
-              R"({"rate":1.5,"mode":"fast","names":[],"size":[3,4],"parts":{"a":{"count":3,"label":null}},)"
-              R"("index_or_path":0,"inner":{"count":3,"label":null}})");
+    EXPECT_EQ(
+        to_json(out).dump(),
+        R"({"rate":1.5,"mode":"fast","names":[],"size":[3,4],"parts":{"a":{"count":3,"label":null}},)"
+        R"("index_or_path":0,"inner":{"count":3,"label":null}})");
 }
 
 TEST(JsonStructWrite, RoundTripsThroughRead) {

@@ -2,9 +2,10 @@
 #include "rcls/core/parallel.hpp"
 
 #include <atomic>
-#include <gtest/gtest.h>
 #include <stdexcept>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "rcls/core/interrupt.hpp"
 
@@ -14,7 +15,8 @@ namespace {
 TEST(ParallelFor, VisitsEveryIndexOnce) {
     std::vector<std::atomic<int>> hits(1000);
     parallel_for(hits.size(), 4, [&](std::size_t i) { hits[i]++; });
-    for (const auto& hit : hits) EXPECT_EQ(hit.load(), 1);
+    for (const auto& hit : hits)
+        EXPECT_EQ(hit.load(), 1);
 }
 
 TEST(ParallelFor, RethrowsTheFirstErrorAndStopsHandingOutWork) {
@@ -46,7 +48,9 @@ TEST(ParallelFor, StopsStartingItemsWhenInterrupted) {
     EXPECT_LT(started.load(), 1000);
 }
 
-TEST(HardwareThreads, IsAtLeastOne) { EXPECT_GE(hardware_threads(), 1u); }
+TEST(HardwareThreads, IsAtLeastOne) {
+    EXPECT_GE(hardware_threads(), 1u);
+}
 
 }  // namespace
 }  // namespace rcls

@@ -2,6 +2,7 @@
 #include "rcls/core/paths.hpp"
 
 #include <cstdlib>
+
 #include <gtest/gtest.h>
 
 namespace rcls {
@@ -11,8 +12,8 @@ namespace {
 class PathsTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        for (const char* name : {"HOME", "HF_HOME", "HF_LEROBOT_HOME", "HF_LEROBOT_CALIBRATION",
-                                 "HF_HUB_CACHE"}) {
+        for (const char* name :
+             {"HOME", "HF_HOME", "HF_LEROBOT_HOME", "HF_LEROBOT_CALIBRATION", "HF_HUB_CACHE"}) {
             const char* value = std::getenv(name);
             saved_.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
             ::unsetenv(name);

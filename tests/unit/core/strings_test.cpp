@@ -26,7 +26,9 @@ TEST(Split, KeepsEmptyFields) {
     EXPECT_EQ(split("", ','), (std::vector<std::string>{""}));
 }
 
-TEST(Trim, RemovesOuterWhiteSpace) { EXPECT_EQ(trim("  a b \n"), "a b"); }
+TEST(Trim, RemovesOuterWhiteSpace) {
+    EXPECT_EQ(trim("  a b \n"), "a b");
+}
 
 TEST(FormatDuration, PicksReadableUnits) {
     EXPECT_EQ(format_duration(1.24), "1.2 s");
