@@ -50,6 +50,19 @@ void write_all(int fd, std::string_view contents, const fs::path& path) {
     }
 }
 
+/// Creates (or truncates) `file` and writes `contents`; errors name `shown`.
+void create_and_write(const fs::path& file, std::string_view contents, const fs::path& shown) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw DataError(shown.string() + ": cannot create file", errno);
+    try {
+        write_all(fd, contents, shown);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    if (::close(fd) != 0) throw DataError(shown.string() + ": write failed", errno);
+}
+
 }  // namespace
 
 void sync_path(const fs::path& path) noexcept {
@@ -61,17 +74,12 @@ void sync_path(const fs::path& path) noexcept {
 
 void write_file_atomic(const fs::path& path, std::string_view contents) {
     AtomicOutput output(path);
-    const int fd =
-        ::open(output.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw DataError(path.string() + ": cannot create file", errno);
-    try {
-        write_all(fd, contents, path);
-    } catch (...) {
-        ::close(fd);
-        throw;
-    }
-    if (::close(fd) != 0) throw DataError(path.string() + ": write failed", errno);
+    create_and_write(output.temp_path(), contents, path);
     output.commit();
+}
+
+void write_file(const fs::path& path, std::string_view contents) {
+    create_and_write(path, contents, path);
 }
 
 std::string read_file(const fs::path& path) {

@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
@@ -19,22 +18,12 @@
 #include "rcls/dataset/frame_reader.hpp"
 #include "rcls/dataset/metadata.hpp"
 #include "rcls/image/pipeline.hpp"
+#include "rcls/video/image_file.hpp"
 #include "rcls/video/video_reader.hpp"
 
 namespace rcls::predict {
 namespace fs = std::filesystem;
 namespace {
-
-bool is_image_file(const fs::path& path) {
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    for (const char* known :
-         {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}) {
-        if (ext == known) return true;
-    }
-    return false;
-}
 
 /// Brings frames of any size to the model's input size: as they are when they already fit,
 /// else through the preprocessing pipeline (centre crop, Lanczos), prepared once per frame size.
@@ -194,7 +183,7 @@ void run_predict(const PredictOptions& options,
         if (dataset_root(input)) continue;
         std::error_code ec;
         if (!fs::exists(input, ec)) throw DataError(input.string() + ": no such file");
-        if (!is_image_file(input) && !video::has_video_extension(input)) {
+        if (!video::has_image_extension(input) && !video::has_video_extension(input)) {
             throw DataError(
                 input.string() +
                 ": not an image, a video (by its extension) or a dataset (meta/info.json)");
@@ -216,10 +205,9 @@ void run_predict(const PredictOptions& options,
             continue;
         }
         select_camera(predictor, options.camera);
-        if (is_image_file(input)) {
+        if (video::has_image_extension(input)) {
             throw_if_interrupted();
-            const cv::Mat image = cv::imread(name, cv::IMREAD_COLOR);
-            if (image.empty()) throw DataError(name + ": cannot decode the image");
+            const cv::Mat image = video::read_image(input, image::ChannelOrder::kBgr);
             const cv::Mat frame[] = {to_model_size(image, name)};
             on_result({name, 0, predictor.predict(frame)});
             continue;

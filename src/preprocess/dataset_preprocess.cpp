@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <optional>
 
-#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/atomic_file.hpp"
@@ -211,7 +210,7 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
     for (std::size_t i = 0; i < done; ++i)
         skipped_frames += episodes[i]->length;
     Progress progress("preprocess", static_cast<std::uint64_t>(total - skipped_frames), "frames");
-    cv::Mat processed, bgr;
+    cv::Mat processed;
     for (std::size_t i = done; i < episodes.size(); ++i) {
         const dataset::EpisodeMeta& e = *episodes[i];
         progress.set_note("episode " + std::to_string(e.episode_index));
@@ -243,8 +242,7 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
                 pipelines.at(key).apply(reader.frame(e.episode_index, key, t), processed);
                 frame.images[key] = processed.clone();
                 if (frames && key == cameras.front()) {
-                    cv::cvtColor(processed, bgr, cv::COLOR_RGB2BGR);
-                    frames->write(t, bgr);
+                    frames->write(t, processed, image::ChannelOrder::kRgb);
                 }
             }
             writer.add_frame(frame);

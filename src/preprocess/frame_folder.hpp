@@ -7,17 +7,26 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
+#include <vector>
 
 #include <opencv2/core/mat.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "rcls/core/atomic_file.hpp"
-#include "rcls/core/error.hpp"
+#include "rcls/image/channel_order.hpp"
+#include "rcls/video/image_file.hpp"
 
 namespace rcls::preprocess {
 
-/// zlib level 1, as LeRobot's image writer: PNG frames are written fast and read often.
-inline constexpr int kPngCompression = 1;
+/// Writes `image` (in `order`) as a PNG file inside a staged directory (no per-file fsync: the
+/// directory's commit syncs it). Throws DataError naming the file.
+inline void write_png_frame(const std::filesystem::path& path,
+                            const cv::Mat& image,
+                            image::ChannelOrder order) {
+    const std::vector<std::uint8_t> png =
+        video::encode_image(image, order, video::ImageFormat::kPng, path.string());
+    write_file(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+}
 
 /// Frames frame_000000.png, frame_000001.png, ... of one video. Not thread-safe.
 class FrameFolder {
@@ -25,14 +34,11 @@ public:
     explicit FrameFolder(const std::filesystem::path& target)
         : dir_(target, OutputKind::kDirectory) {}
 
-    /// Writes frame `index` (BGR, as OpenCV's encoders take it). Throws DataError on failure.
-    void write(std::int64_t index, const cv::Mat& bgr) {
+    /// Writes frame `index` (in `order`). Throws DataError on failure.
+    void write(std::int64_t index, const cv::Mat& image, image::ChannelOrder order) {
         char name[32];
         std::snprintf(name, sizeof name, "frame_%06lld.png", static_cast<long long>(index));
-        const std::filesystem::path path = dir_.temp_path() / name;
-        if (!cv::imwrite(path.string(), bgr, {cv::IMWRITE_PNG_COMPRESSION, kPngCompression})) {
-            throw DataError(path.string() + ": cannot write PNG frame");
-        }
+        write_png_frame(dir_.temp_path() / name, image, order);
     }
     /// Moves the finished folder into place.
     void commit() { dir_.commit(); }

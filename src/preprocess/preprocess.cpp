@@ -10,8 +10,6 @@
 #include <mutex>
 #include <optional>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/atomic_file.hpp"
@@ -20,6 +18,7 @@
 #include "rcls/core/parallel.hpp"
 #include "rcls/core/progress.hpp"
 #include "rcls/core/strings.hpp"
+#include "rcls/video/image_file.hpp"
 #include "rcls/video/video_reader.hpp"
 
 #include "frame_folder.hpp"
@@ -30,15 +29,6 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 namespace {
-
-bool has_image_extension(const fs::path& path) {
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    static constexpr std::array<const char*, 7> kExtensions = {".png", ".jpg",  ".jpeg", ".bmp",
-                                                               ".tif", ".tiff", ".webp"};
-    return std::find(kExtensions.begin(), kExtensions.end(), ext) != kExtensions.end();
-}
 
 /// The last component of a folder path, also for "frames/" and ".".
 std::string folder_name(const fs::path& folder) {
@@ -228,16 +218,12 @@ private:
         if (options_.frames) frames.emplace(options_.output_dir / fs::path(item.name).stem());
         video::Frame frame;
         cv::Mat processed;
-        cv::Mat bgr;
         std::int64_t count = 0;
         while (reader.read(frame)) {
             throw_if_interrupted();
             pipeline.apply(frame.image, processed);
             writer.write(processed);
-            if (frames) {
-                cv::cvtColor(processed, bgr, cv::COLOR_RGB2BGR);
-                frames->write(count, bgr);
-            }
+            if (frames) frames->write(count, processed, image::ChannelOrder::kRgb);
             ++count;
             progress.advance();
         }
@@ -287,11 +273,7 @@ private:
                          .first;
             }
             it->second.apply(bgr, processed);
-            const fs::path out = folder.temp_path() / file.filename();
-            if (!cv::imwrite(out.string(), processed,
-                             {cv::IMWRITE_PNG_COMPRESSION, kPngCompression})) {
-                throw DataError(out.string() + ": cannot write image");
-            }
+            write_frame_file(folder.temp_path() / file.filename(), processed);
             progress.advance();
         }
         folder.commit();
@@ -303,22 +285,23 @@ private:
         image::PreparedPipeline pipeline(options_.pipeline, bgr.size(), item.input.string());
         cv::Mat processed;
         pipeline.apply(bgr, processed);
-        std::vector<std::uint8_t> bytes;
-        const std::string ext = item.input.extension().string();
-        if (!cv::imencode(ext, processed, bytes)) {
-            throw DataError(item.input.string() + ": cannot encode the result as " + ext);
-        }
-        write_file_atomic(
-            options_.output_dir / item.name,
-            std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+        video::write_image(options_.output_dir / item.name, processed, image::ChannelOrder::kBgr);
         progress.advance();
         return 1;
     }
 
     static cv::Mat read_image(const fs::path& file) {
-        cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
-        if (bgr.empty()) throw DataError(file.string() + ": cannot read as an image");
-        return bgr;
+        return video::read_image(file, image::ChannelOrder::kBgr);
+    }
+
+    /// A processed frame of a frame folder, in the input's format (the folder is staged, so the
+    /// file is written directly).
+    static void write_frame_file(const fs::path& path, const cv::Mat& bgr) {
+        const std::vector<std::uint8_t> bytes = video::encode_image(
+            bgr, image::ChannelOrder::kBgr,
+            video::image_format_for(path).value_or(video::ImageFormat::kPng), path.string());
+        write_file(path,
+                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     }
 
     const PreprocessOptions& options_;
@@ -408,7 +391,7 @@ std::vector<WorkItem> collect_work(const std::vector<fs::path>& inputs) {
         const fs::file_status status = fs::status(input, error);
         if (!fs::exists(status)) throw DataError(input.string() + ": no such file or folder");
         if (!fs::is_directory(status)) {
-            const bool image = has_image_extension(input);
+            const bool image = video::image_format_for(input).has_value();
             items.push_back({image ? InputKind::kImage : InputKind::kVideo,
                              input,
                              input.filename().string(),
@@ -423,7 +406,7 @@ std::vector<WorkItem> collect_work(const std::vector<fs::path>& inputs) {
                 continue;
             }
             if (video::has_video_extension(entry.path())) videos.push_back(entry.path());
-            if (has_image_extension(entry.path())) images.push_back(entry.path());
+            if (video::image_format_for(entry.path()).has_value()) images.push_back(entry.path());
         }
         if (error) throw DataError(input.string() + ": cannot list the folder: " + error.message());
         std::sort(videos.begin(), videos.end());

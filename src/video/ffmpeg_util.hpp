@@ -7,6 +7,10 @@
 #include <memory>
 #include <string>
 
+#include <opencv2/core/mat.hpp>
+
+#include "rcls/image/channel_order.hpp"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -41,6 +45,12 @@ PacketPtr make_packet();
 
 /// FFmpeg's text for an AVERROR code, e.g. "Invalid data found when processing input".
 std::string error_text(int code);
+
+/// Converts a decoded frame of any pixel format swscale reads (YUV of any range and matrix,
+/// palette, grey, RGBA, 16-bit) into a fresh 8-bit 3-channel Mat in `order`. YUV is converted with
+/// the frame's own matrix (BT.601 when unstated) and range (full for the yuvj formats). `sws`
+/// caches the conversion context between calls. False when swscale cannot read the format.
+bool convert_to_packed(const AVFrame& src, image::ChannelOrder order, SwsPtr& sws, cv::Mat& out);
 
 /// Sends FFmpeg's log messages to spdlog (debug; verbose ones to trace) instead of stderr, so
 /// that rcls prints one error line of its own. Idempotent and thread-safe.

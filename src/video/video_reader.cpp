@@ -26,10 +26,6 @@ namespace {
 /// the container has no keyframe index to tell whether a seek would skip work.
 constexpr double kForwardWithoutIndexS = 1.0;
 
-/// Bytes past the end of its output that swscale's vectorised RGB writers may touch (valgrind
-/// shows 8-byte stores beyond a 200x100 RGB24 image); the frame buffer is padded by more.
-constexpr int kSwscaleOverrunBytes = 64;
-
 /// A seek throws away what the decoder has in flight (B-frame reordering, frame threads) and
 /// restarts at a keyframe; it only pays when it skips more frames than this.
 constexpr double kSeekCostFrames = 8.0;
@@ -38,34 +34,6 @@ std::string seconds_text(double seconds) {
     char text[32];
     std::snprintf(text, sizeof text, "%.3f s", seconds);
     return text;
-}
-
-int colorspace_of(const AVFrame& frame) {
-    switch (frame.colorspace) {
-        case AVCOL_SPC_BT709:
-            return SWS_CS_ITU709;
-        case AVCOL_SPC_FCC:
-            return SWS_CS_FCC;
-        case AVCOL_SPC_SMPTE240M:
-            return SWS_CS_SMPTE240M;
-        case AVCOL_SPC_BT2020_NCL:
-        case AVCOL_SPC_BT2020_CL:
-            return SWS_CS_BT2020;
-        default:
-            return SWS_CS_DEFAULT;  // BT.601, as ffmpeg assumes for unspecified streams
-    }
-}
-
-bool is_full_range(const AVFrame& frame) {
-    switch (frame.format) {
-        case AV_PIX_FMT_YUVJ420P:
-        case AV_PIX_FMT_YUVJ422P:
-        case AV_PIX_FMT_YUVJ444P:
-        case AV_PIX_FMT_YUVJ440P:
-            return true;
-        default:
-            return frame.color_range == AVCOL_RANGE_JPEG;
-    }
 }
 
 }  // namespace
@@ -229,28 +197,11 @@ struct VideoReader::Impl {
                  std::to_string(src.width) + "x" + std::to_string(src.height) +
                  " (mid-stream size changes are not supported)");
         }
-        const AVPixelFormat target =
-            order == image::ChannelOrder::kRgb ? AV_PIX_FMT_RGB24 : AV_PIX_FMT_BGR24;
-        SwsContext* context = sws_getCachedContext(
-            sws.release(), src.width, src.height, static_cast<AVPixelFormat>(src.format), src.width,
-            src.height, target, SWS_BILINEAR, nullptr, nullptr, nullptr);
-        sws.reset(context);
-        if (context == nullptr) {
+        if (!ffmpeg::convert_to_packed(*decoded, order, sws, frame.image)) {
             const char* name = av_get_pix_fmt_name(static_cast<AVPixelFormat>(src.format));
             fail("cannot convert pixel format " + std::string(name != nullptr ? name : "?") +
                  " to RGB");
         }
-        const int* coefficients = sws_getCoefficients(colorspace_of(src));
-        sws_setColorspaceDetails(context, coefficients, is_full_range(src) ? 1 : 0, coefficients, 1,
-                                 0, 1 << 16, 1 << 16);
-        // A fresh Mat per frame: callers may keep frames (e.g. a batch) without copying them.
-        // swscale's SIMD converters write whole vectors and may run up to a few dozen bytes past
-        // the last pixel, so the buffer carries spare rows that the frame's header leaves out.
-        const int spare_rows = 1 + kSwscaleOverrunBytes / (3 * src.width);
-        frame.image = cv::Mat(src.height + spare_rows, src.width, CV_8UC3).rowRange(0, src.height);
-        std::array<std::uint8_t*, 4> dst{frame.image.data, nullptr, nullptr, nullptr};
-        std::array<int, 4> dst_stride{static_cast<int>(frame.image.step), 0, 0, 0};
-        sws_scale(context, src.data, src.linesize, 0, src.height, dst.data(), dst_stride.data());
         frame.timestamp_s = decoded_timestamp();
         frame.index = index_of(frame.timestamp_s);
     }

@@ -23,6 +23,18 @@ TEST(CliBasics, VersionPrintsVersion) {
     EXPECT_EQ(r.out.rfind("rcls 0.", 0), 0u) << r.out;
 }
 
+// Every rcls command pays for the libraries the binary loads: libtorch comes as a plugin only when
+// a model runs, and images go through FFmpeg, not OpenCV's imgcodecs (about 90 more libraries and
+// 100 ms of start-up).
+TEST(CliBasics, BinaryLoadsNeitherTorchNorImgcodecs) {
+    const ProcessResult r =
+        run_rcls({"--version"}, std::chrono::seconds(60), {"LD_TRACE_LOADED_OBJECTS=1"});
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.out.find("libavcodec"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("libtorch"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("libopencv_imgcodecs"), std::string::npos) << r.out;
+}
+
 TEST(CliBasics, NoSubcommandIsAUsageError) {
     const ProcessResult r = run_rcls({});
     EXPECT_EQ(r.exit_code, 2);

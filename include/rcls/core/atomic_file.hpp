@@ -17,6 +17,11 @@ namespace rcls {
 /// Creates missing parent directories. Throws DataError naming the path on failure.
 void write_file_atomic(const std::filesystem::path& path, std::string_view contents);
 
+/// Writes `contents` to `path` directly: no temporary file, no fsync. For files inside a
+/// directory staged by an AtomicOutput, whose commit() syncs and renames the whole directory.
+/// Throws DataError naming the path on failure.
+void write_file(const std::filesystem::path& path, std::string_view contents);
+
 /// Reads a whole file. Throws DataError naming the path when it is missing or unreadable.
 std::string read_file(const std::filesystem::path& path);
 

@@ -125,7 +125,7 @@ TEST_F(PredictTest, BadInputsAreDataErrorsNamingThem) {
     testing::write_text(dir_ / "broken.png", "not a png");
     EXPECT_NE(testing::error_message<DataError>([&] {
                   run({dir_ / "broken.png"});
-              }).find("broken.png: cannot decode"),
+              }).find("broken.png: not an image rcls reads"),
               std::string::npos);
 }
 
