@@ -337,8 +337,9 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
         "scan", "List the servos answering on a bus: id, model (777 = STS3215), firmware");
     add_port(scan_app, scan->port);
     scan_app->add_flag("--json", scan->json, "Print a JSON list instead of a table");
-    scan_app->add_option("--baud", scan->baud, "Bus speed (default 1000000)")
-        ->check(CLI::PositiveNumber);
+    scan_app->add_option("--baud", scan->baud, "Bus speed")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     scan_app->add_flag("--all-bauds", scan->all_bauds,
                        "Try every speed LeRobot scans (4800 to 1000000 baud)");
     commands.push_back({scan_app, [scan] { return run_scan(*scan); }});
@@ -368,8 +369,9 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
     calibrate_app->add_flag("-y,--yes", calibrate->yes, kYesHelp);
     calibrate_app
         ->add_option("--range-seconds", calibrate->range_seconds,
-                     "With --yes: how long to record the ranges of motion (default 10)")
-        ->check(CLI::PositiveNumber);
+                     "With --yes: how long to record the ranges of motion")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     commands.push_back({calibrate_app, [calibrate] { return run_calibrate(*calibrate); }});
 
     auto read = std::make_shared<ReadOptions>();
@@ -396,8 +398,9 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
     teleop_app->add_option("--leader-port", teleop->leader_port, "Leader arm's serial port");
     teleop_app->add_option("--follower-id", teleop->follower_id, "Follower calibration id");
     teleop_app->add_option("--leader-id", teleop->leader_id, "Leader calibration id");
-    teleop_app->add_option("--fps", teleop->fps, "Loop rate (default 60)")
-        ->check(CLI::Range(1, 1000));
+    teleop_app->add_option("--fps", teleop->fps, "Loop rate")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
     teleop_app->add_option("--duration", teleop->duration_s, "Stop after this many seconds")
         ->check(CLI::PositiveNumber);
     teleop_app
@@ -407,14 +410,16 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
     teleop_app->add_option("--locked-joints", teleop->locked_joints,
                            "Joints held still, comma-separated (e.g. wrist_roll,gripper)");
     teleop_app->add_flag("--json", teleop->json, "Print the final statistics as JSON");
-    commands.push_back({teleop_app, [teleop, &globals] { return run_teleop(*teleop, globals); }});
+    commands.push_back(
+        {teleop_app, [teleop, &globals] { return run_teleop(*teleop, globals); }, true});
 
     auto sim = std::make_shared<SimCliOptions>();
     CLI::App* sim_app = arm_app->add_subcommand(
         "sim", "Serve a simulated SO-101 servo bus on a pseudo-terminal until stopped");
     sim_app->add_option("--link", sim->link, "Also make this path a link to the terminal");
-    sim_app->add_option("--ids", sim->ids, "Servo ids on the bus (default 1,2,3,4,5,6)")
-        ->delimiter(',');
+    sim_app->add_option("--ids", sim->ids, "Servo ids on the bus, comma-separated")
+        ->delimiter(',')
+        ->capture_default_str();
     sim_app->add_flag("--still", sim->still,
                       "Joints with torque off stay still (default: a person moves them)");
     sim_app->add_flag("--factory", sim->factory,

@@ -88,7 +88,7 @@ void add_show(CLI::App& show_app, const std::string& kind, Commands& commands) {
         kind, "Print the effective " + kind + " config: defaults, then --config, then flags");
     app->add_option("-c,--config,--config_path", options->config_file, "Config file (JSON)");
     add_config_flags<Config>(*app, options->overrides);
-    commands.push_back({app, [options] { return run_show<Config>(*options); }});
+    commands.push_back({app, [options] { return run_show<Config>(*options); }, true});
 }
 
 }  // namespace
@@ -105,7 +105,7 @@ void register_config(CLI::App& root, const GlobalOptions& globals, Commands& com
     check_app->add_option("files", check->files, "Config files (JSON)")->required();
     check_app->add_option("--kind", check->kind, "Config kind (default: recognised from the keys)")
         ->check(CLI::IsMember({"record", "train"}));
-    commands.push_back({check_app, [check] { return run_check(*check); }});
+    commands.push_back({check_app, [check] { return run_check(*check); }, true});
 
     CLI::App* show_app = config_app->add_subcommand(
         "show", "Print an effective config: defaults, then --config FILE, then override flags");

@@ -126,7 +126,8 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
     app->add_flag("--skip-missing", cli->skip_missing,
                   "Datasets: leave out episodes whose data or video is missing (with a warning)");
     app->add_flag("--json", cli->json, "Print the summary as JSON");
-    commands.push_back({app, [cli, &globals] { return run_preprocess_command(*cli, globals); }});
+    commands.push_back(
+        {app, [cli, &globals] { return run_preprocess_command(*cli, globals); }, true});
 }
 
 }  // namespace rcls::cli

@@ -24,10 +24,14 @@ struct GlobalOptions {
 };
 
 /// A runnable subcommand: its CLI11 app and what to do when it was parsed. run() returns the
-/// exit code (0 on success) or throws an rcls::Error.
+/// exit code (0 on success) or throws an rcls::Error. Commands built on a config file (or a
+/// library options struct) print their effective settings themselves under --print-config and
+/// say so with `prints_config`; for the others main() prints their parsed options as JSON and
+/// does not run them.
 struct Command {
     CLI::App* app = nullptr;
     std::function<int()> run;
+    bool prints_config = false;
 };
 
 using Commands = std::vector<Command>;

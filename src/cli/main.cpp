@@ -2,11 +2,14 @@
 //
 // The `rcls` binary: global flags, subcommand registration, dispatch, and the one place that
 // turns exceptions into a single stderr line and an exit code (README, "Exit codes").
+#include <charconv>
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
@@ -48,6 +51,57 @@ std::string command_path(CLI::App& app) {
     return path;
 }
 
+/// One option value as JSON: true/false, a number or a list when the whole text is one, else the
+/// text.
+nlohmann::json typed_value(const std::string& text) {
+    if (text == "true") return true;
+    if (text == "false") return false;
+    if (text.starts_with('[')) {  // a list's default, e.g. [1,2,3]
+        nlohmann::json list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+        if (list.is_array()) return list;
+    }
+    const char* end = text.data() + text.size();
+    long long integer = 0;
+    if (auto [ptr, ec] = std::from_chars(text.data(), end, integer);
+        ec == std::errc() && ptr == end && !text.empty()) {
+        return integer;
+    }
+    double real = 0;
+    if (auto [ptr, ec] = std::from_chars(text.data(), end, real);
+        ec == std::errc() && ptr == end && !text.empty()) {
+        return real;
+    }
+    return text;
+}
+
+/// --print-config for commands without a config of their own: every option of `app` by its long
+/// name, as given, else its default (null when the command decides it at run time).
+nlohmann::json parsed_options_json(const CLI::App& app) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const CLI::Option* option : app.get_options()) {
+        if (option->get_group().empty()) continue;  // hidden (test hooks)
+        const std::string name = option->get_single_name();
+        if (name == "help" || name == "h") continue;
+        const bool flag = option->get_expected_max() == 0;
+        nlohmann::json& value = out[name];
+        if (flag) {
+            value = option->count() > 0;
+        } else if (option->count() > 0) {
+            const std::vector<std::string>& results = option->results();
+            if (results.size() == 1 && option->get_expected_max() <= 1) {
+                value = typed_value(results.front());
+            } else {
+                value = nlohmann::json::array();
+                for (const std::string& result : results)
+                    value.push_back(typed_value(result));
+            }
+        } else if (!option->get_default_str().empty()) {
+            value = typed_value(option->get_default_str());
+        }
+    }
+    return out;
+}
+
 int run(int argc, char** argv) {
     CLI::App app{"rcls: from an SO-101 arm and a camera to a trained image reward classifier",
                  "rcls"};
@@ -85,6 +139,10 @@ int run(int argc, char** argv) {
 
     for (const Command& command : commands) {
         if (!command.app->parsed()) continue;
+        if (globals.print_config && !command.prints_config) {
+            std::cout << parsed_options_json(*command.app).dump(2) << std::endl;
+            return 0;
+        }
         const int code = command.run();
         if (interrupted()) throw InterruptedError();
         return code;

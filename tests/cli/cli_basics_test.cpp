@@ -2,6 +2,7 @@
 //
 // The real binary: help, version, usage errors and exit codes.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "run_process.hpp"
 
@@ -33,6 +34,25 @@ TEST(CliBasics, BinaryLoadsNeitherTorchNorImgcodecs) {
     EXPECT_NE(r.out.find("libavcodec"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("libtorch"), std::string::npos) << r.out;
     EXPECT_EQ(r.out.find("libopencv_imgcodecs"), std::string::npos) << r.out;
+}
+
+// --print-config never runs the command: commands without a config print their options.
+TEST(CliBasics, PrintConfigShowsOptionsAndDoesNotRun) {
+    const ProcessResult scan =
+        run_rcls({"--print-config", "arm", "scan", "--port", "/nonexistent/ttyACM9"});
+    EXPECT_EQ(scan.exit_code, 0) << scan.err;
+    const nlohmann::json options = nlohmann::json::parse(scan.out);
+    EXPECT_EQ(options.at("port"), "/nonexistent/ttyACM9");
+    EXPECT_EQ(options.at("baud"), 1000000);
+    EXPECT_EQ(options.at("json"), false);
+
+    const ProcessResult sim = run_rcls({"arm", "sim", "--print-config", "--ids", "1,2"});
+    EXPECT_EQ(sim.exit_code, 0) << sim.err;
+    EXPECT_EQ(nlohmann::json::parse(sim.out).at("ids"), nlohmann::json::array({1, 2}));
+
+    const ProcessResult info = run_rcls({"--print-config", "dataset", "info", "/nonexistent"});
+    EXPECT_EQ(info.exit_code, 0) << info.err;
+    EXPECT_EQ(nlohmann::json::parse(info.out).at("root"), "/nonexistent");
 }
 
 TEST(CliBasics, NoSubcommandIsAUsageError) {
