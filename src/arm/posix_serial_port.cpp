@@ -119,8 +119,9 @@ public:
         }
         // Wait until the request is on the wire, so that reply deadlines start after it.
         while (::tcdrain(fd_) != 0) {
-            if (errno != EINTR)
+            if (errno != EINTR) {
                 throw DeviceError("serial port " + path_ + ": tcdrain failed", errno);
+            }
         }
     }
 

@@ -14,8 +14,9 @@ namespace {
 
 int count_lines(const std::string& text) {
     int lines = 0;
-    for (const char ch : text)
+    for (const char ch : text) {
         lines += ch == '\n' ? 1 : 0;
+    }
     return text.empty() || text.back() == '\n' ? lines : lines + 1;
 }
 

@@ -48,8 +48,9 @@ ParseResult parse_packet(std::span<const std::uint8_t> buffer, bool is_status) {
 
 std::uint8_t checksum(std::span<const std::uint8_t> body) {
     unsigned sum = 0;
-    for (const std::uint8_t byte : body)
+    for (const std::uint8_t byte : body) {
         sum += byte;
+    }
     return static_cast<std::uint8_t>(~sum & 0xFFu);
 }
 

@@ -92,8 +92,9 @@ ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::s
         rx_buffer_.insert(rx_buffer_.end(), chunk.begin(), chunk.begin() + static_cast<long>(n));
     }
     // Bytes that never became a whole packet are a truncated reply (the SDK's COMM_RX_CORRUPT).
-    if (reply.result == CommResult::kTimeout && !rx_buffer_.empty())
+    if (reply.result == CommResult::kTimeout && !rx_buffer_.empty()) {
         reply.result = CommResult::kCorrupt;
+    }
     if (reply.result == CommResult::kCorrupt) {
         ++stats_.corrupt;
     } else {
@@ -313,8 +314,9 @@ std::vector<int> ServoBus::sync_read(const Register& reg,
     SyncReadResult result = try_sync_read(reg, ids, num_retry);
     if (!result.failed.empty()) {
         std::vector<std::string> names;
-        for (const std::uint8_t id : result.failed)
+        for (const std::uint8_t id : result.failed) {
             names.push_back(describe(id));
+        }
         throw DeviceError(
             "failed to sync read " + std::string(reg.name) + " from " + join(names, ", ") + " on " +
             port_name() + " after " + std::to_string(result.attempts) +
@@ -324,8 +326,9 @@ std::vector<int> ServoBus::sync_read(const Register& reg,
     }
     std::vector<int> values;
     values.reserve(ids.size());
-    for (const std::uint8_t id : ids)
+    for (const std::uint8_t id : ids) {
         values.push_back(result.values.at(id));
+    }
     return values;
 }
 

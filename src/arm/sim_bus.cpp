@@ -51,8 +51,9 @@ constexpr std::array<bool, 256> make_read_only_map() {
     map[2] = true;
     for (const Register& reg : kSts3215Registers) {
         if (!reg.read_only) continue;
-        for (int i = 0; i < reg.size; ++i)
+        for (int i = 0; i < reg.size; ++i) {
             map[reg.address + i] = true;
+        }
     }
     return map;
 }
@@ -155,8 +156,9 @@ struct SimBus::Servo {
         static const Register& offset = find_register("Homing_Offset");
         static const Register& phase_reg = find_register("Phase");
         int present = static_cast<int>(std::lround(actual)) - get(offset);
-        if ((get(phase_reg) & kMultiTurnBit) == 0)
+        if ((get(phase_reg) & kMultiTurnBit) == 0) {
             present = ((present % kResolution) + kResolution) % kResolution;
+        }
         return present;
     }
 
@@ -310,8 +312,9 @@ void SimBus::plug_next_motor() {
         servos_[setup_index_]->written = false;
         return;
     }
-    for (auto& servo : servos_)
+    for (auto& servo : servos_) {
         servo->plugged = true;
+    }
     assembled_ = true;
 }
 
@@ -333,8 +336,9 @@ void SimBus::handle(const protocol::Packet& packet,
         std::vector<Servo*> found;
         if (broadcast) {
             for (auto& servo : servos_) {
-                if (find_servo(servo->id(), host_baud_rate) == servo.get())
+                if (find_servo(servo->id(), host_baud_rate) == servo.get()) {
                     found.push_back(servo.get());
+                }
             }
         } else if (Servo* s = find_servo(packet.id, host_baud_rate)) {
             found.push_back(s);
@@ -475,8 +479,9 @@ std::vector<SimBus::Reply> SimBus::receive(std::span<const std::uint8_t> bytes,
         if (hits(faults.garbage, fault_counters_[3])) {
             const int count = std::uniform_int_distribution<int>(1, 6)(rng_);
             Bytes noisy;
-            for (int i = 0; i < count; ++i)
+            for (int i = 0; i < count; ++i) {
                 noisy.push_back(static_cast<std::uint8_t>(noise(rng_)));
+            }
             noisy.insert(noisy.end(), b.begin(), b.end());
             b = std::move(noisy);
             ++stats_.garbage;

@@ -38,8 +38,9 @@ std::size_t SimServoPort::read(std::span<std::uint8_t> buffer, Clock::time_point
 
 void SimServoPort::flush_input() {
     // Only what has arrived by now is dropped; late replies still come, as on a real line.
-    while (!incoming_.empty() && incoming_.front().due <= now_)
+    while (!incoming_.empty() && incoming_.front().due <= now_) {
         incoming_.pop_front();
+    }
 }
 
 bool SimServoPort::set_baud_rate(int baud_rate) {

@@ -28,8 +28,9 @@ const Register& goal_position() {
 
 std::map<std::uint8_t, std::string> joint_names_by_id() {
     std::map<std::uint8_t, std::string> names;
-    for (std::size_t i = 0; i < kNumJoints; ++i)
+    for (std::size_t i = 0; i < kNumJoints; ++i) {
         names[kJointIds[i]] = std::string(kJointNames[i]);
+    }
     return names;
 }
 
@@ -346,8 +347,9 @@ JointValues So101Arm::send_goals(const JointValues& goals, const JointValues* pr
             throw UsageError("goal position of " + std::string(kJointNames[i]) +
                              " is not a number");
         }
-        if (options_.locked[i])
+        if (options_.locked[i]) {
             target[i] = options_.locked_positions[i].value_or(hold_positions_[i]);
+        }
     }
     if (options_.max_relative_target) {
         const double cap = *options_.max_relative_target;

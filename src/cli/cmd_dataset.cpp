@@ -29,9 +29,10 @@ int run_info(const InfoOptions& options) {
     std::unique_ptr<Progress> progress;
     if (options.check) {
         summary_options.progress = [&progress](std::int64_t done, std::int64_t total) {
-            if (!progress)
+            if (!progress) {
                 progress = std::make_unique<Progress>("check", static_cast<std::uint64_t>(total),
                                                       "frames");
+            }
             progress->advance(static_cast<std::uint64_t>(done) - progress->done());
         };
     }

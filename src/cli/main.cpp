@@ -92,8 +92,9 @@ nlohmann::json parsed_options_json(const CLI::App& app) {
                 value = typed_value(results.front());
             } else {
                 value = nlohmann::json::array();
-                for (const std::string& result : results)
+                for (const std::string& result : results) {
                     value.push_back(typed_value(result));
+                }
             }
         } else if (!option->get_default_str().empty()) {
             value = typed_value(option->get_default_str());

@@ -101,8 +101,9 @@ AtomicOutput::AtomicOutput(fs::path target, OutputKind kind)
     if (kind_ == OutputKind::kDirectory) {
         std::error_code error;
         fs::create_directory(temp_, error);
-        if (error)
+        if (error) {
             throw DataError(temp_.string() + ": cannot create directory: " + error.message());
+        }
     }
 }
 
@@ -129,8 +130,9 @@ void AtomicOutput::commit() {
     std::error_code error;
     fs::path old;  // a directory cannot be renamed over a non-empty one: move it aside first
     if (kind_ == OutputKind::kDirectory) {
-        for (const auto& entry : fs::directory_iterator(temp_, error))
+        for (const auto& entry : fs::directory_iterator(temp_, error)) {
             sync_path(entry.path());
+        }
         if (fs::exists(target_, error)) {
             old = make_temp_path(target_);
             fs::rename(target_, old, error);

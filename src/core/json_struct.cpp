@@ -143,8 +143,9 @@ void Reader::field(std::string_view key,
     field(key, value, help);
     if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
         std::string message = "\"" + value + "\" is not one of " + join(choices, ", ");
-        if (auto near = nearest_match(value, choices))
+        if (auto near = nearest_match(value, choices)) {
             message += " (did you mean \"" + *near + "\"?)";
+        }
         fail(child(key), message);
     }
 }

@@ -54,10 +54,12 @@ void parallel_for(std::size_t count,
     } else {
         std::vector<std::thread> pool;
         pool.reserve(threads);
-        for (unsigned t = 0; t < threads; ++t)
+        for (unsigned t = 0; t < threads; ++t) {
             pool.emplace_back(worker);
-        for (std::thread& thread : pool)
+        }
+        for (std::thread& thread : pool) {
             thread.join();
+        }
     }
     if (first_error) std::rethrow_exception(first_error);
 }

@@ -11,10 +11,12 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     const std::size_t columns = b.size() + 1;
     std::vector<std::size_t> d((a.size() + 1) * columns);
     auto at = [&](std::size_t i, std::size_t j) -> std::size_t& { return d[i * columns + j]; };
-    for (std::size_t i = 0; i <= a.size(); ++i)
+    for (std::size_t i = 0; i <= a.size(); ++i) {
         at(i, 0) = i;
-    for (std::size_t j = 0; j <= b.size(); ++j)
+    }
+    for (std::size_t j = 0; j <= b.size(); ++j) {
         at(0, j) = j;
+    }
     for (std::size_t i = 1; i <= a.size(); ++i) {
         for (std::size_t j = 1; j <= b.size(); ++j) {
             const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
@@ -66,10 +68,12 @@ std::vector<std::string> split(std::string_view text, char separator) {
 
 std::string_view trim(std::string_view text) {
     const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-    while (!text.empty() && is_space(text.front()))
+    while (!text.empty() && is_space(text.front())) {
         text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back()))
+    }
+    while (!text.empty() && is_space(text.back())) {
         text.remove_suffix(1);
+    }
     return text;
 }
 

@@ -52,11 +52,13 @@ parquet::Table Dataset::read_episode(std::int64_t episode_index) const {
     // Episodes are contiguous runs of rows; rows past the committed ones are ignored.
     std::size_t begin = 0;
     const auto rows = static_cast<std::size_t>(table.num_rows);
-    while (begin < rows && episodes->integer(begin) != episode_index)
+    while (begin < rows && episodes->integer(begin) != episode_index) {
         ++begin;
+    }
     std::size_t end = begin;
-    while (end < rows && episodes->integer(end) == episode_index)
+    while (end < rows && episodes->integer(end) == episode_index) {
         ++end;
+    }
     if (static_cast<std::int64_t>(end - begin) < e.length) {
         throw DataError(where + ": holds " + std::to_string(end - begin) +
                         " rows of the episode, its metadata says " + std::to_string(e.length));

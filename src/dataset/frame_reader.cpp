@@ -76,8 +76,9 @@ cv::Mat FrameReader::frame(std::int64_t episode, const std::string& key, std::in
 
 std::int64_t FrameReader::frames_decoded() const {
     std::int64_t n = closed_decoded_;
-    for (const auto& [path, reader] : readers_)
+    for (const auto& [path, reader] : readers_) {
         n += reader->frames_decoded();
+    }
     return n;
 }
 

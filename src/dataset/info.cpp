@@ -64,14 +64,16 @@ Feature parse_feature(const std::string& key, const Json& j, const std::string& 
     if (const auto it = j.find("names"); it != j.end()) {
         f.names_json = it->dump();
         if (it->is_array()) {
-            for (const Json& n : *it)
+            for (const Json& n : *it) {
                 f.names.push_back(n.is_string() ? n.get<std::string>() : n.dump());
+            }
         } else if (it->is_object()) {
             // {"motors": [...]} (older LeRobot) or {"name": index}.
             for (const auto& [k, v] : it->items()) {
                 if (v.is_array()) {
-                    for (const Json& n : v)
+                    for (const Json& n : v) {
                         f.names.push_back(n.is_string() ? n.get<std::string>() : n.dump());
+                    }
                 } else {
                     f.names.push_back(k);
                 }
@@ -101,8 +103,9 @@ Feature parse_feature(const std::string& key, const Json& j, const std::string& 
 
 std::int64_t Feature::size() const {
     std::int64_t n = 1;
-    for (std::int64_t d : shape)
+    for (std::int64_t d : shape) {
         n *= d;
+    }
     return n;
 }
 

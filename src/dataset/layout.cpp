@@ -28,8 +28,9 @@ std::string format_path(const std::string& pattern, const PathFields& fields) {
             continue;
         }
         const std::size_t close = pattern.find('}', i);
-        if (close == std::string::npos)
+        if (close == std::string::npos) {
             throw DataError("path template \"" + pattern + "\": unclosed {");
+        }
         const std::string field = pattern.substr(i + 1, close - i - 1);
         const std::size_t colon = field.find(':');
         const std::string name = field.substr(0, colon);

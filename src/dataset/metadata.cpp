@@ -57,8 +57,9 @@ void load_v2(Metadata& meta) {
         ++line;
         const std::int64_t index = json_int(j, "task_index", tasks_path, line);
         if (index < 0 || index > 1000000) throw DataError(tasks_path.string() + ": bad task_index");
-        if (meta.tasks.size() <= static_cast<std::size_t>(index))
+        if (meta.tasks.size() <= static_cast<std::size_t>(index)) {
             meta.tasks.resize(static_cast<std::size_t>(index) + 1);
+        }
         meta.tasks[static_cast<std::size_t>(index)] = j.value("task", std::string());
     }
     const fs::path episodes_path = meta.root / "meta/episodes.jsonl";
@@ -124,8 +125,9 @@ void load_v3(Metadata& meta) {
     for (std::size_t r = 0; r < static_cast<std::size_t>(tasks.num_rows); ++r) {
         const std::int64_t index = indices->integer(r);
         if (index < 0 || index > 1000000) throw DataError(tasks_path.string() + ": bad task_index");
-        if (meta.tasks.size() <= static_cast<std::size_t>(index))
+        if (meta.tasks.size() <= static_cast<std::size_t>(index)) {
             meta.tasks.resize(static_cast<std::size_t>(index) + 1);
+        }
         meta.tasks[static_cast<std::size_t>(index)] = names->as<std::string>()[r];
     }
 
@@ -156,8 +158,9 @@ void load_v3(Metadata& meta) {
             if (task_lists != nullptr && task_lists->type == parquet::ValueType::kString &&
                 task_lists->list_depth() == 1) {
                 const auto [begin, end] = task_lists->list_range(r);
-                for (std::size_t k = begin; k < end; ++k)
+                for (std::size_t k = begin; k < end; ++k) {
                     e.tasks.push_back(task_lists->as<std::string>()[k]);
+                }
             }
             for (const std::string& key : video_keys) {
                 const std::string prefix = "videos/" + key + "/";
@@ -225,8 +228,9 @@ fs::path Metadata::find_video_file(const EpisodeMeta& e, const std::string& vide
     auto it = relative.begin();
     if (it != relative.end() && it->string() == "videos") {
         fs::path alternative = root / "video";
-        for (++it; it != relative.end(); ++it)
+        for (++it; it != relative.end(); ++it) {
             alternative /= *it;
+        }
         if (fs::exists(alternative, error)) return alternative;
     }
     return path;

@@ -17,8 +17,9 @@ FeatureStats compute_stats(const std::vector<double>& values, std::size_t dim) {
     s.max.assign(dim, 0.0);
     s.mean.assign(dim, 0.0);
     s.std.assign(dim, 0.0);
-    for (auto& q : s.quantiles)
+    for (auto& q : s.quantiles) {
         q.assign(dim, 0.0);
+    }
     if (rows == 0) return s;
     std::vector<double> column(rows);
     for (std::size_t d = 0; d < dim; ++d) {
@@ -29,8 +30,9 @@ FeatureStats compute_stats(const std::vector<double>& values, std::size_t dim) {
         }
         const double mean = sum / static_cast<double>(rows);
         double squares = 0.0;
-        for (double v : column)
+        for (double v : column) {
             squares += (v - mean) * (v - mean);
+        }
         s.mean[d] = mean;
         s.std[d] = std::sqrt(squares / static_cast<double>(rows));
         std::sort(column.begin(), column.end());
@@ -59,10 +61,12 @@ FeatureStats aggregate_stats(const std::vector<const FeatureStats*>& parts) {
     out.max = used.front()->max;
     out.mean.assign(dim, 0.0);
     out.std.assign(dim, 0.0);
-    for (auto& q : out.quantiles)
+    for (auto& q : out.quantiles) {
         q.assign(dim, 0.0);
-    for (const FeatureStats* p : used)
+    }
+    for (const FeatureStats* p : used) {
         out.count += p->count;
+    }
     const auto total = static_cast<double>(out.count);
     for (const FeatureStats* p : used) {
         const double w = static_cast<double>(p->count) / total;
@@ -82,8 +86,9 @@ FeatureStats aggregate_stats(const std::vector<const FeatureStats*>& parts) {
             out.std[d] += (p->std[d] * p->std[d] + delta * delta) * w;
         }
     }
-    for (double& v : out.std)
+    for (double& v : out.std) {
         v = std::sqrt(v);
+    }
     return out;
 }
 
@@ -97,8 +102,9 @@ void ImageStatsAccumulator::add(const unsigned char* data,
     for (int y = 0; y < rows; y += step) {
         const unsigned char* row = data + static_cast<std::size_t>(y) * row_stride;
         for (int x = 0; x < cols; x += step) {
-            for (int c = 0; c < 3; ++c)
+            for (int c = 0; c < 3; ++c) {
                 ++histogram_[static_cast<std::size_t>(c)][row[3 * x + c]];
+            }
         }
     }
     ++images_;
@@ -107,8 +113,9 @@ void ImageStatsAccumulator::add(const unsigned char* data,
 FeatureStats ImageStatsAccumulator::stats() const {
     FeatureStats s;
     s.count = images_;
-    for (auto& q : s.quantiles)
+    for (auto& q : s.quantiles) {
         q.assign(3, 0.0);
+    }
     s.min.assign(3, 0.0);
     s.max.assign(3, 0.0);
     s.mean.assign(3, 0.0);
@@ -126,10 +133,12 @@ FeatureStats ImageStatsAccumulator::stats() const {
         const double count = static_cast<double>(n);
         const double mean = sum / count;
         std::size_t lo = 0, hi = 255;
-        while (h[lo] == 0)
+        while (h[lo] == 0) {
             ++lo;
-        while (h[hi] == 0)
+        }
+        while (h[hi] == 0) {
             --hi;
+        }
         s.min[c] = static_cast<double>(lo) / 255.0;
         s.max[c] = static_cast<double>(hi) / 255.0;
         s.mean[c] = mean / 255.0;
@@ -167,8 +176,9 @@ std::string stats_to_json(const Stats& stats,
         const auto shaped = [&](const nlohmann::ordered_json& flat) {
             if (!image) return flat;
             nlohmann::ordered_json out = nlohmann::ordered_json::array();
-            for (const auto& v : flat)
+            for (const auto& v : flat) {
                 out.push_back({{v}});
+            }
             return out;
         };
         const auto bound = [&](const std::vector<double>& v) {

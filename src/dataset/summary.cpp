@@ -25,8 +25,9 @@ void decode_every_frame(const Dataset& dataset,
     const std::vector<std::string> keys = dataset.info().video_keys();
     if (keys.empty()) return;
     std::int64_t total = 0;
-    for (const EpisodeMeta& e : dataset.meta().episodes)
+    for (const EpisodeMeta& e : dataset.meta().episodes) {
         total += e.length * static_cast<std::int64_t>(keys.size());
+    }
     FrameReader reader(dataset, image::ChannelOrder::kRgb, 0);
     std::int64_t done = 0;
     for (const EpisodeMeta& e : dataset.meta().episodes) {
@@ -113,8 +114,9 @@ DatasetSummary summarize(const Dataset& dataset, const SummaryOptions& options) 
                         reward.list_depth() == 0 ? reward.number(r) : reward.numbers(r).at(0);
                     if (v >= 0.5) {
                         ++line.success_frames;
-                        if (*line.success_start < 0)
+                        if (*line.success_start < 0) {
                             line.success_start = static_cast<std::int64_t>(r);
+                        }
                     }
                 }
                 s.success_frames += line.success_frames;
@@ -142,8 +144,9 @@ std::string to_text(const DatasetSummary& s) {
     if (s.has_reward) {
         row("Success frames", std::to_string(s.success_frames));
         row("Failure frames", std::to_string(s.failure_frames));
-        if (s.unlabelled_frames > 0)
+        if (s.unlabelled_frames > 0) {
             row("Unread frames", std::to_string(s.unlabelled_frames) + " (data missing)");
+        }
     } else {
         row("Success frames", "n/a (no next.reward)");
         row("Failure frames", "n/a (no next.reward)");
@@ -163,8 +166,9 @@ std::string to_text(const DatasetSummary& s) {
     out += "\nepisode  length  success_start\n";
     for (const EpisodeSummary& e : s.per_episode) {
         std::string start = s.has_reward ? "?" : "n/a";
-        if (e.success_start)
+        if (e.success_start) {
             start = *e.success_start < 0 ? "none" : std::to_string(*e.success_start);
+        }
         std::snprintf(line, sizeof(line), "%7lld  %6lld  %s\n",
                       static_cast<long long>(e.episode_index), static_cast<long long>(e.length),
                       start.c_str());

@@ -148,9 +148,10 @@ void commit_file(const fs::path& root,
     std::error_code error;
     fs::create_directories(staging, error);
     fs::create_directories(target.parent_path(), error);
-    if (error)
+    if (error) {
         throw DataError(target.parent_path().string() +
                         ": cannot create folder: " + error.message());
+    }
     const fs::path temp = staging / ("." + target.filename().string() + ".tmp-" +
                                      std::to_string(::getpid()) + "-" + std::to_string(counter++));
     step("create");
@@ -371,8 +372,9 @@ Table DatasetWriter::State::make_episode_table(
                 push_number(c, static_cast<double>(task_indices[i]));
             } else {
                 const std::vector<double>& v = buffer[i].values.at(f->key);
-                for (double x : v)
+                for (double x : v) {
                     push_number(c, x);
+                }
                 if (list) c.offsets[0].push_back(static_cast<std::int64_t>(c.num_values()));
             }
         }
@@ -426,13 +428,15 @@ Table DatasetWriter::State::make_episodes_meta(ChunkFile file) const {
         const EpisodeMeta& m = meta.episodes[e];
         ++t.num_rows;
         push_number(columns[0], static_cast<double>(m.episode_index));
-        for (const std::string& task : m.tasks)
+        for (const std::string& task : m.tasks) {
             std::get<std::vector<std::string>>(columns[1].values).push_back(task);
+        }
         columns[1].offsets[0].push_back(static_cast<std::int64_t>(columns[1].num_values()));
         const std::int64_t ints[] = {m.length, m.data_chunk_index, m.data_file_index,
                                      m.dataset_from_index, m.dataset_to_index};
-        for (std::size_t k = 0; k < 5; ++k)
+        for (std::size_t k = 0; k < 5; ++k) {
             push_number(columns[2 + k], static_cast<double>(ints[k]));
+        }
         std::size_t col = first_video;
         for (const std::string& key : video_keys) {
             const auto ref = m.videos.find(key);
@@ -453,8 +457,9 @@ Table DatasetWriter::State::make_episodes_meta(ChunkFile file) const {
             push_list(columns[col++], s.mean);
             push_list(columns[col++], s.std);
             push_list(columns[col++], {static_cast<double>(s.count)});
-            for (const auto& q : s.quantiles)
+            for (const auto& q : s.quantiles) {
                 push_list(columns[col++], q);
+            }
         }
         push_number(columns[col++], static_cast<double>(file.chunk));
         push_number(columns[col++], static_cast<double>(file.file));
@@ -467,8 +472,9 @@ Table DatasetWriter::State::make_tasks_table() const {
     Table t;
     t.num_rows = static_cast<std::int64_t>(meta.tasks.size());
     std::vector<std::int64_t> indices;
-    for (std::size_t i = 0; i < meta.tasks.size(); ++i)
+    for (std::size_t i = 0; i < meta.tasks.size(); ++i) {
         indices.push_back(static_cast<std::int64_t>(i));
+    }
     t.columns.push_back(parquet::make_column("task_index", ValueType::kInt64, indices));
     t.columns.push_back(parquet::make_column("task", ValueType::kString, meta.tasks));
     t.metadata = {{"pandas", pandas_tasks_metadata()}};
@@ -544,8 +550,9 @@ std::int64_t committed_rows(const Table& table, std::int64_t committed, const fs
     const Column* episodes = table.find("episode_index");
     if (episodes == nullptr) throw DataError(path.string() + ": column \"episode_index\" missing");
     std::int64_t n = 0;
-    while (n < table.num_rows && episodes->integer(static_cast<std::size_t>(n)) < committed)
+    while (n < table.num_rows && episodes->integer(static_cast<std::size_t>(n)) < committed) {
         ++n;
+    }
     return n;
 }
 
@@ -628,8 +635,9 @@ void DatasetWriter::State::repair() {
     for (const std::string& key : meta.info.video_keys()) {
         const fs::path dir = root / "videos" / key;
         if (meta.episodes.empty()) {
-            for (const auto& [at, path] : chunk_files(dir, ".mp4"))
+            for (const auto& [at, path] : chunk_files(dir, ".mp4")) {
                 remove_file(path, quiet);
+            }
             continue;
         }
         const EpisodeMeta& last = meta.episodes.back();
@@ -776,8 +784,9 @@ void DatasetWriter::add_frame(const Frame& frame) {
     for (const Feature* f : tabular_features(meta.info)) {
         if (is_default_key(f->key)) continue;
         const auto it = frame.values.find(f->key);
-        if (it == frame.values.end())
+        if (it == frame.values.end()) {
             throw DataError(where + ": feature \"" + f->key + "\" missing");
+        }
         if (static_cast<std::int64_t>(it->second.size()) != f->size()) {
             throw DataError(where + ": feature \"" + f->key + "\" has " +
                             std::to_string(it->second.size()) + " values, expected " +
@@ -862,8 +871,9 @@ std::int64_t DatasetWriter::save_episode() {
     State& s = *state_;
     if (s.buffer.empty()) throw DataError(s.meta.root.string() + ": no frames to save");
     // Images encoded while they came: finish each camera's episode video.
-    for (auto& [key, encoder] : s.encoders)
+    for (auto& [key, encoder] : s.encoders) {
         encoder->finish();
+    }
     s.encoders.clear();
     Metadata next = s.meta;
     const std::int64_t episode_index = next.info.total_episodes;
@@ -921,8 +931,9 @@ std::int64_t DatasetWriter::save_episode() {
             std::visit(
                 [&](const auto& v) {
                     using T = typename std::decay_t<decltype(v)>::value_type;
-                    if constexpr (!std::is_same_v<T, std::string>)
+                    if constexpr (!std::is_same_v<T, std::string>) {
                         values.push_back(static_cast<double>(v[i]));
+                    }
                 },
                 c.values);
         }

@@ -88,12 +88,14 @@ void prepare_process_for_inference() {
     ::dlclose(gomp);
     std::ifstream in("/proc/self/cmdline", std::ios::binary);
     std::vector<std::string> args;
-    for (std::string arg; std::getline(in, arg, '\0');)
+    for (std::string arg; std::getline(in, arg, '\0');) {
         args.push_back(arg);
+    }
     if (args.empty()) return;
     std::vector<char*> argv;
-    for (std::string& arg : args)
+    for (std::string& arg : args) {
         argv.push_back(arg.data());
+    }
     argv.push_back(nullptr);
     std::fflush(nullptr);
     ::execv("/proc/self/exe", argv.data());

@@ -27,8 +27,9 @@ std::string read_string_field(Reader& in, std::uint8_t type) {
 }
 
 void expect(Reader& in, std::uint8_t type, std::uint8_t wanted) {
-    if (type != wanted)
+    if (type != wanted) {
         in.fail("field of type " + std::to_string(type) + ", expected " + std::to_string(wanted));
+    }
 }
 
 void read_logical(Reader& in, SchemaElement& element) {
@@ -250,11 +251,13 @@ std::string serialize_file_metadata(const FileMetaData& meta) {
             out.begin_struct(3);
             out.field_i32(1, c.type);
             out.begin_list(2, thrift::kI32, c.encodings.size());
-            for (int e : c.encodings)
+            for (int e : c.encodings) {
                 out.list_i32(e);
+            }
             out.begin_list(3, thrift::kBinary, c.path.size());
-            for (const std::string& p : c.path)
+            for (const std::string& p : c.path) {
                 out.list_binary(p);
+            }
             out.field_i32(4, c.codec);
             out.field_i64(5, c.num_values);
             out.field_i64(6, c.total_uncompressed_size);

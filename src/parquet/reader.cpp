@@ -210,8 +210,9 @@ std::size_t decode_plain(std::string_view data,
         for (std::size_t i = 0; i < count; ++i) {
             std::size_t length = 0;
             if (physical == format::kFixedLenByteArray) {
-                if (leaf.element->type_length < 0)
+                if (leaf.element->type_length < 0) {
                     throw DataError(context + ": negative type length");
+                }
                 length = static_cast<std::size_t>(leaf.element->type_length);
             } else {
                 if (data.size() - pos < 4) throw DataError(context + ": string values end early");
@@ -303,8 +304,9 @@ void decode_values(std::string_view data,
             if constexpr (std::is_same_v<T, std::int32_t> || std::is_same_v<T, std::int64_t>) {
                 std::vector<std::int64_t> ints;
                 encoding::decode_delta_binary_packed(data, count, ints, context);
-                for (std::int64_t v : ints)
+                for (std::int64_t v : ints) {
                     out.push_back(static_cast<T>(v));
+                }
                 return;
             }
             break;
@@ -347,12 +349,14 @@ void decode_values(std::string_view data,
                 // Booleans in v2 pages: 4-byte length, then width-1 RLE/bit-packed runs.
                 if (data.size() < 4) throw DataError(context + ": boolean RLE data ends early");
                 const std::uint32_t length = read_u32le(data, 0);
-                if (length > data.size() - 4)
+                if (length > data.size() - 4) {
                     throw DataError(context + ": boolean RLE data ends early");
+                }
                 std::vector<std::uint32_t> bits;
                 encoding::decode_rle_hybrid(data.substr(4, length), 1, count, bits, context);
-                for (std::uint32_t b : bits)
+                for (std::uint32_t b : bits) {
                     out.push_back(static_cast<std::uint8_t>(b));
+                }
                 return;
             }
             break;

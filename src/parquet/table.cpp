@@ -118,8 +118,9 @@ std::vector<double> Column::numbers(std::size_t row) const {
     const auto [begin, end] = list_range(row);
     std::vector<double> out;
     out.reserve(end - begin);
-    for (std::size_t i = begin; i < end; ++i)
+    for (std::size_t i = begin; i < end; ++i) {
         out.push_back(value_as_double(values, i, name));
+    }
     return out;
 }
 
@@ -137,8 +138,9 @@ void Column::append_rows(const Column& other, std::size_t begin, std::size_t end
         const auto& theirs = other.offsets[k];
         if (mine.empty()) mine.push_back(0);
         const std::int64_t shift = mine.back() - theirs[lo];
-        for (std::size_t i = lo + 1; i <= hi; ++i)
+        for (std::size_t i = lo + 1; i <= hi; ++i) {
             mine.push_back(theirs[i] + shift);
+        }
         lo = static_cast<std::size_t>(theirs[lo]);
         hi = static_cast<std::size_t>(theirs[hi]);
     }
@@ -153,13 +155,15 @@ void Column::append_rows(const Column& other, std::size_t begin, std::size_t end
         values);
     if (!other.row_valid.empty() || !row_valid.empty()) {
         row_valid.resize(rows_before, 1);
-        for (std::size_t r = begin; r < end; ++r)
+        for (std::size_t r = begin; r < end; ++r) {
             row_valid.push_back(other.row_present(r) ? 1 : 0);
+        }
     }
     if (!other.valid.empty() || !valid.empty()) {
         valid.resize(values_before, 1);
-        for (std::size_t i = lo; i < hi; ++i)
+        for (std::size_t i = lo; i < hi; ++i) {
             valid.push_back(other.valid.empty() ? 1 : other.valid[i]);
+        }
     }
 }
 

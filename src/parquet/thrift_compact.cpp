@@ -55,8 +55,9 @@ bool Reader::read_bool(std::uint8_t type) {
 
 std::string Reader::read_binary() {
     const std::uint64_t size = varint();
-    if (size > data_.size() - pos_)
+    if (size > data_.size() - pos_) {
         fail("string of " + std::to_string(size) + " bytes past the end");
+    }
     std::string value(data_.substr(pos_, static_cast<std::size_t>(size)));
     pos_ += static_cast<std::size_t>(size);
     return value;
@@ -68,8 +69,9 @@ std::size_t Reader::list_header(std::uint8_t& elem_type) {
     std::uint64_t count = header >> 4;
     if (count == 15) count = varint();
     // Every element takes at least one byte, so a count beyond the bytes left is corrupt.
-    if (count > data_.size() - pos_)
+    if (count > data_.size() - pos_) {
         fail("list of " + std::to_string(count) + " elements past the end");
+    }
     return static_cast<std::size_t>(count);
 }
 
@@ -87,8 +89,9 @@ void Reader::skip(std::uint8_t type) {
             varint();
             return;
         case kDouble:
-            for (int i = 0; i < 8; ++i)
+            for (int i = 0; i < 8; ++i) {
                 byte();
+            }
             return;
         case kBinary:
             read_binary();

@@ -81,8 +81,9 @@ void check_column(const Column& c, std::size_t rows) {
         parents = static_cast<std::size_t>(off.back());
     }
     if (parents != c.num_values()) throw DataError(where + "offsets do not match the values");
-    if (!c.row_valid.empty() && c.row_valid.size() != rows)
+    if (!c.row_valid.empty() && c.row_valid.size() != rows) {
         throw DataError(where + "bad row_valid");
+    }
     if (!c.valid.empty() && c.valid.size() != c.num_values()) throw DataError(where + "bad valid");
 }
 
@@ -129,8 +130,9 @@ void append_plain(const std::vector<T>& values,
                   std::size_t& bool_bits) {
     if constexpr (std::is_same_v<T, std::uint8_t>) {
         if (bool_bits % 8 == 0) page.values.push_back('\0');
-        if (values[i] != 0)
+        if (values[i] != 0) {
             page.values.back() = static_cast<char>(page.values.back() | (1 << (bool_bits % 8)));
+        }
         ++bool_bits;
     } else if constexpr (std::is_same_v<T, std::string>) {
         const auto n = static_cast<std::uint32_t>(values[i].size());
@@ -213,8 +215,9 @@ std::string levels_block(const std::vector<std::uint32_t>& levels, int max_level
 
 std::string encode_table(const Table& table, const WriteOptions& options) {
     const auto rows = static_cast<std::size_t>(table.num_rows);
-    for (const Column& c : table.columns)
+    for (const Column& c : table.columns) {
         check_column(c, rows);
+    }
     const int codec = codec_of(options.compression);
     const std::size_t page_rows = std::max<std::size_t>(1, options.rows_per_page);
     const std::size_t group_rows = std::max<std::size_t>(1, options.rows_per_row_group);
@@ -226,8 +229,9 @@ std::string encode_table(const Table& table, const WriteOptions& options) {
     root.name = "schema";
     root.num_children = static_cast<int>(table.columns.size());
     meta.schema.push_back(root);
-    for (const Column& c : table.columns)
+    for (const Column& c : table.columns) {
         add_schema(c, meta.schema);
+    }
     meta.key_value = table.metadata;
     if (options.arrow_schema) {
         meta.key_value.emplace_back("ARROW:schema", arrow_schema_base64(table, table.metadata));

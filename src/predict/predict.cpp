@@ -63,8 +63,9 @@ Latency summarize(std::vector<double> times_ms) {
     Latency out;
     out.p50_ms = at(0.50);
     out.p99_ms = at(0.99);
-    for (const double t : times_ms)
+    for (const double t : times_ms) {
         out.mean_ms += t / static_cast<double>(times_ms.size());
+    }
     return out;
 }
 
@@ -109,9 +110,10 @@ std::vector<std::string> dataset_cameras(const model::Predictor& predictor,
         return std::find(have.begin(), have.end(), key) != have.end();
     };
     if (wanted.size() > 1) {
-        if (camera)
+        if (camera) {
             throw UsageError("--camera applies to one-camera checkpoints; this one takes " +
                              join(wanted, ", "));
+        }
         for (const std::string& key : wanted) {
             if (!has(key)) {
                 throw UsageError(where + ": no camera " + key + " (the checkpoint needs " +
@@ -249,8 +251,9 @@ BenchmarkReport run_benchmark(const BenchmarkOptions& options) {
         const cv::Mat frame[] = {to_model_size(camera, "benchmark frame")};
         const model::Prediction p = predictor.predict(frame);
         const auto end = std::chrono::steady_clock::now();
-        if (!std::isfinite(p.probability))
+        if (!std::isfinite(p.probability)) {
             throw ModelError("benchmark: the model produced a non-finite probability");
+        }
         return std::chrono::duration<double, std::milli>(end - start).count();
     };
     for (int i = 0; i < 5; ++i) {  // warm-up: weight packing, allocations, caches
@@ -264,10 +267,12 @@ BenchmarkReport run_benchmark(const BenchmarkOptions& options) {
     while (static_cast<int>(fast_ms.size()) < options.frames) {
         throw_if_interrupted();
         const int block = std::min(kBlock, options.frames - static_cast<int>(fast_ms.size()));
-        for (int i = 0; i < block; ++i)
+        for (int i = 0; i < block; ++i) {
             fast_ms.push_back(time_one(fast));
-        for (int i = 0; i < block; ++i)
+        }
+        for (int i = 0; i < block; ++i) {
             eager_ms.push_back(time_one(eager));
+        }
     }
     report.threads = fast.num_threads();
     report.optimized = summarize(fast_ms);

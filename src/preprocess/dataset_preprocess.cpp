@@ -145,8 +145,9 @@ fs::path default_dataset_output(const fs::path& root, const image::Pipeline& pip
 PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptions& given) {
     const auto start = std::chrono::steady_clock::now();
     PreprocessOptions options = given;
-    if (options.output_dir.empty())
+    if (options.output_dir.empty()) {
         options.output_dir = default_dataset_output(root, options.pipeline);
+    }
     const dataset::Dataset source = dataset::Dataset::open(root);
     if (fs::absolute(options.output_dir).lexically_normal() ==
         fs::absolute(root).lexically_normal()) {
@@ -207,8 +208,9 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
 
     PreprocessSummary summary;
     std::int64_t skipped_frames = 0;
-    for (std::size_t i = 0; i < done; ++i)
+    for (std::size_t i = 0; i < done; ++i) {
         skipped_frames += episodes[i]->length;
+    }
     Progress progress("preprocess", static_cast<std::uint64_t>(total - skipped_frames), "frames");
     cv::Mat processed;
     for (std::size_t i = done; i < episodes.size(); ++i) {
@@ -218,8 +220,9 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
         std::optional<FrameFolder> frames;
         char folder[32];
         std::snprintf(folder, sizeof folder, "episode_%06zu", i);
-        if (options.frames && !cameras.empty())
+        if (options.frames && !cameras.empty()) {
             frames.emplace(options.output_dir / frames_dir / folder);
+        }
         for (std::int64_t t = 0; t < e.length; ++t) {
             throw_if_interrupted();
             const auto row = static_cast<std::size_t>(t);
@@ -236,8 +239,9 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
                                 " has no task");
             }
             frame.task = source.meta().tasks[static_cast<std::size_t>(task_index)];
-            if (const parquet::Column* ts = table.find("timestamp"))
+            if (const parquet::Column* ts = table.find("timestamp")) {
                 frame.timestamp = ts->number(row);
+            }
             for (const std::string& key : cameras) {
                 pipelines.at(key).apply(reader.frame(e.episode_index, key, t), processed);
                 frame.images[key] = processed.clone();

@@ -177,8 +177,9 @@ std::string shape_string(std::span<const std::int64_t> shape) {
 
 std::int64_t TensorInfo::numel() const {
     std::int64_t n = 1;
-    for (const std::int64_t dim : shape)
+    for (const std::int64_t dim : shape) {
         n *= dim;
+    }
     return n;
 }
 
@@ -232,8 +233,9 @@ File File::parse(std::string bytes, std::string source) {
         if (!value.is_object()) fail_tensor(src, name, "header entry is not an object");
         TensorInfo info;
         const auto dtype = value.find("dtype");
-        if (dtype == value.end() || !dtype->is_string())
+        if (dtype == value.end() || !dtype->is_string()) {
             fail_tensor(src, name, "missing \"dtype\"");
+        }
         const std::optional<Dtype> parsed = parse_dtype(dtype->get<std::string>());
         if (!parsed) fail_tensor(src, name, "unknown dtype \"" + dtype->get<std::string>() + "\"");
         info.dtype = *parsed;
@@ -325,12 +327,14 @@ std::vector<float> File::to_float32(std::string_view name) const {
             std::memcpy(out.data(), data.data(), n * 4);
             break;
         case Dtype::kF64:
-            for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t i = 0; i < n; ++i) {
                 out[i] = static_cast<float>(load_le<double>(&data[i * 8]));
+            }
             break;
         case Dtype::kF16:
-            for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t i = 0; i < n; ++i) {
                 out[i] = half_to_float(load_le<std::uint16_t>(&data[i * 2]));
+            }
             break;
         case Dtype::kBF16:
             for (std::size_t i = 0; i < n; ++i) {
@@ -392,8 +396,9 @@ void Writer::add(std::string name,
                  std::string_view bytes) {
     if (name == "__metadata__") throw std::invalid_argument("safetensors: reserved tensor name");
     for (const Entry& entry : tensors_) {
-        if (entry.name == name)
+        if (entry.name == name) {
             throw std::invalid_argument("safetensors: duplicate tensor " + name);
+        }
     }
     const std::optional<std::uint64_t> size = byte_size(shape, bit_size(dtype));
     if (!size || *size != bytes.size()) {
@@ -425,8 +430,9 @@ void Writer::set_metadata(std::string key, std::string value) {
 std::string Writer::serialize() const {
     std::vector<const Entry*> order;
     order.reserve(tensors_.size());
-    for (const Entry& entry : tensors_)
+    for (const Entry& entry : tensors_) {
         order.push_back(&entry);
+    }
     // The reference writer: descending dtype, then ascending name.
     std::sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
         if (a->dtype != b->dtype) return a->dtype > b->dtype;
@@ -436,8 +442,9 @@ std::string Writer::serialize() const {
     Json header = Json::object();
     if (!metadata_.empty()) {
         Json meta = Json::object();
-        for (const auto& [key, value] : metadata_)
+        for (const auto& [key, value] : metadata_) {
             meta[key] = value;
+        }
         header["__metadata__"] = std::move(meta);
     }
     std::uint64_t offset = 0;
@@ -457,8 +464,9 @@ std::string Writer::serialize() const {
     const std::uint64_t n = header_text.size();
     out.append(reinterpret_cast<const char*>(&n), 8);
     out += header_text;
-    for (const Entry* entry : order)
+    for (const Entry* entry : order) {
         out += entry->bytes;
+    }
     return out;
 }
 

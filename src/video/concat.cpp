@@ -77,8 +77,9 @@ VideoProbe probe_video(const fs::path& path) {
     for (;;) {
         const int status = av_read_frame(input.get(), packet.get());
         if (status == AVERROR_EOF) break;
-        if (status < 0)
+        if (status < 0) {
             throw DataError(path.string() + ": read failed: " + ffmpeg::error_text(status));
+        }
         if (packet->stream_index == index) {
             const std::int64_t pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
             const std::int64_t duration = packet->duration > 0 ? packet->duration : frame_duration;
@@ -125,14 +126,16 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
             out_stream->r_frame_rate = in_stream->r_frame_rate;
             if (!(out->oformat->flags & AVFMT_NOFILE)) {
                 const int status = avio_open(&out->pb, output.c_str(), AVIO_FLAG_WRITE);
-                if (status < 0)
+                if (status < 0) {
                     throw DataError(output.string() +
                                     ": cannot create: " + ffmpeg::error_text(status));
+                }
             }
             const int status = avformat_write_header(out.get(), nullptr);
-            if (status < 0)
+            if (status < 0) {
                 throw DataError(output.string() +
                                 ": cannot write the header: " + ffmpeg::error_text(status));
+            }
             first_params = out_stream->codecpar;
         } else if (params->codec_id != first_params->codec_id ||
                    params->width != first_params->width || params->height != first_params->height) {
@@ -202,8 +205,9 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
             seg_end = std::max(seg_end, packet->pts + duration);
             ++span.frames;
             const int written = av_interleaved_write_frame(out.get(), packet.get());
-            if (written < 0)
+            if (written < 0) {
                 throw DataError(output.string() + ": write failed: " + ffmpeg::error_text(written));
+            }
         }
         if (span.frames == 0) {
             seg_end = std::max(end_pts, base_pts + offset);
@@ -214,9 +218,10 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
         spans.push_back(span);
     }
     const int status = av_write_trailer(out.get());
-    if (status < 0)
+    if (status < 0) {
         throw DataError(output.string() +
                         ": cannot finish the file: " + ffmpeg::error_text(status));
+    }
     return spans;
 }
 

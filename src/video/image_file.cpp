@@ -238,8 +238,9 @@ std::vector<std::uint8_t> encode_image(const cv::Mat& image,
     ffmpeg::SwsPtr sws(sws_getContext(
         image.cols, image.rows, source, image.cols, image.rows, choice.pixel_format,
         SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP, nullptr, nullptr, nullptr));
-    if (!sws)
+    if (!sws) {
         throw DataError(name + ": cannot convert the image for the " + codec->name + " encoder");
+    }
     if (format == ImageFormat::kJpeg) {  // JFIF: full-range BT.601
         const int* coefficients = sws_getCoefficients(SWS_CS_ITU601);
         sws_setColorspaceDetails(sws.get(), coefficients, 1, coefficients, 1, 0, 1 << 16, 1 << 16);
