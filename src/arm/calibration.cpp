@@ -108,12 +108,12 @@ Calibration calibration_from_json(std::string_view text, const std::string& sour
         const std::string where = source + ": /" + name;
         if (!entry.is_object()) throw ConfigError(where + ": expected an object");
         for (const auto& [key, value] : entry.items()) {
-            if (std::find_if(kFields.begin(), kFields.end(),
-                             [&](const char* field) { return key == field; }) == kFields.end()) {
+            if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) {
                 throw ConfigError(where + ": unknown key \"" + key + "\"");
             }
-            if (!value.is_number_integer())
+            if (!value.is_number_integer()) {
                 throw ConfigError(where + "/" + key + ": expected integer");
+            }
         }
         for (const char* field : kFields) {
             if (!entry.contains(field)) {

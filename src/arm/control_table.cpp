@@ -12,8 +12,9 @@ namespace rcls::arm {
 const Register& find_register(std::string_view name) {
     if (const Register* reg = try_find_register(name)) return *reg;
     std::vector<std::string> names;
-    for (const Register& reg : kSts3215Registers)
+    for (const Register& reg : kSts3215Registers) {
         names.emplace_back(reg.name);
+    }
     std::string message = "unknown STS3215 register \"" + std::string(name) + "\"";
     if (const auto nearest = nearest_match(name, names)) {
         message += " (did you mean \"" + *nearest + "\"?)";
