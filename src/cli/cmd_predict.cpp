@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
-// `rcls predict --checkpoint DIR INPUT... [--json] [--threshold 0.5] [--camera NAME]`: score
+// `rcls predict --checkpoint DIR INPUT... [--json] [--threshold 0.5] [--camera NAME]
+// [--episodes 0,3]`: score
 // images, videos and datasets with a reward classifier, one line per frame.
 // `rcls predict --benchmark N [--checkpoint DIR]`: time 640x480 frames to a probability, as JSON.
 // Parsing and printing only; the workflow is rcls/predict/predict.hpp.
@@ -30,6 +31,7 @@ struct PredictCliOptions {
     double threshold = 0.5;
     std::optional<std::string> camera;
     int threads = 0;
+    std::vector<std::int64_t> episodes;
     std::optional<int> benchmark;
 };
 
@@ -64,6 +66,7 @@ int run_predict(const PredictCliOptions& options) {
     predict::PredictOptions run{
         options.checkpoint, {}, options.threshold, options.camera, options.threads};
     run.inputs.assign(options.inputs.begin(), options.inputs.end());
+    run.episodes = options.episodes;
     std::int64_t frames = 0, successes = 0;
     predict::run_predict(run, [&](const predict::FrameResult& r) {
         print_result(r, options.json);
@@ -103,6 +106,11 @@ void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& co
         "--camera", options->camera,
         "Images and videos: the checkpoint camera they show. Datasets: the dataset camera a "
         "one-camera checkpoint scores (e.g. front or observation.images.front)");
+    app->add_option("--episodes", options->episodes,
+                    "Datasets: score only these episodes, comma-separated (e.g. 0,3); a missing "
+                    "video of one of them is an error, not a skip")
+        ->delimiter(',')
+        ->check(CLI::NonNegativeNumber);
     app->add_option("--threads", options->threads, "libtorch threads (0: one per core)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();

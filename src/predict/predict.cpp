@@ -138,13 +138,35 @@ std::vector<std::string> dataset_cameras(const model::Predictor& predictor,
 }
 
 /// Scores every frame of every complete episode of the dataset at `root`.
+/// The episodes of `data` to score: all, or those `wanted` names (UsageError for one it lacks).
+std::set<std::int64_t> episodes_to_score(const dataset::Dataset& data,
+                                         const std::string& name,
+                                         const std::vector<std::int64_t>& wanted) {
+    std::set<std::int64_t> present;
+    for (const dataset::EpisodeMeta& episode : data.meta().episodes) {
+        present.insert(episode.episode_index);
+    }
+    if (wanted.empty()) return present;
+    for (const std::int64_t index : wanted) {
+        if (present.count(index) == 0) {
+            throw UsageError("--episodes " + std::to_string(index) + ": " + name + " has " +
+                             std::to_string(present.size()) + " episodes" +
+                             (present.empty() ? std::string()
+                                              : " (" + std::to_string(*present.begin()) + " to " +
+                                                    std::to_string(*present.rbegin()) + ")"));
+        }
+    }
+    return {wanted.begin(), wanted.end()};
+}
+
 void predict_dataset(model::Predictor& predictor,
                      const fs::path& root,
                      const std::string& name,
-                     const std::optional<std::string>& camera,
+                     const PredictOptions& options,
                      const std::function<void(const FrameResult&)>& on_result) {
     const dataset::Dataset data = dataset::Dataset::open(root);
-    const std::vector<std::string> keys = dataset_cameras(predictor, data, camera);
+    const std::vector<std::string> keys = dataset_cameras(predictor, data, options.camera);
+    const std::set<std::int64_t> wanted = episodes_to_score(data, name, options.episodes);
     // Real recordings have holes: episodes whose videos for these cameras are missing are
     // skipped with a warning (the tabular data is not needed).
     std::set<std::int64_t> skipped;
@@ -153,7 +175,13 @@ void predict_dataset(model::Predictor& predictor,
         const bool needed = std::any_of(keys.begin(), keys.end(), [&](const std::string& key) {
             return data.meta().find_video_file(episode, key) == problem.path;
         });
-        if (needed && skipped.insert(problem.episode_index).second) {
+        if (!needed || wanted.count(problem.episode_index) == 0) continue;
+        if (!options.episodes.empty()) {  // asked for by name: not something to skip quietly
+            throw DataError(name + ": episode " + std::to_string(problem.episode_index) + ": " +
+                            problem.path.string() + " is " + problem.what +
+                            " (leave the episode out of --episodes)");
+        }
+        if (skipped.insert(problem.episode_index).second) {
             spdlog::warn("{}: skipping episode {}: {} is {}", name, problem.episode_index,
                          problem.path.string(), problem.what);
         }
@@ -163,7 +191,9 @@ void predict_dataset(model::Predictor& predictor,
     dataset::FrameReader reader(data, image::ChannelOrder::kBgr, 0);
     std::vector<cv::Mat> frames(keys.size());
     for (const dataset::EpisodeMeta& episode : data.meta().episodes) {
-        if (skipped.count(episode.episode_index) != 0) continue;
+        if (skipped.count(episode.episode_index) != 0 || wanted.count(episode.episode_index) == 0) {
+            continue;
+        }
         for (std::int64_t t = 0; t < episode.length; ++t) {
             throw_if_interrupted();
             for (std::size_t c = 0; c < keys.size(); ++c) {
@@ -203,7 +233,7 @@ void run_predict(const PredictOptions& options,
     for (const fs::path& input : options.inputs) {
         const std::string name = input.string();
         if (const std::optional<fs::path> root = dataset_root(input)) {
-            predict_dataset(predictor, *root, name, options.camera, on_result);
+            predict_dataset(predictor, *root, name, options, on_result);
             continue;
         }
         select_camera(predictor, options.camera);

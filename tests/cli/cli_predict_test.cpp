@@ -154,5 +154,32 @@ TEST_F(CliPredict, ScoresARealCameraStill) {
     EXPECT_EQ(count_lines(r.out), 1);
 }
 
+// A real SO-101 wrist camera (AV1, 640x480, LeRobot v2.1 without parquet files): one episode chosen
+// with --episodes decodes and scores frame by frame; an episode whose video is missing is exit 5.
+TEST_F(CliPredict, ScoresAnEpisodeOfARealWristCameraDataset) {
+    const fs::path root = realdata_dir() / "so101_chess_wrist_lerobot_pr1138";
+    if (realdata_dir().empty() || !fs::is_directory(root))
+        GTEST_SKIP() << "no real data (../shared/realdata)";
+    const ProcessResult r = run_rcls(
+        {"predict", "--checkpoint", path("run"), root.string(), "--episodes", "3", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(count_lines(r.out), 762);  // episode 3's length in meta/episodes.jsonl
+    std::istringstream lines(r.out);
+    std::string line;
+    std::int64_t expected = 775 + 893 + 789;  // the global index where episode 3 starts
+    while (std::getline(lines, line)) {
+        const auto json = nlohmann::json::parse(line);
+        ASSERT_EQ(json["frame"], expected++);
+        const double p = json["probability"].get<double>();
+        ASSERT_TRUE(p > 0.0 && p < 1.0) << line;
+    }
+
+    const ProcessResult missing =
+        run_rcls({"-q", "predict", "--checkpoint", path("run"), root.string(), "--episodes", "1"});
+    EXPECT_EQ(missing.exit_code, 5);
+    EXPECT_EQ(count_lines(missing.err), 1) << missing.err;
+    EXPECT_NE(missing.err.find("episode 1: "), std::string::npos) << missing.err;
+}
+
 }  // namespace
 }  // namespace rcls::testing

@@ -25,6 +25,9 @@ struct PredictOptions {
     double threshold = 0.5;                     ///< success: probability > threshold.
     std::optional<std::string> camera;  ///< The camera the inputs show ("front" or a full key).
     int num_threads = 0;                ///< libtorch threads; 0: one per core.
+    /// Datasets: only these episodes, in the dataset's order (empty: all). Each must exist in
+    /// every dataset given.
+    std::vector<std::int64_t> episodes;
 };
 
 /// One scored frame.
@@ -37,7 +40,8 @@ struct FrameResult {
 
 /// Scores every frame of every input in order, handing each result to `on_result` as it comes.
 /// A dataset's episodes go in order, all of its cameras a multi-camera checkpoint needs at once;
-/// episodes whose videos are missing are skipped with a warning. Stops at Ctrl-C
+/// episodes whose videos are missing are skipped with a warning (an episode asked for by
+/// `episodes` is an error instead). Stops at Ctrl-C
 /// (InterruptedError). Throws ModelError for the checkpoint, DataError naming the input for a
 /// missing, unreadable or unsupported input, UsageError when --camera names no such camera or the
 /// cameras cannot be matched (a multi-camera checkpoint on an image or a video).

@@ -252,6 +252,43 @@ TEST_F(PredictTest, EpisodesWithoutVideoAreSkipped) {
     EXPECT_EQ(results[static_cast<std::size_t>(first)].frame, first + testing::synthetic_length(1));
 }
 
+TEST_F(PredictTest, EpisodesSelectWhatIsScored) {
+    const fs::path root = write_dataset(dir_ / "ds", {"observation.images.front"});
+    PredictOptions options;
+    options.checkpoint = dir_ / "ck";
+    options.inputs = {root};
+    options.episodes = {2, 0};  // scored in the dataset's order
+    std::vector<FrameResult> results;
+    run_predict(options, [&](const FrameResult& r) { results.push_back(r); });
+    const std::int64_t first = testing::synthetic_length(0);
+    const std::int64_t third = testing::synthetic_length(2);
+    ASSERT_EQ(static_cast<std::int64_t>(results.size()), first + third);
+    EXPECT_EQ(results.front().frame, 0);
+    EXPECT_EQ(results[static_cast<std::size_t>(first)].frame, first + testing::synthetic_length(1));
+    // The same frames score the same whether or not the others were scored.
+    const std::vector<FrameResult> all = run({root});
+    EXPECT_EQ(results.back().prediction.logit, all.back().prediction.logit);
+
+    options.episodes = {7};
+    EXPECT_NE(testing::error_message<UsageError>([&] {
+                  run_predict(options, [](const FrameResult&) {});
+              }).find("--episodes 7: " + root.string() + " has 3 episodes (0 to 2)"),
+              std::string::npos);
+
+    // An episode asked for by name whose video is missing is an error, not a skip.
+    const dataset::Dataset data = dataset::Dataset::open(root);
+    fs::remove(data.meta().find_video_file(data.episode(1), "observation.images.front"));
+    options.episodes = {1};
+    EXPECT_NE(testing::error_message<DataError>([&] {
+                  run_predict(options, [](const FrameResult&) {});
+              }).find(": episode 1: "),
+              std::string::npos);
+    options.episodes = {0};
+    std::size_t frames = 0;
+    run_predict(options, [&](const FrameResult&) { ++frames; });
+    EXPECT_EQ(static_cast<std::int64_t>(frames), first);
+}
+
 TEST(PredictBenchmark, ReportsBothPaths) {
     const BenchmarkReport report =
         run_benchmark({.frames = 4, .checkpoint = std::nullopt, .num_threads = 1});
