@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/stats.hpp"
 
 namespace rcls::arm {
 namespace {
@@ -41,15 +42,6 @@ LoopStats summarize(const std::vector<double>& loop_ms,
 }
 
 }  // namespace
-
-double percentile(std::vector<double> samples, double p) {
-    if (samples.empty()) return 0.0;
-    std::sort(samples.begin(), samples.end());
-    const double rank = std::ceil(p / 100.0 * static_cast<double>(samples.size()));
-    const auto index =
-        static_cast<std::size_t>(std::clamp(rank, 1.0, static_cast<double>(samples.size())));
-    return samples[index - 1];
-}
 
 LoopStats run_teleop(So101Arm& leader,
                      So101Arm& follower,

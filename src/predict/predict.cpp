@@ -13,6 +13,7 @@
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/stats.hpp"
 #include "rcls/core/strings.hpp"
 #include "rcls/dataset/dataset.hpp"
 #include "rcls/dataset/frame_reader.hpp"
@@ -53,16 +54,10 @@ std::string short_name(const std::string& key) {
     return dot == std::string::npos ? key : key.substr(dot + 1);
 }
 
-Latency summarize(std::vector<double> times_ms) {
-    std::sort(times_ms.begin(), times_ms.end());
-    const auto at = [&](double q) {
-        const auto index =
-            static_cast<std::size_t>(std::ceil(q * static_cast<double>(times_ms.size()))) - 1;
-        return times_ms[std::min(index, times_ms.size() - 1)];
-    };
+Latency summarize(const std::vector<double>& times_ms) {
     Latency out;
-    out.p50_ms = at(0.50);
-    out.p99_ms = at(0.99);
+    out.p50_ms = percentile(times_ms, 50);
+    out.p99_ms = percentile(times_ms, 99);
     for (const double t : times_ms) {
         out.mean_ms += t / static_cast<double>(times_ms.size());
     }

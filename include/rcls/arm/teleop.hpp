@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "rcls/arm/so101.hpp"
+#include "rcls/core/stats.hpp"
 
 namespace rcls::arm {
 
@@ -38,9 +39,6 @@ struct LoopStats {
     std::uint64_t leader_retries = 0;
     std::uint64_t clamped_goals = 0;  ///< Goals limited by max_relative_target.
 };
-
-/// Percentile `p` (0..100) of `samples` by the nearest-rank method; 0 for no samples.
-double percentile(std::vector<double> samples, double p);
 
 /// Runs teleop_step() at options.fps until interrupted() (Ctrl-C), options.duration_s, or a
 /// DeviceError (thrown). Time comes from the follower's port (virtual for the in-process
