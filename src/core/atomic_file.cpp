@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/atomic_file.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
-#include <fstream>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -83,14 +83,36 @@ void write_file(const fs::path& path, std::string_view contents) {
 }
 
 std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         const int saved = errno;
         if (!fs::exists(path)) throw DataError(path.string() + ": file not found");
         throw DataError(path.string() + ": cannot open", saved);
     }
-    std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw DataError(path.string() + ": read failed");
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        ::close(fd);
+        throw DataError(path.string() + ": is a directory, not a file");
+    }
+    // One allocation of the file's size, then reads until the end (which also serves pipes and
+    // files that change size meanwhile).
+    std::string contents;
+    if (S_ISREG(st.st_mode)) contents.resize(static_cast<std::size_t>(st.st_size));
+    std::size_t used = 0;
+    while (true) {
+        if (used == contents.size()) contents.resize(std::max<std::size_t>(4096, used * 2));
+        const ssize_t n = ::read(fd, contents.data() + used, contents.size() - used);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int saved = errno;
+            ::close(fd);
+            throw DataError(path.string() + ": read failed", saved);
+        }
+        if (n == 0) break;
+        used += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    contents.resize(used);
     return contents;
 }
 

@@ -3,9 +3,7 @@
 
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <stdexcept>
 #include <utility>
@@ -125,17 +123,11 @@ std::string read_whole_file(const std::filesystem::path& path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) fail(path.string(), "file not found");
     if (std::filesystem::is_directory(path, ec)) fail(path.string(), "is a directory, not a file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path.string(), "cannot open: " + errno_text(errno));
-    std::string bytes;
-    in.seekg(0, std::ios::end);
-    const std::streamoff size = in.tellg();
-    if (size < 0) fail(path.string(), "cannot read: " + errno_text(errno));
-    bytes.resize(static_cast<std::size_t>(size));
-    in.seekg(0, std::ios::beg);
-    in.read(bytes.data(), size);
-    if (in.gcount() != size) fail(path.string(), "cannot read: " + errno_text(errno));
-    return bytes;
+    try {
+        return read_file(path);
+    } catch (const DataError& e) {
+        throw ModelError(e.what());
+    }
 }
 
 std::uint64_t read_offset(const Json& value,
