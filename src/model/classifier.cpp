@@ -8,7 +8,6 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <thread>
 #include <unordered_set>
 
 #include <ATen/Parallel.h>
@@ -19,6 +18,8 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/types.h>
 #include <torch/utils.h>
+
+#include "rcls/core/parallel.hpp"
 
 #include "norm_kernels.hpp"
 
@@ -75,7 +76,7 @@ void keep_freed_memory() {
 
 void set_num_threads(int threads) {
     keep_openblas_single_threaded();
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cores = static_cast<int>(hardware_threads());  // honours CPU affinity (taskset)
     torch::set_num_threads(threads > 0 ? threads : cores);
 }
 
