@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "rcls/arm/arm_tools.hpp"
@@ -173,21 +174,22 @@ std::vector<config::Override> teleop_overrides(const TeleopOptions& options) {
     auto add = [&](const char* flag, const char* pointer, const std::string& json) {
         overrides.push_back({flag, pointer, json});
     };
-    auto quote = [](const std::string& text) { return "\"" + text + "\""; };
-    if (options.follower_port) add("--follower-port", "/robot/port", quote(*options.follower_port));
-    if (options.leader_port) add("--leader-port", "/teleop/port", quote(*options.leader_port));
-    if (options.follower_id) add("--follower-id", "/robot/id", quote(*options.follower_id));
-    if (options.leader_id) add("--leader-id", "/teleop/id", quote(*options.leader_id));
+    // Values go through the JSON library: strings escaped, doubles at full precision.
+    const auto json = [](const auto& value) { return nlohmann::json(value).dump(); };
+    if (options.follower_port) add("--follower-port", "/robot/port", json(*options.follower_port));
+    if (options.leader_port) add("--leader-port", "/teleop/port", json(*options.leader_port));
+    if (options.follower_id) add("--follower-id", "/robot/id", json(*options.follower_id));
+    if (options.leader_id) add("--leader-id", "/teleop/id", json(*options.leader_id));
     if (options.max_relative_target) {
         add("--max-relative-target", "/robot/max_relative_target",
-            std::to_string(*options.max_relative_target));
+            json(*options.max_relative_target));
     }
     if (options.locked_joints) {
         std::vector<std::string> joints;
         for (const std::string& joint : split(*options.locked_joints, ',')) {
-            if (!joint.empty()) joints.push_back(quote(joint));
+            if (!joint.empty()) joints.push_back(joint);
         }
-        add("--locked-joints", "/locked_joints", "[" + join(joints, ",") + "]");
+        add("--locked-joints", "/locked_joints", json(joints));
     }
     return overrides;
 }
