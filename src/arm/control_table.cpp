@@ -15,11 +15,8 @@ const Register& find_register(std::string_view name) {
     for (const Register& reg : kSts3215Registers) {
         names.emplace_back(reg.name);
     }
-    std::string message = "unknown STS3215 register \"" + std::string(name) + "\"";
-    if (const auto nearest = nearest_match(name, names)) {
-        message += " (did you mean \"" + *nearest + "\"?)";
-    }
-    throw ConfigError(message);
+    throw ConfigError("unknown STS3215 register \"" + std::string(name) + "\"" +
+                      did_you_mean(name, names));
 }
 
 std::optional<int> baud_rate_for_code(std::uint8_t code) {

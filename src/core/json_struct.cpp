@@ -142,11 +142,8 @@ void Reader::field(std::string_view key,
                    const std::vector<std::string>& choices) {
     field(key, value, help);
     if (std::find(choices.begin(), choices.end(), value) == choices.end()) {
-        std::string message = "\"" + value + "\" is not one of " + join(choices, ", ");
-        if (auto near = nearest_match(value, choices)) {
-            message += " (did you mean \"" + *near + "\"?)";
-        }
-        fail(child(key), message);
+        fail(child(key), "\"" + value + "\" is not one of " + join(choices, ", ") +
+                             did_you_mean(value, choices));
     }
 }
 
@@ -157,13 +154,9 @@ void Reader::require(std::string_view key, bool ok, std::string_view message) co
 void Reader::finish() const {
     for (const auto& [key, value] : object_.items()) {
         if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
-        std::string message = "unknown key \"" + key + "\"";
-        if (auto near = nearest_match(key, known_)) {
-            message += " (did you mean \"" + *near + "\"?)";
-        } else {
-            message += " (valid keys: " + join(known_, ", ") + ")";
-        }
-        fail(child(key), message);
+        std::string suggestion = did_you_mean(key, known_);
+        if (suggestion.empty()) suggestion = " (valid keys: " + join(known_, ", ") + ")";
+        fail(child(key), "unknown key \"" + key + "\"" + suggestion);
     }
 }
 

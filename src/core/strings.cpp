@@ -45,6 +45,11 @@ std::optional<std::string> nearest_match(std::string_view word,
     return best;
 }
 
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+    const std::optional<std::string> nearest = nearest_match(word, candidates);
+    return nearest ? " (did you mean \"" + *nearest + "\"?)" : std::string();
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view separator) {
     std::string out;
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -64,6 +69,14 @@ std::vector<std::string> split(std::string_view text, char separator) {
         start = at + 1;
     }
     return out;
+}
+
+std::string ascii_lower(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return lower;
 }
 
 std::string_view trim(std::string_view text) {

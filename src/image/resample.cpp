@@ -312,11 +312,8 @@ Filter parse_filter(std::string_view text) {
     for (std::size_t i = 0; i < names.size(); ++i) {
         if (text == names[i]) return static_cast<Filter>(i);
     }
-    std::string message = "unknown filter \"" + std::string(text) + "\"";
-    if (const auto nearest = nearest_match(text, names)) {
-        message += " (did you mean \"" + *nearest + "\"?)";
-    }
-    throw ConfigError(message + "; valid filters: " + join(names, ", "));
+    throw ConfigError("unknown filter \"" + std::string(text) + "\"" + did_you_mean(text, names) +
+                      "; valid filters: " + join(names, ", "));
 }
 
 AxisWeights compute_axis_weights(int in_size, int out_size, Filter filter) {

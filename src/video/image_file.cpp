@@ -9,6 +9,7 @@
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/strings.hpp"
 
 #include "ffmpeg_util.hpp"
 
@@ -22,11 +23,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string lower_extension(const fs::path& path) {
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext;
+/// The format written for a lower-case extension.
+std::optional<ImageFormat> format_for_extension(std::string_view ext) {
+    if (ext == ".png") return ImageFormat::kPng;
+    if (ext == ".jpg" || ext == ".jpeg") return ImageFormat::kJpeg;
+    if (ext == ".bmp") return ImageFormat::kBmp;
+    if (ext == ".tif" || ext == ".tiff") return ImageFormat::kTiff;
+    if (ext == ".webp") return ImageFormat::kWebp;
+    if (ext == ".ppm") return ImageFormat::kPpm;
+    return std::nullopt;
 }
 
 bool starts_with(std::span<const std::uint8_t> bytes,
@@ -118,19 +123,12 @@ EncoderChoice encoder_for(ImageFormat format) {
 }  // namespace
 
 bool has_image_extension(const fs::path& path) {
-    const std::string ext = lower_extension(path);
-    return image_format_for(path).has_value() || ext == ".pgm" || ext == ".pbm";
+    const std::string ext = ascii_lower(path.extension().string());
+    return format_for_extension(ext).has_value() || ext == ".pgm" || ext == ".pbm";
 }
 
 std::optional<ImageFormat> image_format_for(const fs::path& path) {
-    const std::string ext = lower_extension(path);
-    if (ext == ".png") return ImageFormat::kPng;
-    if (ext == ".jpg" || ext == ".jpeg") return ImageFormat::kJpeg;
-    if (ext == ".bmp") return ImageFormat::kBmp;
-    if (ext == ".tif" || ext == ".tiff") return ImageFormat::kTiff;
-    if (ext == ".webp") return ImageFormat::kWebp;
-    if (ext == ".ppm") return ImageFormat::kPpm;
-    return std::nullopt;
+    return format_for_extension(ascii_lower(path.extension().string()));
 }
 
 cv::Mat decode_image(std::span<const std::uint8_t> bytes,

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/strings.hpp"
 
 #include "ffmpeg_util.hpp"
 
@@ -395,9 +396,7 @@ void VideoReader::seek(double timestamp_s) {
 }
 
 bool has_video_extension(const fs::path& path) {
-    std::string ext = path.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string ext = ascii_lower(path.extension().string());
     static constexpr std::array<const char*, 14> kExtensions = {
         ".mp4",  ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg",
         ".mpeg", ".ts",  ".flv", ".wmv", ".ogv",  ".3gp", ".mts"};

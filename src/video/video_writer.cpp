@@ -78,11 +78,9 @@ Codec parse_codec(std::string_view text) {
     for (const CodecNames& names : kCodecs) {
         if (text == names.name || text == names.encoder) return names.codec;
     }
-    std::string message = "unknown video codec \"" + std::string(text) + "\"";
-    if (const auto nearest = nearest_match(text, codec_names())) {
-        message += " (did you mean \"" + *nearest + "\"?)";
-    }
-    throw ConfigError(message + "; valid codecs: " + join(codec_names(), ", "));
+    throw ConfigError("unknown video codec \"" + std::string(text) + "\"" +
+                      did_you_mean(text, codec_names()) +
+                      "; valid codecs: " + join(codec_names(), ", "));
 }
 
 EncoderSettings lerobot_encoder_settings() {

@@ -20,11 +20,17 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> nearest_match(std::string_view word,
                                          const std::vector<std::string>& candidates);
 
+/// " (did you mean \"<nearest_match>\"?)" for an error message, or "" when no candidate is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
 /// `items` joined by `separator`.
 std::string join(const std::vector<std::string>& items, std::string_view separator);
 
 /// `text` split at every `separator`; empty fields are kept.
 std::vector<std::string> split(std::string_view text, char separator);
+
+/// `text` with ASCII letters in lower case (file extensions, names compared without case).
+std::string ascii_lower(std::string_view text);
 
 /// `text` without leading and trailing ASCII white space.
 std::string_view trim(std::string_view text);
