@@ -35,10 +35,6 @@ struct OutputCloser {
 };
 using Output = std::unique_ptr<AVFormatContext, OutputCloser>;
 
-struct PacketFree {
-    void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-
 Input open_input(const fs::path& path, int& stream_index) {
     ffmpeg::route_log_to_spdlog();
     AVFormatContext* raw = nullptr;
@@ -67,12 +63,11 @@ VideoProbe probe_video(const fs::path& path) {
     probe.pixel_format = format != nullptr ? format : "";
     probe.width = stream->codecpar->width;
     probe.height = stream->codecpar->height;
-    AVRational rate = stream->avg_frame_rate;
-    if (rate.num <= 0 || rate.den <= 0) rate = stream->r_frame_rate;
-    probe.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+    const AVRational rate = ffmpeg::frame_rate(*stream);
+    probe.fps = rate.num > 0 ? av_q2d(rate) : 0.0;
     const std::int64_t frame_duration =
         probe.fps > 0.0 ? av_rescale_q(1, av_inv_q(rate), stream->time_base) : 0;
-    std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
+    ffmpeg::PacketPtr packet = ffmpeg::make_packet();
     std::int64_t end = 0;
     for (;;) {
         const int status = av_read_frame(input.get(), packet.get());
@@ -107,7 +102,7 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
     std::vector<SegmentSpan> spans;
     std::int64_t last_dts = AV_NOPTS_VALUE;  // in the output time base
     std::int64_t end_pts = 0;                // end of the previous segment, output time base
-    std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
+    ffmpeg::PacketPtr packet = ffmpeg::make_packet();
 
     for (const VideoSegment& segment : segments) {
         int index = -1;
@@ -149,10 +144,9 @@ std::vector<SegmentSpan> concatenate_videos(const std::vector<VideoSegment>& seg
         }
         const AVRational in_tb = in_stream->time_base;
         const AVRational out_tb = out_stream->time_base;
-        AVRational rate = in_stream->avg_frame_rate;
-        if (rate.num <= 0 || rate.den <= 0) rate = in_stream->r_frame_rate;
+        const AVRational rate = ffmpeg::frame_rate(*in_stream);
         const std::int64_t frame_duration =
-            rate.num > 0 && rate.den > 0 ? av_rescale_q(1, av_inv_q(rate), out_tb) : 1;
+            rate.num > 0 ? av_rescale_q(1, av_inv_q(rate), out_tb) : 1;
         const std::int64_t keep_limit =
             segment.keep_s == std::numeric_limits<double>::infinity()
                 ? INT64_MAX

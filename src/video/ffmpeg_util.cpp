@@ -109,6 +109,13 @@ bool convert_to_packed(const AVFrame& src, image::ChannelOrder order, SwsPtr& sw
     return true;
 }
 
+AVRational frame_rate(const AVStream& stream) {
+    const auto valid = [](AVRational r) { return r.num > 0 && r.den > 0; };
+    if (valid(stream.avg_frame_rate)) return stream.avg_frame_rate;
+    if (valid(stream.r_frame_rate)) return stream.r_frame_rate;
+    return AVRational{0, 1};
+}
+
 void route_log_to_spdlog() {
     static std::once_flag once;
     std::call_once(once, [] {

@@ -52,6 +52,9 @@ std::string error_text(int code);
 /// caches the conversion context between calls. False when swscale cannot read the format.
 bool convert_to_packed(const AVFrame& src, image::ChannelOrder order, SwsPtr& sws, cv::Mat& out);
 
+/// The stream's frame rate: its average rate, else its base rate; {0, 1} when it states neither.
+AVRational frame_rate(const AVStream& stream);
+
 /// Sends FFmpeg's log messages to spdlog (debug; verbose ones to trace) instead of stderr, so
 /// that rcls prints one error line of its own. Idempotent and thread-safe.
 void route_log_to_spdlog();

@@ -120,9 +120,8 @@ struct VideoReader::Impl {
         info.width = stream.codecpar->width;
         info.height = stream.codecpar->height;
         if (info.width <= 0 || info.height <= 0) fail("video stream has no frame size");
-        AVRational rate = stream.avg_frame_rate;
-        if (rate.num <= 0 || rate.den <= 0) rate = stream.r_frame_rate;
-        if (rate.num <= 0 || rate.den <= 0) fail("video stream has no frame rate");
+        const AVRational rate = ffmpeg::frame_rate(stream);
+        if (rate.num <= 0) fail("video stream has no frame rate");
         info.fps = av_q2d(rate);
         info.start_time_s = stream.start_time != AV_NOPTS_VALUE
                                 ? static_cast<double>(stream.start_time) * av_q2d(time_base)
