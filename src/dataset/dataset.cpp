@@ -45,20 +45,27 @@ parquet::Table Dataset::read_episode(std::int64_t episode_index) const {
             throw DataError("episode " + std::to_string(episode_index) + ": " + err.what());
         }
         cached_path_ = path;
+        cached_runs_.clear();
+        // Episodes are contiguous runs of rows; rows past the committed ones are ignored.
+        if (const parquet::Column* episodes = cached_table_->find("episode_index")) {
+            const auto rows = static_cast<std::size_t>(cached_table_->num_rows);
+            for (std::size_t begin = 0, end = 0; begin < rows; begin = end) {
+                const std::int64_t index = episodes->integer(begin);
+                for (end = begin + 1; end < rows && episodes->integer(end) == index;) {
+                    ++end;
+                }
+                cached_runs_.try_emplace(index, begin, end);  // the first run counts
+            }
+        }
     }
     const parquet::Table& table = *cached_table_;
-    const parquet::Column* episodes = table.find("episode_index");
-    if (episodes == nullptr) throw DataError(where + ": column \"episode_index\" missing");
-    // Episodes are contiguous runs of rows; rows past the committed ones are ignored.
-    std::size_t begin = 0;
+    if (table.find("episode_index") == nullptr) {
+        throw DataError(where + ": column \"episode_index\" missing");
+    }
     const auto rows = static_cast<std::size_t>(table.num_rows);
-    while (begin < rows && episodes->integer(begin) != episode_index) {
-        ++begin;
-    }
-    std::size_t end = begin;
-    while (end < rows && episodes->integer(end) == episode_index) {
-        ++end;
-    }
+    const auto run = cached_runs_.find(episode_index);
+    const auto [begin, end] =
+        run != cached_runs_.end() ? run->second : std::pair<std::size_t, std::size_t>{rows, rows};
     if (static_cast<std::int64_t>(end - begin) < e.length) {
         throw DataError(where + ": holds " + std::to_string(end - begin) +
                         " rows of the episode, its metadata says " + std::to_string(e.length));

@@ -62,6 +62,9 @@ private:
     Metadata meta_;
     mutable std::filesystem::path cached_path_;
     mutable std::shared_ptr<const parquet::Table> cached_table_;
+    /// Rows [begin, end) of each episode's first contiguous run in the cached table, so that
+    /// reading every episode of a file scans it once.
+    mutable std::map<std::int64_t, std::pair<std::size_t, std::size_t>> cached_runs_;
 };
 
 }  // namespace rcls::dataset
