@@ -28,12 +28,6 @@ namespace {
 
 constexpr const char* kStagingDir = ".rcls-staging";
 constexpr std::size_t kWriteBlock = 64 * 1024;
-const std::vector<std::string> kDefaultKeys{"timestamp", "frame_index", "episode_index", "index",
-                                            "task_index"};
-
-bool is_default_key(const std::string& key) {
-    return std::find(kDefaultKeys.begin(), kDefaultKeys.end(), key) != kDefaultKeys.end();
-}
 
 std::optional<ValueType> value_type_of(const std::string& dtype) {
     if (dtype == "float32") return ValueType::kFloat;
@@ -719,7 +713,7 @@ DatasetWriter DatasetWriter::create(const fs::path& root,
     info.video_files_size_in_mb = spec.video_files_size_in_mb;
     info.data_path = kDataPathV3;
     for (const Feature& f : spec.features) {
-        if (is_default_key(f.key)) {
+        if (is_default_feature(f.key)) {
             throw DataError("feature \"" + f.key + "\" is added by rcls itself; remove it");
         }
         if (!f.is_visual() && !value_type_of(f.dtype)) {
@@ -728,9 +722,9 @@ DatasetWriter DatasetWriter::create(const fs::path& root,
         if (f.dtype == "video") info.video_path = kVideoPathV3;
         info.features.push_back(f);
     }
-    info.features.push_back(make_feature("timestamp", "float32", {1}));
-    for (const char* key : {"frame_index", "episode_index", "index", "task_index"}) {
-        info.features.push_back(make_feature(key, "int64", {1}));
+    for (const std::string_view key : kDefaultFeatureKeys) {
+        info.features.push_back(
+            make_feature(std::string(key), key == "timestamp" ? "float32" : "int64", {1}));
     }
     fs::create_directories(root / "meta", error);
     if (error) throw DataError(root.string() + ": cannot create folder: " + error.message());
@@ -782,7 +776,7 @@ void DatasetWriter::add_frame(const Frame& frame) {
     const std::string where = "frame " + std::to_string(state_->buffer.size()) + " of episode " +
                               std::to_string(meta.info.total_episodes);
     for (const Feature* f : tabular_features(meta.info)) {
-        if (is_default_key(f->key)) continue;
+        if (is_default_feature(f->key)) continue;
         const auto it = frame.values.find(f->key);
         if (it == frame.values.end()) {
             throw DataError(where + ": feature \"" + f->key + "\" missing");
@@ -795,7 +789,7 @@ void DatasetWriter::add_frame(const Frame& frame) {
     }
     for (const auto& [key, values] : frame.values) {
         const Feature* f = meta.info.feature(key);
-        if (f == nullptr || f->is_visual() || is_default_key(key)) {
+        if (f == nullptr || f->is_visual() || is_default_feature(key)) {
             throw DataError(where + ": \"" + key + "\" is not a feature of this dataset");
         }
     }

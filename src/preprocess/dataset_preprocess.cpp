@@ -26,13 +26,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-const std::vector<std::string> kDefaultKeys{"timestamp", "frame_index", "episode_index", "index",
-                                            "task_index"};
-
-bool is_default_key(const std::string& key) {
-    return std::find(kDefaultKeys.begin(), kDefaultKeys.end(), key) != kDefaultKeys.end();
-}
-
 /// "128" for a square size, else "160x120".
 std::string size_name(cv::Size size) {
     return size.width == size.height
@@ -52,7 +45,7 @@ cv::Size camera_size(const dataset::Feature& f) {
 std::vector<dataset::Feature> output_features(const dataset::Dataset& d, const image::Pipeline& p) {
     std::vector<dataset::Feature> out;
     for (const dataset::Feature& f : d.info().features) {
-        if (is_default_key(f.key)) continue;
+        if (dataset::is_default_feature(f.key)) continue;
         if (f.dtype == "image") {
             throw DataError(d.root().string() + ": feature \"" + f.key +
                             "\" keeps images inside the Parquet files, which rcls does not read; "

@@ -4,6 +4,8 @@
 // templates and the features. rcls reads codebase versions v2.0, v2.1 and v3.0 and writes v3.0.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -15,6 +17,17 @@ namespace rcls::dataset {
 
 /// The version rcls writes.
 inline constexpr const char* kCodebaseVersion = "v3.0";
+
+/// The features every LeRobotDataset frame carries (LeRobot's DEFAULT_FEATURES), in info.json
+/// order: timestamp (float32), then the int64 indices.
+inline constexpr std::array<std::string_view, 5> kDefaultFeatureKeys{
+    "timestamp", "frame_index", "episode_index", "index", "task_index"};
+
+/// True for one of kDefaultFeatureKeys.
+inline bool is_default_feature(std::string_view key) {
+    return std::find(kDefaultFeatureKeys.begin(), kDefaultFeatureKeys.end(), key) !=
+           kDefaultFeatureKeys.end();
+}
 
 /// features[key]["info"] of a video feature.
 struct VideoInfo {
