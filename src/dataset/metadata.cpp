@@ -240,6 +240,11 @@ fs::path default_root(const std::string& repo_id) {
     return hf_lerobot_home() / repo_id;
 }
 
+bool is_dataset_root(const fs::path& path) {
+    std::error_code error;
+    return fs::is_regular_file(path / "meta" / "info.json", error);
+}
+
 fs::path resolve_root(const std::string& root_or_repo_id) {
     std::error_code error;
     const fs::path given = expand_user(root_or_repo_id);

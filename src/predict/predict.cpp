@@ -89,8 +89,7 @@ namespace {
 /// $HF_LEROBOT_HOME), or nullopt.
 std::optional<fs::path> dataset_root(const fs::path& input) {
     const fs::path root = dataset::resolve_root(input.string());
-    std::error_code ec;
-    if (fs::is_regular_file(root / "meta" / "info.json", ec)) return root;
+    if (dataset::is_dataset_root(root)) return root;
     return std::nullopt;
 }
 

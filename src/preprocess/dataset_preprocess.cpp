@@ -122,11 +122,6 @@ std::vector<double> row_values(const parquet::Column& column, std::size_t row) {
 
 }  // namespace
 
-bool is_dataset_root(const fs::path& path) {
-    std::error_code error;
-    return fs::is_regular_file(path / "meta/info.json", error);
-}
-
 fs::path default_dataset_output(const fs::path& root, const image::Pipeline& pipeline) {
     fs::path clean = root.lexically_normal();
     if (clean.filename().empty()) clean = clean.parent_path();

@@ -18,6 +18,7 @@
 #include "rcls/core/parallel.hpp"
 #include "rcls/core/progress.hpp"
 #include "rcls/core/strings.hpp"
+#include "rcls/dataset/metadata.hpp"
 #include "rcls/video/image_file.hpp"
 #include "rcls/video/video_reader.hpp"
 
@@ -425,7 +426,7 @@ std::vector<WorkItem> collect_work(const std::vector<fs::path>& inputs) {
             items.push_back({InputKind::kFrames, input, folder_name(input), std::move(images)});
         } else {
             std::string message = input.string() + ": holds no videos and no image frames";
-            if (fs::exists(input / "meta" / "info.json", error)) {
+            if (dataset::is_dataset_root(input)) {
                 message += " (it looks like a LeRobot dataset: pass the video files under videos/)";
             }
             throw DataError(message);
@@ -483,8 +484,9 @@ Json summary_json(const PreprocessSummary& summary) {
 
 PreprocessSummary run_preprocess(const PreprocessOptions& options) {
     const auto start = std::chrono::steady_clock::now();
-    const bool any_dataset = std::any_of(options.inputs.begin(), options.inputs.end(),
-                                         [](const fs::path& p) { return is_dataset_root(p); });
+    const bool any_dataset =
+        std::any_of(options.inputs.begin(), options.inputs.end(),
+                    [](const fs::path& p) { return dataset::is_dataset_root(p); });
     if (any_dataset) {
         if (options.inputs.size() != 1) {
             throw UsageError("preprocess: a dataset must be the only input (got " +

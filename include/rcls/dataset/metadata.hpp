@@ -68,6 +68,9 @@ std::filesystem::path default_root(const std::string& repo_id);
 /// then reports what is missing).
 std::filesystem::path resolve_root(const std::string& root_or_repo_id);
 
+/// True when `path` is a LeRobot dataset folder (it holds meta/info.json).
+bool is_dataset_root(const std::filesystem::path& path);
+
 /// Loads the meta/ folder of the dataset at `root`. Throws DataError naming the file for a
 /// missing or corrupt info.json, tasks or episodes file.
 Metadata load_metadata(const std::filesystem::path& root);

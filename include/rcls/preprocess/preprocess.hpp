@@ -101,9 +101,6 @@ PreprocessSummary run_preprocess(const PreprocessOptions& options);
 /// The file a processed dataset's meta/ folder records its source and pipeline in.
 inline constexpr const char* kDatasetRecordName = "meta/rcls_preprocess.json";
 
-/// True when `path` is a LeRobot dataset folder (it holds meta/info.json).
-bool is_dataset_root(const std::filesystem::path& path);
-
 /// Where a processed dataset goes by default: beside the source, named "<name>_<size>", e.g.
 /// ~/.cache/huggingface/lerobot/me/cubes -> .../me/cubes_128 (repo id me/cubes_128).
 std::filesystem::path default_dataset_output(const std::filesystem::path& root,
