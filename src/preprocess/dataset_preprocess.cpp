@@ -147,17 +147,13 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
     std::vector<const dataset::EpisodeMeta*> episodes;
     std::vector<std::string> skipped;
     std::int64_t total = 0;
+    std::map<std::int64_t, fs::path> first_missing;  // by episode: its data file, then cameras
+    for (const dataset::FileProblem& problem : source.find_problems()) {
+        first_missing.try_emplace(problem.episode_index, problem.path);
+    }
     for (const dataset::EpisodeMeta& e : source.meta().episodes) {
-        bool ok = source.has_data(e.episode_index);
-        std::string missing = ok ? "" : source.meta().data_file(e).string();
-        for (const std::string& key : cameras) {
-            const fs::path video = source.meta().find_video_file(e, key);
-            if (ok && !fs::exists(video)) {
-                ok = false;
-                missing = video.string();
-            }
-        }
-        if (!ok) {
+        if (const auto it = first_missing.find(e.episode_index); it != first_missing.end()) {
+            const std::string missing = it->second.string();
             if (!options.skip_missing) {
                 throw DataError("episode " + std::to_string(e.episode_index) + ": " + missing +
                                 ": missing (--skip-missing leaves such episodes out)");
