@@ -32,12 +32,16 @@ class ToModelSize {
 public:
     explicit ToModelSize(cv::Size model) : model_(model) {}
 
-    const cv::Mat& operator()(const cv::Mat& frame, const std::string& what) {
+    /// `frame` at the model's size: itself, or the pipeline's output, which stays valid until
+    /// the next call. `describe()` names the frame in errors; it runs only when a pipeline is
+    /// prepared, not per frame.
+    template <class Describe>
+    const cv::Mat& operator()(const cv::Mat& frame, const Describe& describe) {
         if (frame.size() == model_) return frame;
         if (!prepared_ || prepared_->input_size() != frame.size()) {
             image::Pipeline pipeline;
             pipeline.size = model_;
-            prepared_.emplace(pipeline, frame.size(), what);
+            prepared_.emplace(pipeline, frame.size(), describe());
         }
         prepared_->apply(frame, out_);
         return out_;
@@ -191,10 +195,11 @@ void predict_dataset(model::Predictor& predictor,
         for (std::int64_t t = 0; t < episode.length; ++t) {
             throw_if_interrupted();
             for (std::size_t c = 0; c < keys.size(); ++c) {
-                const cv::Mat decoded = reader.frame(episode.episode_index, keys[c], t);
-                frames[c] = to_model_size[c](
-                                decoded, name + " episode " + std::to_string(episode.episode_index))
-                                .clone();
+                // No copy: each camera has its own converter, whose output is overwritten
+                // only after predict() below has used it.
+                frames[c] = to_model_size[c](reader.frame(episode.episode_index, keys[c], t), [&] {
+                    return name + " episode " + std::to_string(episode.episode_index);
+                });
             }
             on_result({name, episode.dataset_from_index + t, predictor.predict(frames)});
         }
@@ -234,7 +239,7 @@ void run_predict(const PredictOptions& options,
         if (video::has_image_extension(input)) {
             throw_if_interrupted();
             const cv::Mat image = video::read_image(input, image::ChannelOrder::kBgr);
-            const cv::Mat frame[] = {to_model_size(image, name)};
+            const cv::Mat frame[] = {to_model_size(image, [&] { return name; })};
             on_result({name, 0, predictor.predict(frame)});
             continue;
         }
@@ -242,8 +247,8 @@ void run_predict(const PredictOptions& options,
         video::Frame decoded;
         while (reader.read(decoded)) {
             throw_if_interrupted();
-            const cv::Mat frame[] = {
-                to_model_size(decoded.image, name + " frame " + std::to_string(decoded.index))};
+            const cv::Mat frame[] = {to_model_size(
+                decoded.image, [&] { return name + " frame " + std::to_string(decoded.index); })};
             on_result({name, decoded.index, predictor.predict(frame)});
         }
     }
@@ -272,7 +277,8 @@ BenchmarkReport run_benchmark(const BenchmarkOptions& options) {
 
     const auto time_one = [&](model::Predictor& predictor) {
         const auto start = std::chrono::steady_clock::now();
-        const cv::Mat frame[] = {to_model_size(camera, "benchmark frame")};
+        const cv::Mat frame[] = {
+            to_model_size(camera, [] { return std::string("benchmark frame"); })};
         const model::Prediction p = predictor.predict(frame);
         const auto end = std::chrono::steady_clock::now();
         if (!std::isfinite(p.probability)) {

@@ -196,7 +196,6 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
         skipped_frames += episodes[i]->length;
     }
     Progress progress("preprocess", static_cast<std::uint64_t>(total - skipped_frames), "frames");
-    cv::Mat processed;
     for (std::size_t i = done; i < episodes.size(); ++i) {
         const dataset::EpisodeMeta& e = *episodes[i];
         progress.set_note("episode " + std::to_string(e.episode_index));
@@ -226,9 +225,9 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
             if (const parquet::Column* ts = table.find("timestamp")) {
                 frame.timestamp = ts->number(row);
             }
-            for (const std::string& key : cameras) {
+            for (const std::string& key : cameras) {  // each camera's own Mat: no copies
+                cv::Mat& processed = frame.images[key];
                 pipelines.at(key).apply(reader.frame(e.episode_index, key, t), processed);
-                frame.images[key] = processed.clone();
                 if (frames && key == cameras.front()) {
                     frames->write(t, processed, image::ChannelOrder::kRgb);
                 }
