@@ -18,14 +18,15 @@
 
 namespace rcls::preprocess {
 
-/// Writes `image` (in `order`) as a PNG file inside a staged directory (no per-file fsync: the
-/// directory's commit syncs it). Throws DataError naming the file.
-inline void write_png_frame(const std::filesystem::path& path,
-                            const cv::Mat& image,
-                            image::ChannelOrder order) {
-    const std::vector<std::uint8_t> png =
-        video::encode_image(image, order, video::ImageFormat::kPng, path.string());
-    write_file(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+/// Writes `image` (in `order`) as a `format` file inside a staged directory (no per-file fsync:
+/// the directory's commit syncs it). Throws DataError naming the file.
+inline void write_staged_image(const std::filesystem::path& path,
+                               const cv::Mat& image,
+                               image::ChannelOrder order,
+                               video::ImageFormat format = video::ImageFormat::kPng) {
+    const std::vector<std::uint8_t> bytes =
+        video::encode_image(image, order, format, path.string());
+    write_file(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 /// Frames frame_000000.png, frame_000001.png, ... of one video. Not thread-safe.
@@ -38,7 +39,7 @@ public:
     void write(std::int64_t index, const cv::Mat& image, image::ChannelOrder order) {
         char name[32];
         std::snprintf(name, sizeof name, "frame_%06lld.png", static_cast<long long>(index));
-        write_png_frame(dir_.temp_path() / name, image, order);
+        write_staged_image(dir_.temp_path() / name, image, order);
     }
     /// Moves the finished folder into place.
     void commit() { dir_.commit(); }

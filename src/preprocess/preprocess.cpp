@@ -274,7 +274,9 @@ private:
                          .first;
             }
             it->second.apply(bgr, processed);
-            write_frame_file(folder.temp_path() / file.filename(), processed);
+            write_staged_image(folder.temp_path() / file.filename(), processed,
+                               image::ChannelOrder::kBgr,
+                               video::image_format_for(file).value_or(video::ImageFormat::kPng));
             progress.advance();
         }
         folder.commit();
@@ -293,16 +295,6 @@ private:
 
     static cv::Mat read_image(const fs::path& file) {
         return video::read_image(file, image::ChannelOrder::kBgr);
-    }
-
-    /// A processed frame of a frame folder, in the input's format (the folder is staged, so the
-    /// file is written directly).
-    static void write_frame_file(const fs::path& path, const cv::Mat& bgr) {
-        const std::vector<std::uint8_t> bytes = video::encode_image(
-            bgr, image::ChannelOrder::kBgr,
-            video::image_format_for(path).value_or(video::ImageFormat::kPng), path.string());
-        write_file(path,
-                   std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
     }
 
     const PreprocessOptions& options_;
