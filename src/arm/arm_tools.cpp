@@ -404,7 +404,9 @@ SimStats serve_simulated_bus(const SimOptions& options,
                              std::optional<double> duration_s,
                              const std::function<void(const std::string& path)>& on_ready) {
     const auto start = SimBus::Clock::now();
-    auto bus = std::make_shared<SimBus>(options, start);
+    SimOptions served = options;
+    served.log_requests = false;  // serves until stopped: keep no history
+    auto bus = std::make_shared<SimBus>(served, start);
     PtySimServer server(bus, link);
     on_ready(server.path());
     server.serve([&] {

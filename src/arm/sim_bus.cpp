@@ -445,8 +445,10 @@ std::vector<SimBus::Reply> SimBus::receive(std::span<const std::uint8_t> bytes,
             continue;
         }
         ++stats_.requests;
-        log_.push_back(
-            protocol::encode_packet(parsed.packet.id, parsed.packet.code, parsed.packet.params));
+        if (options_.log_requests) {
+            log_.push_back(protocol::encode_packet(parsed.packet.id, parsed.packet.code,
+                                                   parsed.packet.params));
+        }
         handle(parsed.packet, host_baud_rate, produced);
     }
     if (input_.size() > 4 * protocol::kMaxPacketSize) input_.clear();  // endless noise

@@ -82,6 +82,9 @@ struct SimOptions {
     std::uint32_t seed = 1;           ///< Seeds the person's motion and the faults.
     bool wire_time = true;            ///< Bytes take 10 bits' time at the bus speed.
     double speed_steps_per_s = 3000;  ///< Top speed with torque on (about 260 degrees/s).
+    /// Keep every request for request_log() (tests); off for a bus served until stopped, whose
+    /// log would grow by about 25 MB an hour under teleoperation.
+    bool log_requests = true;
 };
 
 /// Counters of what the simulator did.
@@ -139,7 +142,8 @@ public:
     /// Power off and on: EEPROM as last saved with Lock = 0, RAM back to defaults, torque off.
     void power_cycle();
 
-    /// Every valid instruction packet received so far, in order.
+    /// Every valid instruction packet received so far, in order (empty unless
+    /// SimOptions::log_requests).
     std::vector<protocol::Bytes> request_log() const;
 
     /// Ids answering now, ascending.
