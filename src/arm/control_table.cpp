@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "rcls/arm/protocol.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/strings.hpp"
 
@@ -31,6 +32,12 @@ std::optional<std::uint8_t> code_for_baud_rate(int baud_rate) {
         if (entry.baud_rate == baud_rate) return entry.code;
     }
     return std::nullopt;
+}
+
+int decode_value(const Register& reg, std::span<const std::uint8_t> bytes) {
+    const std::uint32_t raw = protocol::from_little_endian(bytes);
+    return reg.sign_bit != 0 ? protocol::decode_sign_magnitude(raw, reg.sign_bit)
+                             : static_cast<int>(raw);
 }
 
 }  // namespace rcls::arm

@@ -216,9 +216,7 @@ int ServoBus::read(const Register& reg, std::uint8_t id, int num_retry) {
     const Reply reply =
         exchange_with_retries(protocol::read(id, reg.address, reg.size), id, reg.size, num_retry);
     check_reply("read", reg, id, reply, num_retry + 1);
-    const std::uint32_t raw = protocol::from_little_endian(reply.params);
-    return reg.sign_bit != 0 ? protocol::decode_sign_magnitude(raw, reg.sign_bit)
-                             : static_cast<int>(raw);
+    return decode_value(reg, reply.params);
 }
 
 void ServoBus::write(const Register& reg, std::uint8_t id, int value, int num_retry) {
@@ -279,10 +277,7 @@ SyncReadResult ServoBus::try_sync_read(const Register& reg,
                     continue;
                 }
                 if (parsed.packet.code != 0) ++stats_.error_replies;
-                const std::uint32_t raw = protocol::from_little_endian(parsed.packet.params);
-                result.values[parsed.packet.id] =
-                    reg.sign_bit != 0 ? protocol::decode_sign_magnitude(raw, reg.sign_bit)
-                                      : static_cast<int>(raw);
+                result.values[parsed.packet.id] = decode_value(reg, parsed.packet.params);
                 outcome[index] = CommResult::kSuccess;
             }
         }

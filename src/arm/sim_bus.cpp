@@ -125,10 +125,7 @@ struct SimBus::Servo {
     std::uint8_t id() const { return memory[5]; }
 
     int get(const Register& reg) const {
-        const std::uint32_t raw =
-            protocol::from_little_endian(std::span(memory).subspan(reg.address, reg.size));
-        return reg.sign_bit != 0 ? protocol::decode_sign_magnitude(raw, reg.sign_bit)
-                                 : static_cast<int>(raw);
+        return decode_value(reg, std::span(memory).subspan(reg.address, reg.size));
     }
 
     void put(const Register& reg, int value) {

@@ -94,6 +94,10 @@ constexpr const Register* try_find_register(std::string_view name) {
 /// The register called `name`. Throws ConfigError naming the nearest register for a typo.
 const Register& find_register(std::string_view name);
 
+/// The value of `reg` from its little-endian bytes (reg.size of them), sign-magnitude decoded
+/// when the register has a sign bit.
+int decode_value(const Register& reg, std::span<const std::uint8_t> bytes);
+
 /// Model number the STS3215 reports at Model_Number (bytes 09 03).
 inline constexpr int kSts3215ModelNumber = 777;
 /// Encoder steps per turn; LeRobot's formulas use 4095 (kResolution - 1).
