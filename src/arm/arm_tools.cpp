@@ -347,14 +347,7 @@ PositionsReport read_positions(const ArmOptions& options, bool raw) {
     arm.connect(ConnectOptions{.use_calibration = !raw, .configure = false});
     PositionsReport report;
     report.raw = arm.read_raw_positions();
-    if (!raw) {
-        JointValues values{};
-        for (std::size_t i = 0; i < kNumJoints; ++i) {
-            values[i] = normalize(report.raw[i], *dict_find(arm.calibration(), kJointNames[i]),
-                                  arm.norm_mode(i));
-        }
-        report.values = values;
-    }
+    if (!raw) report.values = arm.normalize_positions(report.raw);
     report.stats = arm.bus().stats();
     arm.disconnect();
     return report;

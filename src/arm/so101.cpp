@@ -329,7 +329,10 @@ RawValues So101Arm::read_raw_positions() {
 }
 
 JointValues So101Arm::read_positions() {
-    const RawValues raw = read_raw_positions();
+    return normalize_positions(read_raw_positions());
+}
+
+JointValues So101Arm::normalize_positions(const RawValues& raw) const {
     JointValues values{};
     for (std::size_t i = 0; i < kNumJoints; ++i) {
         values[i] = normalize(raw[i], joint_calibration(i), norm_mode(i));

@@ -113,6 +113,10 @@ public:
     /// Present positions in raw steps. Throws DeviceError.
     RawValues read_raw_positions();
 
+    /// Raw positions in normalised units, through the loaded calibration (each joint's norm
+    /// mode). Throws ConfigError when a joint has no calibration.
+    JointValues normalize_positions(const RawValues& raw) const;
+
     /// Follower: sends goal positions. Locked joints get their hold position; with
     /// max_relative_target each goal moves at most that far from `present` (read now if null);
     /// the result is kept inside the calibrated range. Returns the goals sent, in normalised units.
