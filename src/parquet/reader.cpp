@@ -493,14 +493,11 @@ void assemble(const ChunkData<T>& chunk,
     }
     size[0] = column.row_valid.size();
     std::size_t next_value = 0;
-    bool any_null_row = false;
-    bool any_null_value = false;
     for (std::size_t i = 0; i < chunk.def.size(); ++i) {
         const int r = static_cast<int>(chunk.rep[i]);
         const int d = static_cast<int>(chunk.def[i]);
         if (r == 0) {
             column.row_valid.push_back(d >= leaf.row_def ? 1 : 0);
-            any_null_row |= d < leaf.row_def;
             ++size[0];
         } else {
             if (i == 0 && size[0] == 0) throw DataError(context + ": first value continues a row");
@@ -527,7 +524,6 @@ void assemble(const ChunkData<T>& chunk,
         } else {
             values.push_back(T{});
             column.valid.push_back(0);
-            any_null_value = true;
         }
     }
     for (int k = 1; k <= depth; ++k) {
@@ -535,8 +531,6 @@ void assemble(const ChunkData<T>& chunk,
             static_cast<std::int64_t>(size[static_cast<std::size_t>(k)]));
     }
     if (next_value != chunk.values.size()) throw DataError(context + ": more values than levels");
-    (void)any_null_row;
-    (void)any_null_value;
 }
 
 template <class T>
