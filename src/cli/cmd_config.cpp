@@ -2,7 +2,6 @@
 //
 // `rcls config check FILE... [--kind record|train]`: validate config files before a long run.
 // `rcls config show record|train [--config FILE] [--<field> VALUE ...]`: the effective config.
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -49,7 +48,7 @@ int run_check(const CheckOptions& options) {
                       << effective << "\n";
         } catch (const ConfigError& e) {
             ++invalid;
-            std::fprintf(stderr, "rcls: error: %s\n", e.what());
+            print_error(e.what());  // one line per invalid file, and on to the next
         }
     }
     std::cout.flush();

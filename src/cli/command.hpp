@@ -36,6 +36,9 @@ struct Command {
 
 using Commands = std::vector<Command>;
 
+/// Prints "rcls: error: <message>" on stderr and to the log file (main.cpp).
+void print_error(const std::string& message);
+
 void register_config(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_dataset(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& commands);

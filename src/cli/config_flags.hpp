@@ -13,6 +13,7 @@
 
 #include "rcls/config/config_file.hpp"
 #include "rcls/core/json_struct.hpp"
+#include "rcls/core/strings.hpp"
 
 namespace rcls::cli {
 
@@ -47,17 +48,10 @@ public:
                std::string& value,
                std::string_view help,
                const std::vector<std::string>& choices) {
-        field(key, value, std::string(help) + " (" + join_choices(choices) + ")");
+        field(key, value, std::string(help) + " (" + join(choices, "|") + ")");
     }
 
 private:
-    static std::string join_choices(const std::vector<std::string>& choices) {
-        std::string out;
-        for (const auto& choice : choices)
-            out += (out.empty() ? "" : "|") + choice;
-        return out;
-    }
-
     template <class T>
     void add(const std::string& name, const std::string& pointer, const std::string& help) {
         const std::string flag = "--" + name;

@@ -20,8 +20,6 @@
 
 namespace rcls::cli {
 
-void print_error(const std::string& message);
-
 namespace {
 
 constexpr const char* kFooter =
