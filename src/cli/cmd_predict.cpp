@@ -63,10 +63,13 @@ int run_predict(const PredictCliOptions& options) {
     if (options.inputs.empty()) {
         throw UsageError("predict: give at least one image, video or dataset");
     }
-    predict::PredictOptions run{
-        options.checkpoint, {}, options.threshold, options.camera, options.threads};
-    run.inputs.assign(options.inputs.begin(), options.inputs.end());
-    run.episodes = options.episodes;
+    const predict::PredictOptions run{
+        .checkpoint = options.checkpoint,
+        .inputs = std::vector<std::filesystem::path>(options.inputs.begin(), options.inputs.end()),
+        .threshold = options.threshold,
+        .camera = options.camera,
+        .num_threads = options.threads,
+        .episodes = options.episodes};
     std::int64_t frames = 0, successes = 0;
     predict::run_predict(run, [&](const predict::FrameResult& r) {
         print_result(r, options.json);
