@@ -44,15 +44,23 @@ video::VideoReader& FrameReader::reader_for(const fs::path& path) {
 
 cv::Mat FrameReader::frame(std::int64_t episode, const std::string& key, std::int64_t t) {
     const EpisodeMeta& e = dataset_.episode(episode);
-    const std::string where =
-        "episode " + std::to_string(episode) + ", " + key + ", frame " + std::to_string(t);
+    const auto where = [&] {  // built only for an error
+        return "episode " + std::to_string(episode) + ", " + key + ", frame " + std::to_string(t);
+    };
     if (t < 0 || t >= e.length) {
-        throw DataError(where + ": out of range (the episode has " + std::to_string(e.length) +
+        throw DataError(where() + ": out of range (the episode has " + std::to_string(e.length) +
                         " frames)");
     }
-    const fs::path path = video_file(episode, key);
-    std::error_code error;
-    if (!fs::exists(path, error)) throw DataError(where + ": " + path.string() + ": video missing");
+    auto resolved = resolved_.find({episode, key});
+    if (resolved == resolved_.end()) {
+        fs::path file = video_file(episode, key);
+        std::error_code error;
+        if (!fs::exists(file, error)) {
+            throw DataError(where() + ": " + file.string() + ": video missing");
+        }
+        resolved = resolved_.emplace(std::pair{episode, key}, std::move(file)).first;
+    }
+    const fs::path& path = resolved->second;
     const auto ref = e.videos.find(key);
     const double from = ref != e.videos.end() ? ref->second.from_timestamp : 0.0;
     const double fps = dataset_.info().fps;
@@ -64,13 +72,13 @@ cv::Mat FrameReader::frame(std::int64_t episode, const std::string& key, std::in
             char text[128];
             std::snprintf(text, sizeof(text), ": no frame at %.3f s (nearest at %.3f s)", wanted,
                           got.timestamp_s);
-            throw DataError(where + ": " + path.string() + text);
+            throw DataError(where() + ": " + path.string() + text);
         }
         return got.image;
     } catch (const DataError& err) {
         const std::string what = err.what();
         if (what.rfind("episode ", 0) == 0) throw;
-        throw DataError(where + ": " + what);
+        throw DataError(where() + ": " + what);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <opencv2/core/mat.hpp>
 
@@ -55,6 +56,9 @@ private:
     image::ChannelOrder order_;
     int threads_;
     std::map<std::filesystem::path, std::unique_ptr<video::VideoReader>> readers_;
+    /// The video file of each (episode, camera) asked for, resolved and checked once rather than
+    /// per frame.
+    std::map<std::pair<std::int64_t, std::string>, std::filesystem::path> resolved_;
     std::int64_t closed_decoded_ = 0;
 };
 
