@@ -246,6 +246,37 @@ bool is_integer_dtype(const std::string& dtype) {
     return dtype == "int64" || dtype == "int32";
 }
 
+/// Features with statistics (in stats.json and the episode metadata), in info.json order.
+std::vector<const Feature*> stat_features(const DatasetInfo& info) {
+    std::vector<const Feature*> out;
+    for (const Feature& f : info.features) {
+        if (has_stats(f)) out.push_back(&f);
+    }
+    return out;
+}
+
+/// meta/stats.json text of `stats` for a dataset with `info`'s features.
+std::string stats_json(const DatasetInfo& info, const Stats& stats) {
+    std::vector<std::string> integer_keys;
+    for (const Feature& f : info.features) {
+        if (is_integer_dtype(f.dtype)) integer_keys.push_back(f.key);
+    }
+    return stats_to_json(stats, integer_keys, info.video_keys());
+}
+
+/// A data table with no rows: one column per tabular feature and the Hugging Face features
+/// metadata. Every tabular feature must have a value type rcls writes.
+Table empty_data_table(const DatasetInfo& info) {
+    Table t;
+    for (const Feature* f : tabular_features(info)) {
+        const bool list = !is_scalar(*f);
+        t.columns.push_back(empty_column(f->key, *value_type_of(f->dtype), list,
+                                         list ? static_cast<std::int32_t>(f->size()) : 0));
+    }
+    t.metadata = {{"huggingface", hf_features_json(info.features)}};
+    return t;
+}
+
 std::string pandas_tasks_metadata() {
     // pandas reads "task" back as the DataFrame index (how LeRobot's tasks.parquet is written).
     nlohmann::ordered_json j;
@@ -324,6 +355,14 @@ struct DatasetWriter::State {
         return meta.root / kStagingDir / ("episode-" + key + ".mp4");
     }
 
+    /// Deletes the current episode's own video files (encoded, then joined or abandoned).
+    void remove_episode_videos() const {
+        for (const std::string& key : meta.info.video_keys()) {
+            std::error_code ignored;
+            fs::remove(episode_video(key), ignored);
+        }
+    }
+
     fs::path path_at(const char* pattern, ChunkFile at) const {
         PathFields fields;
         fields.ints = {{"chunk_index", at.chunk}, {"file_index", at.file}};
@@ -398,12 +437,9 @@ Table DatasetWriter::State::make_episodes_meta(ChunkFile file) const {
         columns.push_back(
             empty_column("videos/" + key + "/to_timestamp", ValueType::kDouble, false, 0));
     }
-    std::vector<const Feature*> stat_features;
-    for (const Feature& f : meta.info.features) {
-        if (has_stats(f)) stat_features.push_back(&f);
-    }
+    const std::vector<const Feature*> with_stats = stat_features(meta.info);
     const std::size_t first_stats = columns.size();
-    for (const Feature* f : stat_features) {
+    for (const Feature* f : with_stats) {
         const bool integer = is_integer_dtype(f->dtype);
         const bool image = f->dtype == "video";
         columns.push_back(stats_column("stats/" + f->key + "/min", integer, image));
@@ -441,7 +477,7 @@ Table DatasetWriter::State::make_episodes_meta(ChunkFile file) const {
             push_number(columns[col++], v.to_timestamp);
         }
         col = first_stats;
-        for (const Feature* f : stat_features) {
+        for (const Feature* f : with_stats) {
             const auto it = std::find_if(episode_stats[e].begin(), episode_stats[e].end(),
                                          [&](const auto& kv) { return kv.first == f->key; });
             const FeatureStats empty;
@@ -477,15 +513,14 @@ Table DatasetWriter::State::make_tasks_table() const {
 
 Stats DatasetWriter::State::dataset_stats() const {
     Stats out;
-    for (const Feature& f : meta.info.features) {
-        if (!has_stats(f)) continue;
+    for (const Feature* f : stat_features(meta.info)) {
         std::vector<const FeatureStats*> parts;
         for (const Stats& s : episode_stats) {
             for (const auto& [key, value] : s) {
-                if (key == f.key) parts.push_back(&value);
+                if (key == f->key) parts.push_back(&value);
             }
         }
-        out.emplace_back(f.key, aggregate_stats(parts));
+        out.emplace_back(f->key, aggregate_stats(parts));
     }
     return out;
 }
@@ -561,10 +596,7 @@ void DatasetWriter::State::repair() {
     // Episode metadata: positions and statistics of the committed episodes; trim the rest.
     episode_stats.assign(meta.episodes.size(), {});
     episode_meta_file.assign(meta.episodes.size(), ChunkFile{});
-    std::vector<const Feature*> stat_features;
-    for (const Feature& f : meta.info.features) {
-        if (has_stats(f)) stat_features.push_back(&f);
-    }
+    const std::vector<const Feature*> with_stats = stat_features(meta.info);
     bool rewrite_meta = false;
     for (const auto& [at, path] : chunk_files(root / "meta/episodes", ".parquet")) {
         const Table t = parquet::read_table(path);
@@ -579,7 +611,7 @@ void DatasetWriter::State::repair() {
             if (e >= meta.episodes.size()) continue;
             episode_meta_file[e] = at;
             Stats stats;
-            for (const Feature* f : stat_features) {
+            for (const Feature* f : with_stats) {
                 const std::string prefix = "stats/" + f->key + "/";
                 if (t.find(prefix + "mean") == nullptr) continue;
                 FeatureStats fs_;
@@ -661,12 +693,7 @@ void DatasetWriter::State::repair() {
                     quiet);
     }
     if (!meta.episodes.empty()) {
-        std::vector<std::string> integer_keys;
-        for (const Feature& f : meta.info.features) {
-            if (is_integer_dtype(f.dtype)) integer_keys.push_back(f.key);
-        }
-        const std::string stats =
-            stats_to_json(dataset_stats(), integer_keys, meta.info.video_keys());
+        const std::string stats = stats_json(meta.info, dataset_stats());
         if (stats != meta.stats_json) {
             commit_file(root, root / "meta/stats.json", stats, quiet);
             meta.stats_json = stats;
@@ -729,13 +756,7 @@ DatasetWriter DatasetWriter::create(const fs::path& root,
     fs::create_directories(root / "meta", error);
     if (error) throw DataError(root.string() + ": cannot create folder: " + error.message());
     commit_file(root, root / "meta/info.json", dump_info(info), state->options);
-    for (const Feature* f : tabular_features(info)) {
-        const bool list = !is_scalar(*f);
-        state->data_table.columns.push_back(
-            empty_column(f->key, *value_type_of(f->dtype), list,
-                         list ? static_cast<std::int32_t>(f->size()) : 0));
-    }
-    state->data_table.metadata = {{"huggingface", hf_features_json(info.features)}};
+    state->data_table = empty_data_table(info);
     return DatasetWriter(std::move(state));
 }
 
@@ -761,12 +782,8 @@ DatasetWriter DatasetWriter::open(const fs::path& root, WriterOptions options) {
             throw DataError(root.string() + ": feature \"" + f->key + "\" has dtype \"" + f->dtype +
                             "\", which rcls cannot append");
         }
-        const bool list = !is_scalar(*f);
-        state->data_table.columns.push_back(
-            empty_column(f->key, *value_type_of(f->dtype), list,
-                         list ? static_cast<std::int32_t>(f->size()) : 0));
     }
-    state->data_table.metadata = {{"huggingface", hf_features_json(state->meta.info.features)}};
+    state->data_table = empty_data_table(state->meta.info);
     state->repair();
     return DatasetWriter(std::move(state));
 }
@@ -836,10 +853,7 @@ void DatasetWriter::clear_episode() {
     state_->buffer.clear();
     state_->encoders.clear();  // their temporary files go with them
     state_->image_stats.clear();
-    for (const std::string& key : state_->meta.info.video_keys()) {
-        std::error_code ignored;
-        fs::remove(state_->episode_video(key), ignored);
-    }
+    state_->remove_episode_videos();
 }
 
 std::int64_t DatasetWriter::buffered_frames() const {
@@ -1012,11 +1026,7 @@ std::int64_t DatasetWriter::save_episode() {
         commit_file(next.root, next.root / "meta/tasks.parquet",
                     parquet::encode_table(trial.make_tasks_table()), s.options);
     }
-    std::vector<std::string> integer_keys;
-    for (const Feature& f : next.info.features) {
-        if (is_integer_dtype(f.dtype)) integer_keys.push_back(f.key);
-    }
-    next.stats_json = stats_to_json(trial.dataset_stats(), integer_keys, next.info.video_keys());
+    next.stats_json = stats_json(next.info, trial.dataset_stats());
     commit_file(next.root, next.root / "meta/stats.json", next.stats_json, s.options);
     commit_file(next.root, next.root / "meta/info.json", dump_info(next.info), s.options);
 
@@ -1032,10 +1042,7 @@ std::int64_t DatasetWriter::save_episode() {
     s.videos = std::move(videos);
     s.image_stats.clear();
     s.buffer.clear();
-    for (const std::string& key : video_keys) {
-        std::error_code ignored;
-        fs::remove(s.episode_video(key), ignored);
-    }
+    s.remove_episode_videos();
     return episode_index;
 }
 
