@@ -10,7 +10,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -211,23 +210,39 @@ int run_teleop(const TeleopOptions& options, const GlobalOptions& globals) {
     spdlog::info("teleoperating {} (follower '{}') from {} (leader '{}') at {} fps; Ctrl-C stops",
                  config.robot.port, config.robot.id, config.teleop.port, config.teleop.id,
                  options.fps);
-    const bool live = ::isatty(STDERR_FILENO) != 0 && !globals.quiet;
-    const arm::LoopStats stats = arm::run_teleop(
-        leader, follower, arm::TeleopOptions{options.fps, options.duration_s, 1.0},
-        [live](const arm::LoopStats& now) {
-            if (live) {
-                std::fprintf(stderr,
-                             "\r%6.1f Hz  loop p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  "
-                             "retries %llu/%llu ",
-                             now.rate_hz, now.loop_p50_ms, now.loop_p99_ms, now.loop_max_ms,
-                             static_cast<unsigned long long>(now.follower_retries),
-                             static_cast<unsigned long long>(now.leader_retries));
-                std::fflush(stderr);
-            } else if (progress_lines_enabled() && now.steps % 300 < 60) {
-                spdlog::info("teleop: {}", arm::describe_loop(now));
-            }
-        });
-    if (live) std::fprintf(stderr, "\n");
+    // A live status line on a terminal (cleared by the log sink before any log line, and ended
+    // with a newline however teleoperation ends), else a log line every 5 s.
+    const bool live = progress_bars_enabled();
+    struct LiveLine {
+        bool live;
+        ~LiveLine() {
+            if (!live) return;
+            detail::set_progress_bar_visible(false);
+            std::fputc('\n', stderr);
+        }
+    };
+    double next_line_s = 5.0;
+    arm::LoopStats stats;
+    {
+        const LiveLine live_line{live};
+        stats = arm::run_teleop(
+            leader, follower, arm::TeleopOptions{options.fps, options.duration_s, 1.0},
+            [live, &next_line_s](const arm::LoopStats& now) {
+                if (live) {
+                    std::fprintf(stderr,
+                                 "\r\033[K%6.1f Hz  loop p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  "
+                                 "retries %llu/%llu",
+                                 now.rate_hz, now.loop_p50_ms, now.loop_p99_ms, now.loop_max_ms,
+                                 static_cast<unsigned long long>(now.follower_retries),
+                                 static_cast<unsigned long long>(now.leader_retries));
+                    std::fflush(stderr);
+                    detail::set_progress_bar_visible(true);
+                } else if (progress_lines_enabled() && now.elapsed_s >= next_line_s) {
+                    next_line_s = now.elapsed_s + 5.0;
+                    spdlog::info("teleop: {}", arm::describe_loop(now));
+                }
+            });
+    }
     follower.disconnect();
     std::cout << (options.json ? arm::loop_stats_to_json(stats)
                                : "teleop: " + arm::describe_loop(stats))
