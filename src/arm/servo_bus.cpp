@@ -57,22 +57,37 @@ std::string ServoBus::describe(std::uint8_t id) const {
     return it == motor_names_.end() ? number : it->second + " (" + number + ")";
 }
 
-ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::size_t param_count) {
+void ServoBus::send(const Bytes& request) {
     port_.flush_input();
     port_.write(request);
     ++stats_.transactions;
+    rx_buffer_.clear();
+}
+
+bool ServoBus::receive(SerialPort::Clock::time_point deadline) {
+    const std::size_t n = port_.read(rx_chunk_, deadline);
+    rx_buffer_.insert(rx_buffer_.end(), rx_chunk_.begin(),
+                      rx_chunk_.begin() + static_cast<std::ptrdiff_t>(n));
+    return n > 0;
+}
+
+std::optional<protocol::ParseResult> ServoBus::next_status() {
+    protocol::ParseResult parsed = protocol::parse_status(rx_buffer_);
+    rx_buffer_.erase(rx_buffer_.begin(),
+                     rx_buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
+    if (parsed.status == protocol::ParseStatus::kIncomplete) return std::nullopt;
+    return parsed;
+}
+
+ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::size_t param_count) {
+    send(request);
     const auto deadline = deadline_after(
         port_,
         protocol::packet_timeout(port_.baud_rate(), param_count + protocol::kStatusOverhead));
-    rx_buffer_.clear();
     Reply reply;
-    std::array<std::uint8_t, 256> chunk{};
     while (true) {
-        while (true) {
-            const protocol::ParseResult parsed = protocol::parse_status(rx_buffer_);
-            rx_buffer_.erase(rx_buffer_.begin(),
-                             rx_buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
-            if (parsed.status == protocol::ParseStatus::kIncomplete) break;
+        while (const std::optional<protocol::ParseResult> status = next_status()) {
+            const protocol::ParseResult& parsed = *status;
             // The SDK skips packets from other ids. A damaged reply (bad checksum, wrong
             // length) ends the attempt at once, as the SDK's COMM_RX_CORRUPT does.
             if (parsed.packet.id != id) continue;
@@ -86,10 +101,7 @@ ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::s
             reply.params = parsed.packet.params;
             return reply;
         }
-        if (reply.result == CommResult::kCorrupt) break;
-        const std::size_t n = port_.read(chunk, deadline);
-        if (n == 0) break;
-        rx_buffer_.insert(rx_buffer_.end(), chunk.begin(), chunk.begin() + static_cast<long>(n));
+        if (reply.result == CommResult::kCorrupt || !receive(deadline)) break;
     }
     // Bytes that never became a whole packet are a truncated reply (the SDK's COMM_RX_CORRUPT).
     if (reply.result == CommResult::kTimeout && !rx_buffer_.empty()) {
@@ -114,7 +126,9 @@ ServoBus::Reply ServoBus::exchange_with_retries(const Bytes& request,
             spdlog::debug("{}: {} {}: {}, retry {}/{}", port_.name(), describe(id),
                           "no valid reply", comm_text(reply.result), attempt, num_retry);
         }
+        const bool any_reply = reply.any_reply;
         reply = exchange(request, id, param_count);
+        reply.any_reply = any_reply || reply.result != CommResult::kTimeout;
         if (reply.result == CommResult::kSuccess) {
             if (reply.error != 0) ++stats_.error_replies;
             return reply;
@@ -124,40 +138,18 @@ ServoBus::Reply ServoBus::exchange_with_retries(const Bytes& request,
 }
 
 PingResult ServoBus::ping(std::uint8_t id, int num_retry) {
-    const Bytes request = protocol::ping(id);
-    PingResult result;
-    for (int attempt = 0; attempt <= num_retry; ++attempt) {
-        if (attempt > 0) ++stats_.retries;
-        const Reply reply = exchange(request, id, 0);
-        result.result = reply.result;
-        result.error = reply.error;
-        if (reply.result != CommResult::kTimeout) result.any_reply = true;
-        if (reply.result == CommResult::kSuccess) {
-            if (reply.error != 0) ++stats_.error_replies;
-            break;
-        }
-    }
-    return result;
+    const Reply reply = exchange_with_retries(protocol::ping(id), id, 0, num_retry);
+    return {reply.result, reply.error, reply.any_reply};
 }
 
 std::vector<PingedServo> ServoBus::broadcast_ping() {
-    port_.flush_input();
-    port_.write(protocol::ping(protocol::kBroadcastId));
-    ++stats_.transactions;
+    send(protocol::ping(protocol::kBroadcastId));
     const auto deadline =
         deadline_after(port_, protocol::broadcast_ping_timeout(port_.baud_rate()));
     std::vector<PingedServo> found;
-    rx_buffer_.clear();
-    std::array<std::uint8_t, 256> chunk{};
-    while (true) {
-        const std::size_t n = port_.read(chunk, deadline);
-        if (n == 0) break;
-        rx_buffer_.insert(rx_buffer_.end(), chunk.begin(), chunk.begin() + static_cast<long>(n));
-        while (true) {
-            const protocol::ParseResult parsed = protocol::parse_status(rx_buffer_);
-            rx_buffer_.erase(rx_buffer_.begin(),
-                             rx_buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
-            if (parsed.status == protocol::ParseStatus::kIncomplete) break;
+    while (receive(deadline)) {
+        while (const std::optional<protocol::ParseResult> status = next_status()) {
+            const protocol::ParseResult& parsed = *status;
             if (parsed.status == protocol::ParseStatus::kBadChecksum) {
                 ++stats_.corrupt;
                 continue;
@@ -223,9 +215,7 @@ void ServoBus::write(const Register& reg, std::uint8_t id, int value, int num_re
     const Bytes data = protocol::to_little_endian(encode_value(reg, id, value), reg.size);
     const Bytes request = protocol::write(id, reg.address, data);
     if (id == protocol::kBroadcastId) {
-        port_.flush_input();
-        port_.write(request);
-        ++stats_.transactions;
+        send(request);
         return;
     }
     const Reply reply = exchange_with_retries(request, id, 0, num_retry);
@@ -238,7 +228,6 @@ SyncReadResult ServoBus::try_sync_read(const Register& reg,
     SyncReadResult result;
     std::vector<std::uint8_t> pending(ids.begin(), ids.end());
     std::vector<CommResult> outcome;
-    std::array<std::uint8_t, 512> chunk{};
     for (int attempt = 0; attempt <= num_retry && !pending.empty(); ++attempt) {
         if (attempt > 0) {
             ++stats_.retries;
@@ -246,26 +235,16 @@ SyncReadResult ServoBus::try_sync_read(const Register& reg,
                           pending.size(), attempt, num_retry);
         }
         result.attempts = attempt + 1;
-        port_.flush_input();
-        port_.write(protocol::sync_read(reg.address, reg.size, pending));
-        ++stats_.transactions;
+        send(protocol::sync_read(reg.address, reg.size, pending));
         // One window for the whole reply stream, as the SDK's GroupSyncRead.
         const auto deadline = deadline_after(
             port_, protocol::packet_timeout(
                        port_.baud_rate(), (protocol::kStatusOverhead + reg.size) * pending.size()));
         outcome.assign(pending.size(), CommResult::kTimeout);
         std::size_t resolved = 0;  // ids with a valid or a damaged reply
-        rx_buffer_.clear();
-        while (resolved < pending.size()) {
-            const std::size_t n = port_.read(chunk, deadline);
-            if (n == 0) break;
-            rx_buffer_.insert(rx_buffer_.end(), chunk.begin(),
-                              chunk.begin() + static_cast<long>(n));
-            while (true) {
-                const protocol::ParseResult parsed = protocol::parse_status(rx_buffer_);
-                rx_buffer_.erase(rx_buffer_.begin(),
-                                 rx_buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
-                if (parsed.status == protocol::ParseStatus::kIncomplete) break;
+        while (resolved < pending.size() && receive(deadline)) {
+            while (const std::optional<protocol::ParseResult> status = next_status()) {
+                const protocol::ParseResult& parsed = *status;
                 const auto it = std::find(pending.begin(), pending.end(), parsed.packet.id);
                 if (it == pending.end()) continue;
                 const auto index = static_cast<std::size_t>(it - pending.begin());
@@ -336,9 +315,7 @@ void ServoBus::sync_write(const Register& reg,
         entries.push_back(
             {ids[i], protocol::to_little_endian(encode_value(reg, ids[i], values[i]), reg.size)});
     }
-    port_.flush_input();
-    port_.write(protocol::sync_write(reg.address, reg.size, entries));
-    ++stats_.transactions;
+    send(protocol::sync_write(reg.address, reg.size, entries));
 }
 
 void ServoBus::write_torque(std::span<const std::uint8_t> ids, int value, int num_retry) {

@@ -8,6 +8,7 @@
 // transaction that still fails throws DeviceError naming the motor, the port and LeRobot's message.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -141,7 +142,16 @@ private:
         CommResult result = CommResult::kTimeout;
         std::uint8_t error = 0;
         protocol::Bytes params;
+        bool any_reply = false;  ///< Some attempt got bytes back (set by exchange_with_retries).
     };
+
+    /// Starts a transaction: drops stale input, sends `request`, counts it, empties rx_buffer_.
+    void send(const protocol::Bytes& request);
+    /// Appends what the port delivers before `deadline` to rx_buffer_; false when nothing came.
+    bool receive(SerialPort::Clock::time_point deadline);
+    /// The next whole status packet in rx_buffer_ (consumed from it), or nullopt when what is
+    /// there is not yet a whole packet.
+    std::optional<protocol::ParseResult> next_status();
 
     /// Sends `request` once and waits for the status packet of `id` with `param_count` data bytes.
     Reply exchange(const protocol::Bytes& request, std::uint8_t id, std::size_t param_count);
@@ -166,6 +176,7 @@ private:
     std::map<std::uint8_t, std::string> motor_names_;
     BusStats stats_;
     std::vector<std::uint8_t> rx_buffer_;
+    std::array<std::uint8_t, 512> rx_chunk_{};
 };
 
 /// A short hint for the error bits a servo reports ("check the power supply ..."); "" for none.
