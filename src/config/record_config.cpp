@@ -5,14 +5,8 @@
 
 namespace rcls::config {
 
-const std::vector<std::string>& RecordConfig::joint_names() {
-    static const std::vector<std::string> kNames = {"shoulder_pan", "shoulder_lift", "elbow_flex",
-                                                    "wrist_flex",   "wrist_roll",    "gripper"};
-    return kNames;
-}
-
 bool RecordConfig::known_joints(const std::vector<std::string>& joints) {
-    const auto& names = joint_names();
+    const auto& names = kSo101JointNames;
     return std::all_of(joints.begin(), joints.end(), [&](const std::string& joint) {
         return std::find(names.begin(), names.end(), joint) != names.end();
     });

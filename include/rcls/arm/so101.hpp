@@ -23,6 +23,7 @@
 #include "rcls/arm/calibration.hpp"
 #include "rcls/arm/serial_port.hpp"
 #include "rcls/arm/servo_bus.hpp"
+#include "rcls/config/arm_config.hpp"
 
 namespace rcls::config {
 struct RecordConfig;
@@ -34,8 +35,7 @@ namespace rcls::arm {
 inline constexpr std::size_t kNumJoints = 6;
 
 /// Joint names in servo id order (ids 1..6).
-inline constexpr std::array<std::string_view, kNumJoints> kJointNames = {
-    "shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"};
+inline constexpr std::array<std::string_view, kNumJoints> kJointNames = config::kSo101JointNames;
 
 /// Servo ids of the joints.
 inline constexpr std::array<std::uint8_t, kNumJoints> kJointIds = {1, 2, 3, 4, 5, 6};

@@ -4,13 +4,19 @@
 // SOLeaderConfig field names.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "rcls/config/camera_config.hpp"
 #include "rcls/core/dict.hpp"
 
 namespace rcls::config {
+
+/// The SO-101 joint names, in servo id order (ids 1..6), as LeRobot names its motors.
+inline constexpr std::array<std::string_view, 6> kSo101JointNames = {
+    "shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"};
 
 /// `robot` in a record config: the SO-101 follower arm and the cameras that watch its scene.
 struct RobotConfig {

@@ -101,9 +101,6 @@ struct RecordConfig {
                   "keys must be joints listed in locked_joints");
     }
 
-    /// The SO-101 joint names, in servo id order (1..6).
-    static const std::vector<std::string>& joint_names();
-
 private:
     static bool known_joints(const std::vector<std::string>& joints);
     bool locked_positions_valid() const;
