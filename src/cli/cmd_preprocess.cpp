@@ -43,11 +43,7 @@ preprocess::PreprocessOptions to_options(const PreprocessCommandOptions& cli) {
     options.inputs.assign(cli.inputs.begin(), cli.inputs.end());
     options.output_dir = cli.output;
     options.pipeline.crop = image::parse_crop_option(cli.crop);
-    if (trim(cli.size) == "none") {
-        options.pipeline.size.reset();
-    } else {
-        options.pipeline.size = image::parse_size(cli.size);
-    }
+    options.pipeline.size = image::parse_size_option(cli.size);
     options.pipeline.filter = image::parse_filter(cli.filter);
     options.encoder = preprocess::default_encoder(video::parse_codec(cli.vcodec));
     if (cli.crf) options.encoder.crf = cli.crf;

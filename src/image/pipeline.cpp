@@ -42,6 +42,11 @@ std::optional<CropSpec> parse_crop_option(std::string_view text) {
     return parse_crop(text);
 }
 
+std::optional<cv::Size> parse_size_option(std::string_view text) {
+    if (trim(text) == "none") return std::nullopt;
+    return parse_size(text);
+}
+
 cv::Size parse_size(std::string_view text) {
     const std::string_view trimmed = trim(text);
     const std::size_t x = trimmed.find_first_of("xX");

@@ -40,6 +40,9 @@ std::optional<CropSpec> parse_crop_option(std::string_view text);
 /// Parses --size: "N" (N x N) or "WxH", positive. Throws ConfigError.
 cv::Size parse_size(std::string_view text);
 
+/// parse_size(), or nullopt for "none" (keep the size), as a command-line option takes it.
+std::optional<cv::Size> parse_size_option(std::string_view text);
+
 /// "128x128": width x height.
 std::string to_string(cv::Size size);
 
