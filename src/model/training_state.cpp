@@ -29,13 +29,6 @@ torch::optim::AdamWOptions& options_of(torch::optim::AdamW& optimizer) {
     return static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups().at(0).options());
 }
 
-void add_tensor(safetensors::Writer& writer, const std::string& name, const torch::Tensor& tensor) {
-    const torch::Tensor data = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-    writer.add(
-        name, safetensors::Dtype::kF32, data.sizes().vec(),
-        {static_cast<const char*>(data.data_ptr()), static_cast<std::size_t>(data.nbytes())});
-}
-
 torch::Tensor read_tensor(const safetensors::File& file,
                           const std::string& name,
                           const torch::Tensor& like) {
@@ -114,10 +107,10 @@ void save_training_state(const fs::path& dir,
         const std::string prefix = "state/" + std::to_string(i) + "/";
         const float step_value = static_cast<float>(adam.step());
         state.add_f32(prefix + "step", {}, {&step_value, 1});
-        add_tensor(state, prefix + "exp_avg", adam.exp_avg());
-        add_tensor(state, prefix + "exp_avg_sq", adam.exp_avg_sq());
+        add_f32_tensor(state, prefix + "exp_avg", adam.exp_avg());
+        add_f32_tensor(state, prefix + "exp_avg_sq", adam.exp_avg_sq());
         if (adam.max_exp_avg_sq().defined())
-            add_tensor(state, prefix + "max_exp_avg_sq", adam.max_exp_avg_sq());
+            add_f32_tensor(state, prefix + "max_exp_avg_sq", adam.max_exp_avg_sq());
     }
     state.save(dir / kOptimizerStateFile);
 

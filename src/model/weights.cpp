@@ -130,12 +130,18 @@ void save_model_safetensors(const fs::path& path, Classifier& model) {
         const std::string& keep = sorted.front();  // safetensors keeps the smallest name
         for (std::size_t i = 1; i < sorted.size(); ++i)
             writer.set_metadata(sorted[i], keep);
-        const torch::Tensor data = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
-        writer.add(
-            keep, Dtype::kF32, data.sizes().vec(),
-            {static_cast<const char*>(data.data_ptr()), static_cast<std::size_t>(data.nbytes())});
+        add_f32_tensor(writer, keep, tensor);
     }
     writer.save(path);
+}
+
+void add_f32_tensor(safetensors::Writer& writer,
+                    const std::string& name,
+                    const torch::Tensor& tensor) {
+    const torch::Tensor data = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+    writer.add(
+        name, safetensors::Dtype::kF32, data.sizes().vec(),
+        {static_cast<const char*>(data.data_ptr()), static_cast<std::size_t>(data.nbytes())});
 }
 
 void load_model_safetensors(const fs::path& path, Classifier& model) {

@@ -19,6 +19,7 @@
 
 #include "rcls/model/classifier.hpp"
 #include "rcls/model/classifier_config.hpp"
+#include "rcls/safetensors/safetensors.hpp"
 
 namespace rcls::model {
 
@@ -34,6 +35,11 @@ struct LoadedClassifier {
 /// tensors sharing storage are stored once under the lexicographically smallest name, the
 /// others recorded in the metadata as alias -> kept name. Atomic; throws DataError on I/O errors.
 void save_model_safetensors(const std::filesystem::path& path, Classifier& model);
+
+/// Adds `tensor` to `writer` as F32 under `name` (detached, copied to the CPU, contiguous).
+void add_f32_tensor(safetensors::Writer& writer,
+                    const std::string& name,
+                    const torch::Tensor& tensor);
 
 /// Loads model.safetensors into `model`. Every tensor of the model must be in the file (directly
 /// or through a shared alias) as F32 with the model's shape; otherwise ModelError naming the file,
