@@ -33,6 +33,7 @@
 
 #include "rcls/core/dict.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/strings.hpp"
 
 namespace rcls::json_struct {
 
@@ -395,17 +396,8 @@ Json parse_override(std::string_view text, const std::string& flag) {
         if (!text.empty() && text.front() == '[') {
             return detail::parse_json_override(text, flag, expected_type<T>());
         }
-        Json out = Json::array();
-        if (text.empty()) return out;
-        std::size_t start = 0;
-        while (true) {
-            const std::size_t comma = text.find(',', start);
-            out.push_back(
-                std::string(text.substr(start, comma == text.npos ? text.npos : comma - start)));
-            if (comma == text.npos) break;
-            start = comma + 1;
-        }
-        return out;
+        if (text.empty()) return Json::array();
+        return Json(split(text, ','));  // "a,,b" keeps its empty field
     } else {
         return detail::parse_json_override(text, flag, expected_type<T>());
     }
