@@ -20,14 +20,6 @@ namespace {
 
 constexpr std::string_view kTempMarker = ".tmp-";
 
-fs::path make_temp_path(const fs::path& target) {
-    static std::atomic<unsigned> counter{0};
-    const std::string name = "." + target.stem().string() + std::string(kTempMarker) +
-                             std::to_string(::getpid()) + "-" + std::to_string(counter++) +
-                             target.extension().string();
-    return target.parent_path() / name;
-}
-
 void create_parent(const fs::path& path) {
     const fs::path parent = path.parent_path();
     if (parent.empty()) return;
@@ -119,7 +111,7 @@ std::string read_file(const fs::path& path) {
 AtomicOutput::AtomicOutput(fs::path target, OutputKind kind)
     : target_(std::move(target)), kind_(kind) {
     create_parent(target_);
-    temp_ = make_temp_path(target_);
+    temp_ = temporary_path(target_);
     if (kind_ == OutputKind::kDirectory) {
         std::error_code error;
         fs::create_directory(temp_, error);
@@ -156,7 +148,7 @@ void AtomicOutput::commit() {
             sync_path(entry.path());
         }
         if (fs::exists(target_, error)) {
-            old = make_temp_path(target_);
+            old = temporary_path(target_);
             fs::rename(target_, old, error);
             if (error) {
                 throw DataError(target_.string() +
@@ -176,6 +168,14 @@ void AtomicOutput::commit() {
     if (!old.empty()) fs::remove_all(old, error);
     const fs::path parent = target_.parent_path();
     sync_path(parent.empty() ? fs::path(".") : parent);
+}
+
+fs::path temporary_path(const fs::path& target, const fs::path& directory) {
+    static std::atomic<unsigned> counter{0};
+    const std::string name = "." + target.stem().string() + std::string(kTempMarker) +
+                             std::to_string(::getpid()) + "-" + std::to_string(counter++) +
+                             target.extension().string();
+    return (directory.empty() ? target.parent_path() : directory) / name;
 }
 
 bool is_temporary_name(std::string_view name) {

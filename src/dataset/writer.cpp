@@ -129,25 +129,41 @@ void push_list(Column& c, const std::vector<double>& values) {
     c.offsets[0].push_back(end);
 }
 
+/// A fresh name in the staging folder (created if needed) for a file that will become `target`.
+fs::path staging_temp(const fs::path& root, const fs::path& target) {
+    std::error_code error;
+    fs::create_directories(root / kStagingDir, error);
+    return temporary_path(target, root / kStagingDir);
+}
+
+/// Renames the finished `temp` to `target` (creating its folder) and, when durable, fsyncs the
+/// folder. Removes `temp` and throws DataError when the rename fails.
+void move_into_place(const fs::path& temp, const fs::path& target, const WriterOptions& options) {
+    std::error_code error;
+    fs::create_directories(target.parent_path(), error);
+    fs::rename(temp, target, error);
+    if (error) {
+        fs::remove(temp, error);
+        throw DataError(target.string() + ": cannot move the finished file into place");
+    }
+    if (options.durable) sync_path(target.parent_path());
+}
+
 /// Writes `bytes` to `target` via the staging folder: blocks, fsync, rename, fsync of the folder.
 void commit_file(const fs::path& root,
                  const fs::path& target,
                  std::string_view bytes,
                  const WriterOptions& options) {
-    static unsigned counter = 0;
     const auto step = [&](std::string_view what) {
         if (options.on_step) options.on_step(what);
     };
-    const fs::path staging = root / kStagingDir;
+    const fs::path temp = staging_temp(root, target);
     std::error_code error;
-    fs::create_directories(staging, error);
     fs::create_directories(target.parent_path(), error);
     if (error) {
         throw DataError(target.parent_path().string() +
                         ": cannot create folder: " + error.message());
     }
-    const fs::path temp = staging / ("." + target.filename().string() + ".tmp-" +
-                                     std::to_string(::getpid()) + "-" + std::to_string(counter++));
     step("create");
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) throw DataError(target.string() + ": cannot create " + temp.string(), errno);
@@ -169,22 +185,7 @@ void commit_file(const fs::path& root,
     if (options.durable) ::fsync(fd);
     ::close(fd);
     step("rename");
-    fs::rename(temp, target, error);
-    if (error) {
-        fs::remove(temp, error);
-        throw DataError(target.string() + ": cannot move the finished file into place");
-    }
-    if (options.durable) sync_path(target.parent_path());
-}
-
-/// A fresh name in the staging folder for a file that will become `target`.
-fs::path staging_temp(const fs::path& root, const fs::path& target) {
-    static unsigned counter = 0;
-    std::error_code error;
-    fs::create_directories(root / kStagingDir, error);
-    return root / kStagingDir /
-           ("." + target.stem().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
-            std::to_string(counter++) + target.extension().string());
+    move_into_place(temp, target, options);
 }
 
 /// Joins `segments` into `target` through a staging file and a rename.
@@ -204,11 +205,7 @@ std::vector<video::SegmentSpan> commit_video(const fs::path& root,
     }
     if (options.durable) sync_path(temp);
     if (options.on_step) options.on_step("rename");
-    std::error_code error;
-    fs::create_directories(target.parent_path(), error);
-    fs::rename(temp, target, error);
-    if (error) throw DataError(target.string() + ": cannot move the finished video into place");
-    if (options.durable) sync_path(target.parent_path());
+    move_into_place(temp, target, options);
     return spans;
 }
 

@@ -60,6 +60,11 @@ private:
     bool done_ = false;
 };
 
+/// A fresh temporary name for a file that will become `target`: ".<stem>.tmp-<pid>-<n><ext>" in
+/// `directory` (default: beside the target), unique within the process. Creates nothing.
+std::filesystem::path temporary_path(const std::filesystem::path& target,
+                                     const std::filesystem::path& directory = {});
+
 /// True for names of rcls temporary files and directories (".<name>.tmp-<pid>-<n><ext>").
 bool is_temporary_name(std::string_view file_name);
 
