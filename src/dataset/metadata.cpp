@@ -147,14 +147,32 @@ void load_v3(Metadata& meta) {
         const parquet::Column& episode_index = column("episode_index");
         const parquet::Column& length = column("length");
         const parquet::Column* task_lists = t.find("tasks");
+        if (t.num_rows == 0) continue;
+        // Columns are found once per file, not per row (the table has 100+ stats columns).
+        const parquet::Column& data_chunk = column("data/chunk_index");
+        const parquet::Column& data_file = column("data/file_index");
+        const parquet::Column& from_index = column("dataset_from_index");
+        const parquet::Column& to_index = column("dataset_to_index");
+        struct VideoColumns {
+            const std::string* key;
+            const parquet::Column *chunk, *file, *from, *to;
+        };
+        std::vector<VideoColumns> videos;
+        for (const std::string& key : video_keys) {
+            const std::string prefix = "videos/" + key + "/";
+            if (t.find(prefix + "chunk_index") == nullptr) continue;
+            videos.push_back({&key, &column(prefix + "chunk_index"), &column(prefix + "file_index"),
+                              &column(prefix + "from_timestamp"),
+                              &column(prefix + "to_timestamp")});
+        }
         for (std::size_t r = 0; r < static_cast<std::size_t>(t.num_rows); ++r) {
             EpisodeMeta e;
             e.episode_index = episode_index.integer(r);
             e.length = length.integer(r);
-            e.data_chunk_index = column("data/chunk_index").integer(r);
-            e.data_file_index = column("data/file_index").integer(r);
-            e.dataset_from_index = column("dataset_from_index").integer(r);
-            e.dataset_to_index = column("dataset_to_index").integer(r);
+            e.data_chunk_index = data_chunk.integer(r);
+            e.data_file_index = data_file.integer(r);
+            e.dataset_from_index = from_index.integer(r);
+            e.dataset_to_index = to_index.integer(r);
             if (task_lists != nullptr && task_lists->type == parquet::ValueType::kString &&
                 task_lists->list_depth() == 1) {
                 const auto [begin, end] = task_lists->list_range(r);
@@ -162,13 +180,9 @@ void load_v3(Metadata& meta) {
                     e.tasks.push_back(task_lists->as<std::string>()[k]);
                 }
             }
-            for (const std::string& key : video_keys) {
-                const std::string prefix = "videos/" + key + "/";
-                if (t.find(prefix + "chunk_index") == nullptr) continue;
-                e.videos[key] = VideoRef{column(prefix + "chunk_index").integer(r),
-                                         column(prefix + "file_index").integer(r),
-                                         column(prefix + "from_timestamp").number(r),
-                                         column(prefix + "to_timestamp").number(r)};
+            for (const VideoColumns& v : videos) {
+                e.videos[*v.key] = VideoRef{v.chunk->integer(r), v.file->integer(r),
+                                            v.from->number(r), v.to->number(r)};
             }
             meta.episodes.push_back(std::move(e));
         }
