@@ -73,7 +73,7 @@ TEST(Events, GoToTheInstalledSinkAndAreDroppedWithoutOne) {
     emit(StatusEvent{"teleop", "dropped", false});  // no sink: nothing happens
     RecordingSink sink;
     EXPECT_EQ(set_event_sink(&sink), nullptr);
-    emit(ProgressEvent{.id = 7, .label = "train", .unit = "steps", .done = 3, .total = 10});
+    emit(ProgressEvent{.id = 7, .label = "train", .unit = "steps", .done = 3, .total = 10, .elapsed_s = 1.0, .note = "", .finished = false});
     emit(StatusEvent{"record", "episode 1", true});
     emit(NoticeEvent{"record", "Reset done.", "Reset done."});
     EXPECT_EQ(set_event_sink(nullptr), &sink);
