@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
 
 #include <sys/stat.h>
 
@@ -75,24 +76,36 @@ void write_file(const fs::path& path, std::string_view contents) {
 }
 
 std::string read_file(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a named pipe that nobody writes to must not hang; the flag is cleared
+    // at once, so a pipe with a writer (`--config <(cmd)`) is read to its end as usual.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         const int saved = errno;
         if (!fs::exists(path)) throw DataError(path.string() + ": file not found");
         throw DataError(path.string() + ": cannot open", saved);
     }
     struct stat st {};
-    if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (::fstat(fd, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode))) {
         ::close(fd);
-        throw DataError(path.string() + ": is a directory, not a file");
+        require_regular_file(path);  // throws, naming what the path is instead
+        throw DataError(path.string() + ": cannot read");
     }
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     // One allocation of the file's size, then reads until the end (which also serves pipes and
-    // files that change size meanwhile).
+    // files that change size meanwhile). A pipe is read up to kMaxPipeBytes.
+    constexpr std::size_t kMaxPipeBytes = std::size_t{1} << 30;
     std::string contents;
     if (S_ISREG(st.st_mode)) contents.resize(static_cast<std::size_t>(st.st_size));
     std::size_t used = 0;
     while (true) {
-        if (used == contents.size()) contents.resize(std::max<std::size_t>(4096, used * 2));
+        if (used == contents.size()) {
+            if (S_ISFIFO(st.st_mode) && used >= kMaxPipeBytes) {
+                ::close(fd);
+                throw DataError(path.string() + ": a pipe with more than 1 GiB; give a file");
+            }
+            contents.resize(std::max<std::size_t>(4096, used * 2));
+        }
         const ssize_t n = ::read(fd, contents.data() + used, contents.size() - used);
         if (n < 0) {
             if (errno == EINTR) continue;
@@ -104,6 +117,10 @@ std::string read_file(const fs::path& path) {
         used += static_cast<std::size_t>(n);
     }
     ::close(fd);
+    if (S_ISFIFO(st.st_mode) && used == 0) {
+        throw DataError(path.string() +
+                        ": is a named pipe (FIFO) with nothing written to it; give a regular file");
+    }
     contents.resize(used);
     return contents;
 }

@@ -5,10 +5,12 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
+#include <string>
 #include <sched.h>
 #include <thread>
 #include <vector>
 
+#include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
 
 namespace rcls {
@@ -21,6 +23,20 @@ unsigned hardware_threads() {
         if (count > 0) return static_cast<unsigned>(count);
     }
     return std::max(1u, std::thread::hardware_concurrency());
+}
+
+unsigned max_threads() {
+    return std::max(8u, 4 * hardware_threads());
+}
+
+unsigned resolve_thread_option(long long requested, const char* option) {
+    const unsigned limit = max_threads();
+    if (requested < 0 || requested > static_cast<long long>(limit)) {
+        throw ConfigError(std::string(option) + ": " + std::to_string(requested) +
+                          " threads is out of range; use 0 (one per core) to " +
+                          std::to_string(limit) + " (4 per hardware thread on this machine)");
+    }
+    return requested == 0 ? hardware_threads() : static_cast<unsigned>(requested);
 }
 
 void parallel_for(std::size_t count,

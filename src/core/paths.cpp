@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/paths.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+
+#include <sys/stat.h>
 #include <string>
+
+#include "rcls/core/error.hpp"
 
 namespace rcls {
 namespace fs = std::filesystem;
@@ -45,6 +50,27 @@ fs::path hf_lerobot_calibration() {
 fs::path hf_hub_cache() {
     fs::path path = env_path("HF_HUB_CACHE");
     return path.empty() ? hf_home() / "hub" : expand_user(path);
+}
+
+static std::string describe_file_type(unsigned mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a named pipe (FIFO)";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+void require_regular_file(const fs::path& path, const char* what) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+        const int saved = errno;
+        if (saved == ENOENT || saved == ENOTDIR) throw DataError(path.string() + ": file not found");
+        throw DataError(path.string() + ": cannot read", saved);
+    }
+    if (S_ISREG(st.st_mode)) return;
+    throw DataError(path.string() + ": is " + describe_file_type(st.st_mode) + ", not a " + what +
+                    "; give the path of a regular file");
 }
 
 }  // namespace rcls

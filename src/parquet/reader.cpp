@@ -9,6 +9,7 @@
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
 
 #include "encoding.hpp"
 #include "format.hpp"
@@ -646,6 +647,7 @@ FileSummary parse_summary(std::string_view bytes, const std::string& name) {
 }
 
 FileSummary read_summary(const fs::path& path) {
+    require_regular_file(path, "Parquet file");  // an ifstream would block on a FIFO
     std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) {
         if (!fs::exists(path)) throw DataError(path.string() + ": file not found");

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/parallel.hpp"
 #include "rcls/core/interrupt.hpp"
 #include "rcls/core/stats.hpp"
 #include "rcls/core/strings.hpp"
@@ -222,7 +223,9 @@ void run_predict(const PredictOptions& options,
     }
     model::Predictor predictor(
         options.checkpoint,
-        {.threshold = options.threshold, .num_threads = options.num_threads, .optimized = true});
+        {.threshold = options.threshold,
+         .num_threads = static_cast<int>(resolve_thread_option(options.num_threads, "--threads")),
+         .optimized = true});
     spdlog::info("{}: cameras {}, {}x{} input, normalisation from {}", options.checkpoint.string(),
                  join(predictor.cameras(), ", "), predictor.image_width(), predictor.image_height(),
                  predictor.stats_from());
@@ -257,7 +260,9 @@ void run_predict(const PredictOptions& options,
 BenchmarkReport run_benchmark(const BenchmarkOptions& options) {
     const auto make = [&](bool optimized) {
         const model::PredictorOptions predictor_options{
-            .threshold = 0.5, .num_threads = options.num_threads, .optimized = optimized};
+            .threshold = 0.5,
+            .num_threads = static_cast<int>(resolve_thread_option(options.num_threads, "--threads")),
+            .optimized = optimized};
         return options.checkpoint
                    ? model::Predictor(*options.checkpoint, predictor_options)
                    : model::Predictor::untrained(model::ClassifierConfig{}, 0, predictor_options);

@@ -96,7 +96,7 @@ public:
           manifest_(options.output_dir / kManifestName),
           settings_(output_settings_json(options)) {
         const unsigned workers = std::max<unsigned>(
-            1, std::min<unsigned>(options.jobs == 0 ? hardware_threads() : options.jobs,
+            1, std::min<unsigned>(resolve_thread_option(options.jobs, "--jobs"),
                                   static_cast<unsigned>(std::max<std::size_t>(items, 1))));
         jobs_ = workers;
         // Spare cores (fewer files than cores) go to the decoders.
@@ -476,6 +476,7 @@ Json summary_json(const PreprocessSummary& summary) {
 
 PreprocessSummary run_preprocess(const PreprocessOptions& options) {
     const auto start = std::chrono::steady_clock::now();
+    resolve_thread_option(options.jobs, "--jobs");  // checked before any input is looked at
     const bool any_dataset =
         std::any_of(options.inputs.begin(), options.inputs.end(),
                     [](const fs::path& p) { return dataset::is_dataset_root(p); });

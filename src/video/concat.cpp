@@ -15,6 +15,7 @@ extern "C" {
 }
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
 
 #include "ffmpeg_util.hpp"
 
@@ -37,6 +38,7 @@ using Output = std::unique_ptr<AVFormatContext, OutputCloser>;
 
 Input open_input(const fs::path& path, int& stream_index) {
     ffmpeg::route_log_to_spdlog();
+    require_regular_file(path, "video file");  // FFmpeg would block on a FIFO
     AVFormatContext* raw = nullptr;
     const int status = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
     if (status < 0) {

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
 #include "rcls/core/strings.hpp"
 
 #include "ffmpeg_util.hpp"
@@ -74,9 +75,7 @@ struct VideoReader::Impl {
 
     void open(const ReaderOptions& options) {
         ffmpeg::route_log_to_spdlog();
-        std::error_code error;
-        if (!fs::exists(path, error)) fail("file not found");
-        if (fs::is_directory(path, error)) fail("is a directory, not a video file");
+        require_regular_file(path, "video file");  // FFmpeg would block on a FIFO
         int code = avformat_open_input(&format, path.c_str(), nullptr, nullptr);
         if (code < 0) {
             format = nullptr;

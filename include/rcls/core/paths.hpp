@@ -21,6 +21,12 @@ std::filesystem::path hf_lerobot_calibration();
 /// $HF_HUB_CACHE, else hf_home()/hub: models--<org>--<name>/snapshots/<rev>/.
 std::filesystem::path hf_hub_cache();
 
+/// Throws DataError naming `path` unless it is a regular file (symlinks followed): missing, a
+/// directory, a named pipe, a device or a socket. Called before handing a path to a library that
+/// would block on a FIFO or read a device for ever (FFmpeg, std::ifstream); stat() never blocks.
+/// `what` names the expected kind in the message ("video", "Parquet file").
+void require_regular_file(const std::filesystem::path& path, const char* what = "file");
+
 /// `path` with a leading "~/" replaced by $HOME.
 std::filesystem::path expand_user(const std::filesystem::path& path);
 
