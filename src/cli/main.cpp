@@ -17,6 +17,7 @@
 #include "rcls/core/version.hpp"
 
 #include "command.hpp"
+#include "terminal_renderer.hpp"
 
 namespace rcls::cli {
 
@@ -133,7 +134,7 @@ int run(int argc, char** argv) {
         return static_cast<int>(ExitCode::kUsage);
     }
 
-    setup_logging({globals.verbosity, globals.quiet, globals.log_file});
+    const TerminalSession terminal({globals.verbosity, globals.quiet, globals.log_file});
     install_interrupt_handlers();
 
     for (const Command& command : commands) {

@@ -2,14 +2,13 @@
 #include "rcls/core/log.hpp"
 
 #include <atomic>
-#include <cstdio>
+#include <cstdlib>
 #include <memory>
-#include <mutex>
 #include <unistd.h>
 
 #include <spdlog/cfg/env.h>
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
@@ -20,43 +19,10 @@ namespace {
 std::atomic<bool> g_bar_visible{false};
 std::shared_ptr<spdlog::sinks::sink> g_file_sink;
 
-/// stderr sink that first wipes a progress bar drawn on the current line, and colours the level
-/// name on a terminal.
-class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
-public:
-    StderrSink() : tty_(::isatty(STDERR_FILENO) == 1) {}
-
-protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-        spdlog::memory_buf_t formatted;
-        formatter_->format(msg, formatted);
-        if (tty_ && g_bar_visible.load()) std::fputs("\r\033[K", stderr);
-        if (tty_ && msg.color_range_end > msg.color_range_start) {
-            const char* colour = msg.level >= spdlog::level::err    ? "\033[31m"
-                                 : msg.level == spdlog::level::warn ? "\033[33m"
-                                                                    : "\033[32m";
-            std::fwrite(formatted.data(), 1, msg.color_range_start, stderr);
-            std::fputs(colour, stderr);
-            std::fwrite(formatted.data() + msg.color_range_start, 1,
-                        msg.color_range_end - msg.color_range_start, stderr);
-            std::fputs("\033[0m", stderr);
-            std::fwrite(formatted.data() + msg.color_range_end, 1,
-                        formatted.size() - msg.color_range_end, stderr);
-        } else {
-            std::fwrite(formatted.data(), 1, formatted.size(), stderr);
-        }
-        std::fflush(stderr);
-    }
-    void flush_() override { std::fflush(stderr); }
-
-private:
-    bool tty_;
-};
-
 }  // namespace
 
-void setup_logging(const LogSettings& settings) {
-    auto stderr_sink = std::make_shared<StderrSink>();
+void setup_logging(const LogSettings& settings, std::shared_ptr<spdlog::sinks::sink> stderr_sink) {
+    if (!stderr_sink) stderr_sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
     stderr_sink->set_pattern("[%H:%M:%S] %^%l%$ %v");
     std::vector<spdlog::sink_ptr> sinks{stderr_sink};
     if (!settings.log_file.empty()) {
@@ -108,6 +74,10 @@ bool progress_lines_enabled() {
 
 void detail::set_progress_bar_visible(bool visible) {
     g_bar_visible.store(visible);
+}
+
+bool detail::progress_bar_visible() {
+    return g_bar_visible.load();
 }
 
 }  // namespace rcls

@@ -22,7 +22,6 @@
 #include "temp_dir.hpp"
 #include <sys/wait.h>
 
-extern char** environ;
 
 namespace rcls::testing {
 namespace {
@@ -199,34 +198,6 @@ TEST_F(CliArm, TeleopRunsForItsDurationAndPrintsLoopStatistics) {
     EXPECT_NEAR(stats["loop_p50_ms"].get<double>(), 1000.0 / 30.0, 5.0);
 }
 
-/// Starts rcls with `args` (stdin, stdout and stderr on /dev/null) and returns its pid.
-pid_t spawn_rcls(const std::vector<std::string>& args, const std::vector<std::string>& extra_env) {
-    std::vector<std::string> strings{RCLS_BINARY};
-    strings.insert(strings.end(), args.begin(), args.end());
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e)
-        env_strings.emplace_back(*e);
-    env_strings.insert(env_strings.end(), extra_env.begin(), extra_env.end());
-    std::vector<char*> argv;
-    for (std::string& arg : strings)
-        argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (std::string& item : env_strings)
-        envp.push_back(item.data());
-    envp.push_back(nullptr);
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int null_fd = ::open("/dev/null", O_RDWR);
-        ::dup2(null_fd, 0);
-        ::dup2(null_fd, 1);
-        ::dup2(null_fd, 2);
-        ::execve(argv[0], argv.data(), envp.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
 TEST_F(CliArm, CtrlCEndsTeleopWithTorqueOffAndExit130) {
     auto follower_sim = std::make_shared<SimBus>(SimOptions{}, SimBus::Clock::now());
     servers_.push_back(std::make_unique<PtySimServer>(follower_sim, dir_ / "follower"));
@@ -234,27 +205,24 @@ TEST_F(CliArm, CtrlCEndsTeleopWithTorqueOffAndExit130) {
     const std::string leader = serve("leader");
     write_text(dir_ / "calibration/robots/so_follower/f.json", kCalibration);
     write_text(dir_ / "calibration/teleoperators/so_leader/l.json", kCalibration);
-    const pid_t pid =
-        spawn_rcls({"arm", "teleop", "--follower-port", (dir_ / "follower").string(),
-                    "--leader-port", leader, "--follower-id", "f", "--leader-id", "l"},
-                   env());
-    ASSERT_GT(pid, 0);
+    ChildProcess teleop(rcls_argv({"arm", "teleop", "--follower-port", (dir_ / "follower").string(),
+                                   "--leader-port", leader, "--follower-id", "f", "--leader-id",
+                                   "l"}),
+                        env());
     auto torque_on = [&] {
         for (const std::uint8_t id : arm::kJointIds) {
             if (follower_sim->register_value(id, "Torque_Enable") != 1) return false;
         }
         return true;
     };
-    for (int i = 0; i < 1000 && !torque_on(); ++i) {
-        std::this_thread::sleep_for(10ms);  // waiting for the other process to connect
-    }
+    // Ready when it says so: both arms connected, the follower holding with torque on, the loop
+    // starting. Ctrl-C then lands in the loop.
+    ASSERT_TRUE(teleop.wait_for_stderr("teleoperating", 60s)) << teleop.wait(5s).err;
     ASSERT_TRUE(torque_on());
-    std::this_thread::sleep_for(300ms);  // let it teleoperate a little
-    ::kill(pid, SIGINT);
-    int status = 0;
-    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 130);
+    teleop.signal(SIGINT);
+    const ProcessResult r = teleop.wait();
+    ASSERT_EQ(r.signal, 0) << "killed by signal " << r.signal << ": " << r.err;
+    EXPECT_EQ(r.exit_code, 130) << r.err;
     for (const std::uint8_t id : arm::kJointIds) {
         EXPECT_EQ(follower_sim->register_value(id, "Torque_Enable"), 0) << int(id);
     }

@@ -11,6 +11,7 @@
 #include "dataset_fixtures.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::testing {
 namespace {
@@ -106,7 +107,7 @@ TEST_F(CliDataset, WrongCodebaseVersionExits5) {
 }
 
 TEST(CliDatasetVideo, TruncatedMp4Exits5WithCheck) {
-    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    if (!fs::exists("/usr/bin/ffmpeg")) RCLS_PREREQUISITE_MISSING() << "ffmpeg not installed";
     TempDir dir;
     const fs::path root = dir / "d";
     {
@@ -138,7 +139,8 @@ TEST(CliDatasetVideo, TruncatedMp4Exits5WithCheck) {
 
 TEST(CliDatasetReal, ChessDatasetCheckListsMissingFiles) {
     const fs::path root = realdata_dir() / "so101_chess_wrist_lerobot_pr1138";
-    if (realdata_dir().empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (realdata_dir().empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const ProcessResult plain = run_rcls({"dataset", "info", root.string()});
     EXPECT_EQ(plain.exit_code, 0) << plain.err;
     EXPECT_NE(plain.out.find("Total frames     3220\n"), std::string::npos);

@@ -12,6 +12,7 @@
 #include "media.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::testing {
 namespace {
@@ -139,7 +140,7 @@ TEST_F(CliPredict, BenchmarkPrintsLatencyJson) {
 TEST_F(CliPredict, ScoresARealCameraStill) {
     const fs::path stills = realdata_dir() / "so100_cube_sort_stills_LTS";
     if (realdata_dir().empty() || !fs::is_directory(stills))
-        GTEST_SKIP() << "no real data (../shared/realdata)";
+        RCLS_PREREQUISITE_MISSING() << "no real data (../shared/realdata)";
     fs::path still;
     for (const auto& entry : fs::recursive_directory_iterator(stills)) {
         if (entry.path().extension() == ".png") {
@@ -159,7 +160,7 @@ TEST_F(CliPredict, ScoresARealCameraStill) {
 TEST_F(CliPredict, ScoresAnEpisodeOfARealWristCameraDataset) {
     const fs::path root = realdata_dir() / "so101_chess_wrist_lerobot_pr1138";
     if (realdata_dir().empty() || !fs::is_directory(root))
-        GTEST_SKIP() << "no real data (../shared/realdata)";
+        RCLS_PREREQUISITE_MISSING() << "no real data (../shared/realdata)";
     const ProcessResult r = run_rcls(
         {"predict", "--checkpoint", path("run"), root.string(), "--episodes", "3", "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;

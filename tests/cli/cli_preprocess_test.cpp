@@ -3,9 +3,6 @@
 // `rcls preprocess` through the real binary: exit codes, one-line errors, outputs, reruns, Ctrl-C.
 #include <chrono>
 #include <csignal>
-#include <fcntl.h>
-#include <thread>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -13,7 +10,6 @@
 #include "media.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
-#include <sys/wait.h>
 
 namespace rcls::testing {
 namespace {
@@ -174,24 +170,6 @@ TEST_F(CliPreprocess, OneBadInputAmongSeveralIsReportedAndTheRestIsDone) {
     EXPECT_EQ(count_frames(dir_ / "out" / "good.mp4"), 8);
 }
 
-/// A child process of the rcls binary whose output goes to files.
-pid_t spawn_rcls(const std::vector<std::string>& args, const fs::path& log) {
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(fd, STDOUT_FILENO);
-        ::dup2(fd, STDERR_FILENO);
-        std::vector<char*> argv{const_cast<char*>(RCLS_BINARY)};
-        for (const std::string& arg : args) {
-            argv.push_back(const_cast<char*>(arg.c_str()));
-        }
-        argv.push_back(nullptr);
-        ::execv(RCLS_BINARY, argv.data());
-        ::_exit(127);
-    }
-    return pid;
-}
-
 bool has_temporary_file(const fs::path& dir) {
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(dir, error)) {
@@ -206,21 +184,20 @@ TEST_F(CliPreprocess, CtrlCKeepsFinishedOutputsAndRemovesPartialOnes) {
     for (const char* name : {"a.mp4", "b.mp4", "c.mp4"}) {
         make_testsrc_video(dir_ / "in" / name, 640, 480, 48);
     }
-    const pid_t pid = spawn_rcls({"preprocess", (dir_ / "in").string(), "-o", out(), "--jobs", "1"},
-                                 dir_ / "log.txt");
-    ASSERT_GT(pid, 0);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    bool mid_second = false;
-    while (!mid_second && std::chrono::steady_clock::now() < deadline) {
-        mid_second = fs::exists(dir_ / "out" / "a.mp4") && has_temporary_file(dir_ / "out");
-        if (!mid_second) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    ::kill(pid, SIGINT);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
+    fs::create_directories(dir_ / "out");  // watched from the start
+    ChildProcess preprocess(
+        rcls_argv({"preprocess", (dir_ / "in").string(), "-o", out(), "--jobs", "1"}));
+    // Ready when the first clip is in place and the second one's temporary file exists: each
+    // change in the folder is a signal (inotify) to look again, with no timer.
+    const bool mid_second = wait_for_directory_change(
+        dir_ / "out",
+        [&] { return fs::exists(dir_ / "out" / "a.mp4") && has_temporary_file(dir_ / "out"); },
+        std::chrono::seconds(60));
+    preprocess.signal(SIGINT);
+    const ProcessResult stopped = preprocess.wait();
     ASSERT_TRUE(mid_second) << "never saw the second clip in progress";
-    ASSERT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 130);
+    ASSERT_EQ(stopped.signal, 0) << "killed by signal " << stopped.signal << ": " << stopped.err;
+    EXPECT_EQ(stopped.exit_code, 130) << stopped.err;
     EXPECT_EQ(count_frames(dir_ / "out" / "a.mp4"), 48);
     EXPECT_FALSE(fs::exists(dir_ / "out" / "b.mp4"));
     EXPECT_FALSE(fs::exists(dir_ / "out" / "c.mp4"));

@@ -4,7 +4,12 @@
 // --print-config). Only main() calls setup_logging(); library code just uses spdlog.
 #pragma once
 
+#include <memory>
 #include <string>
+
+namespace spdlog::sinks {
+class sink;
+}
 
 namespace rcls {
 
@@ -17,7 +22,10 @@ struct LogSettings {
 
 /// Installs the default logger: stderr at the requested level (SPDLOG_LEVEL applies when no flag
 /// is given), plus the log file when asked. Throws ConfigError if the log file cannot be opened.
-void setup_logging(const LogSettings& settings);
+/// `stderr_sink` writes the stderr lines (the CLI's terminal renderer passes its own, which keeps
+/// log lines and live progress lines apart); null: a plain stderr sink.
+void setup_logging(const LogSettings& settings,
+                   std::shared_ptr<spdlog::sinks::sink> stderr_sink = nullptr);
 
 /// Writes `message` to the log file only (if one is open); main() uses it for the final error,
 /// which it prints to stderr itself.
@@ -30,8 +38,10 @@ bool progress_bars_enabled();
 bool progress_lines_enabled();
 
 namespace detail {
-/// Set while a progress bar occupies the last terminal line; the stderr sink clears it first.
+/// Set while a line drawn outside the event renderer (the CLI's teleop line, until it emits
+/// StatusEvents) occupies the last terminal line; the renderer's log sink clears it first.
 void set_progress_bar_visible(bool visible);
+bool progress_bar_visible();
 }  // namespace detail
 
 }  // namespace rcls

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
-// Progress of a long job. On a terminal: one bar on stderr, redrawn at most 10 times a second.
-// Elsewhere (CI logs, pipes): an info line at most every `line_interval_s` seconds and at the end.
-// With -q: nothing.
+// Progress of a long job, reported as ProgressEvents (core/events.hpp); it draws nothing itself.
+// The `rcls` binary's renderer turns them into a bar on a terminal, an info line every few seconds
+// elsewhere, and nothing with -q.
 #pragma once
 
 #include <chrono>
@@ -10,16 +10,23 @@
 #include <mutex>
 #include <string>
 
+#include "rcls/core/clock.hpp"
+
 namespace rcls {
 
-/// Thread-safe: workers may call advance() concurrently.
+/// Thread-safe: workers may call advance() concurrently. Emits one event when constructed, at most
+/// one per kEmitPeriod while advancing, and a last one (finished) from finish().
 class Progress {
 public:
-    /// `total` is the number of `unit`s expected; 0 when unknown.
+    /// The shortest time between two events while advancing (the renderer throttles again).
+    static constexpr std::chrono::milliseconds kEmitPeriod{50};
+
+    /// `total` is the number of `unit`s expected; 0 when unknown. `clock` times the job (tests pass
+    /// a VirtualClock); it must outlive the Progress.
     Progress(std::string label,
              std::uint64_t total,
              std::string unit,
-             double line_interval_s = 5.0);
+             const Clock& clock = steady_clock());
     ~Progress();
     Progress(const Progress&) = delete;
     Progress& operator=(const Progress&) = delete;
@@ -27,29 +34,28 @@ public:
     /// Counts `count` more units done.
     void advance(std::uint64_t count = 1);
 
-    /// Sets a short note shown after the counts (e.g. the file in hand).
+    /// Sets a short note shown after the counts (e.g. the file in hand); sent with the next event.
     void set_note(std::string note);
 
-    /// Draws the final state and ends the bar's line. Called by the destructor if not before.
+    /// Emits the final state (finished). Called by the destructor if not before.
     void finish();
 
     std::uint64_t done() const;
 
 private:
-    void draw_locked(bool final);
+    void emit_locked(bool final);
 
     mutable std::mutex mutex_;
+    const Clock& clock_;
+    std::uint64_t id_;
     std::string label_;
     std::string unit_;
     std::string note_;
     std::uint64_t total_;
     std::uint64_t done_ = 0;
-    bool bar_;
-    bool lines_;
     bool finished_ = false;
-    double line_interval_s_;
-    std::chrono::steady_clock::time_point start_;
-    std::chrono::steady_clock::time_point last_draw_;
+    Clock::time_point start_;
+    Clock::time_point last_emit_;
 };
 
 }  // namespace rcls

@@ -15,6 +15,7 @@
 #include "rcls/dataset/dataset.hpp"
 
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::dataset {
 namespace {
@@ -26,7 +27,8 @@ fs::path dataset_root(const std::string& name) {
 }
 
 #define REQUIRE_REALDATA(root) \
-    if ((root).empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine"
+    if ((root).empty() || !fs::exists(root)) \
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine"
 
 TEST(DatasetRealData, ChessV21WithoutParquetOpensAndReportsWhatIsMissing) {
     const fs::path root = dataset_root("so101_chess_wrist_lerobot_pr1138");

@@ -18,6 +18,7 @@
 
 #include "dataset_fixtures.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::dataset {
 namespace {
@@ -46,7 +47,8 @@ std::int64_t decode_all(const Dataset& d, const std::string& key, int width, int
 
 TEST(FrameReaderRealData, EveryAvailableChessFrameDecodes) {
     const fs::path root = realdata("so101_chess_wrist_lerobot_pr1138");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const Dataset d = Dataset::open(root);
     // Episodes 0, 3 and 4 have videos: 775 + 762 + 1 frames (SOURCE.txt).
     EXPECT_EQ(decode_all(d, "observation.images.follower_wrist", 640, 480), 775 + 762 + 1);
@@ -54,7 +56,8 @@ TEST(FrameReaderRealData, EveryAvailableChessFrameDecodes) {
 
 TEST(FrameReaderRealData, EveryAvailableLingzuFrameDecodesFromItsVideoFolder) {
     const fs::path root = realdata("lingzu_hand_press_button_open50");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const Dataset d = Dataset::open(root);
     std::int64_t expected = 0;
     for (std::int64_t e : {0, 3, 4, 5, 6, 8, 10, 11, 12, 13, 14, 15, 16, 17})
@@ -64,7 +67,8 @@ TEST(FrameReaderRealData, EveryAvailableLingzuFrameDecodesFromItsVideoFolder) {
 
 TEST(FrameReaderRealData, EveryAvailableUnitreeFrameDecodes) {
     const fs::path root = realdata("unitree_g1_pick_bottle_YifanTian07");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const Dataset d = Dataset::open(root);
     std::int64_t expected = 0;
     for (const EpisodeMeta& e : d.meta().episodes) {
@@ -76,7 +80,8 @@ TEST(FrameReaderRealData, EveryAvailableUnitreeFrameDecodes) {
 
 TEST(FrameReaderRealData, RandomAccessDoesNotDecodeFromTheStart) {
     const fs::path root = realdata("so101_chess_wrist_lerobot_pr1138");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const Dataset d = Dataset::open(root);
     FrameReader reader(d);
     const std::string key = "observation.images.follower_wrist";

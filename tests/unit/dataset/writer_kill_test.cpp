@@ -27,6 +27,7 @@ extern "C" {
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include <sys/wait.h>
+#include "prerequisite.hpp"
 
 namespace rcls::dataset {
 namespace {
@@ -191,7 +192,7 @@ TEST(DatasetWriterKill, SurvivesSigkillAtSixtyRandomPoints) {
 }
 
 TEST(DatasetWriterKill, SurvivesSigkillAtSixtyRandomPointsWithACamera) {
-    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    if (!fs::exists("/usr/bin/ffmpeg")) RCLS_PREREQUISITE_MISSING() << "ffmpeg not installed";
     testing::TempDir dir;
     const fs::path videos = dir / "videos";
     fs::create_directories(videos);

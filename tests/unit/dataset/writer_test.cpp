@@ -15,6 +15,7 @@
 
 #include "dataset_fixtures.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::dataset {
 namespace {
@@ -212,7 +213,7 @@ TEST(DatasetWriter, UncommittedLeftoversAreIgnoredByReadersAndRepairedOnOpen) {
 class DatasetWriterVideo : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+        if (!fs::exists("/usr/bin/ffmpeg")) RCLS_PREREQUISITE_MISSING() << "ffmpeg not installed";
         for (std::int64_t e = 0; e < 6; ++e) {
             sources_.push_back(dir_ / ("source_" + std::to_string(e) + ".mp4"));
             testing::make_synthetic_video(sources_.back(), e);
@@ -336,7 +337,7 @@ TEST_F(DatasetWriterVideo, ReopeningTrimsVideoFramesOfAnUncommittedEpisode) {
 TEST(DatasetWriter, RefusesToAppendToV21Datasets) {
     const fs::path root = testing::realdata_dir() / "so101_chess_wrist_lerobot_pr1138";
     if (testing::realdata_dir().empty() || !fs::exists(root))
-        GTEST_SKIP() << "realdata not on this machine";
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     EXPECT_THROW(DatasetWriter::open(root), DataError);
 }
 

@@ -22,6 +22,7 @@
 
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::model {
 namespace {
@@ -236,7 +237,8 @@ bool reference_available(std::string* why) {
 TEST(Classifier, MatchesTheIndependentPyTorchReference) {
     std::string why;
     if (!reference_available(&why)) {
-        GTEST_SKIP() << "python3-torch is needed (scripts/install_deps.sh installs it): " << why;
+        RCLS_PREREQUISITE_MISSING()
+            << "python3-torch is needed (scripts/install_deps.sh installs it): " << why;
     }
     TempDir dir;
     struct Case {

@@ -16,6 +16,7 @@
 
 #include "parquet_json.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::parquet {
 namespace {
@@ -71,7 +72,8 @@ void expect_close(const std::vector<double>& got,
 
 TEST(ParquetRealData, UnitreeV21EpisodesMatchEpisodesJsonlAndStats) {
     const fs::path root = dataset("unitree_g1_pick_bottle_YifanTian07");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const std::vector<json> episodes = read_jsonl(root / "meta/episodes.jsonl");
     const std::vector<json> stats = read_jsonl(root / "meta/episodes_stats.jsonl");
     ASSERT_EQ(episodes.size(), 100u);
@@ -112,7 +114,8 @@ TEST(ParquetRealData, UnitreeV21EpisodesMatchEpisodesJsonlAndStats) {
 
 TEST(ParquetRealData, LingzuV30DataMatchesItsEpisodeMetadata) {
     const fs::path root = dataset("lingzu_hand_press_button_open50");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const Table episodes = read_table(root / "meta/episodes/chunk-000/file-000.parquet");
     ASSERT_EQ(episodes.num_rows, 50);
     std::ifstream info_file(root / "meta/info.json");
@@ -157,7 +160,8 @@ TEST(ParquetRealData, LingzuV30DataMatchesItsEpisodeMetadata) {
 
 TEST(ParquetRealData, NestedImageStatsHaveShapeThreeOneOne) {
     const fs::path root = dataset("lingzu_hand_press_button_open50");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     ReadOptions options;
     options.columns = {"stats/image/mean"};
     const Table t = read_table(root / "meta/episodes/chunk-000/file-000.parquet", options);
@@ -177,7 +181,8 @@ TEST(ParquetRealData, NestedImageStatsHaveShapeThreeOneOne) {
 
 TEST(ParquetRealData, FootersAloneGiveRowCounts) {
     const fs::path root = dataset("unitree_g1_pick_bottle_YifanTian07");
-    if (root.empty() || !fs::exists(root)) GTEST_SKIP() << "realdata not on this machine";
+    if (root.empty() || !fs::exists(root))
+        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine";
     const FileSummary s = read_summary(root / "data/chunk-000/episode_000001.parquet");
     EXPECT_EQ(s.num_rows, 393);  // episodes.jsonl
     EXPECT_NE(s.created_by.find("parquet-cpp-arrow"), std::string::npos);

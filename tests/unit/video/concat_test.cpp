@@ -14,6 +14,7 @@
 
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::video {
 namespace {
@@ -55,7 +56,7 @@ std::vector<double> frame_times(const fs::path& path) {
 class VideoConcat : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(VideoConcat, JoinsFramesUnchangedAtContinuousTimes) {
-    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    if (!fs::exists("/usr/bin/ffmpeg")) RCLS_PREREQUISITE_MISSING() << "ffmpeg not installed";
     testing::TempDir dir;
     const fs::path a = make_video(dir / "a.mp4", 7, GetParam());
     const fs::path b = make_video(dir / "b.mp4", 5, GetParam(), 30);
@@ -81,7 +82,7 @@ TEST_P(VideoConcat, JoinsFramesUnchangedAtContinuousTimes) {
 }
 
 TEST_P(VideoConcat, CutKeepsTheFramesBeforeTheCut) {
-    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    if (!fs::exists("/usr/bin/ffmpeg")) RCLS_PREREQUISITE_MISSING() << "ffmpeg not installed";
     testing::TempDir dir;
     const fs::path a = make_video(dir / "a.mp4", 6, GetParam());
     const fs::path b = make_video(dir / "b.mp4", 4, GetParam(), 30);
@@ -94,7 +95,7 @@ TEST_P(VideoConcat, CutKeepsTheFramesBeforeTheCut) {
 }
 
 TEST_P(VideoConcat, ProbeReadsStreamFactsWithoutDecoding) {
-    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    if (!fs::exists("/usr/bin/ffmpeg")) RCLS_PREREQUISITE_MISSING() << "ffmpeg not installed";
     testing::TempDir dir;
     const VideoProbe p = probe_video(make_video(dir / "a.mp4", 9, GetParam()));
     EXPECT_EQ(p.frames, 9);
@@ -111,7 +112,7 @@ TEST_P(VideoConcat, ProbeReadsStreamFactsWithoutDecoding) {
 INSTANTIATE_TEST_SUITE_P(Codecs, VideoConcat, ::testing::Values("libx264", "mpeg4", "libsvtav1"));
 
 TEST(VideoConcatErrors, MismatchedOrMissingInputsAreDataErrors) {
-    if (!fs::exists("/usr/bin/ffmpeg")) GTEST_SKIP() << "ffmpeg not installed";
+    if (!fs::exists("/usr/bin/ffmpeg")) RCLS_PREREQUISITE_MISSING() << "ffmpeg not installed";
     testing::TempDir dir;
     const fs::path a = make_video(dir / "a.mp4", 3, "libx264");
     const fs::path b = make_video(dir / "b.mp4", 3, "mpeg4");

@@ -15,6 +15,7 @@
 #include "error_message.hpp"
 #include "media.hpp"
 #include "temp_dir.hpp"
+#include "prerequisite.hpp"
 
 namespace rcls::video {
 namespace {
@@ -255,7 +256,7 @@ TEST(RealVideos, Av1EpisodeFromAnSo101WristCamera) {
         "so101_chess_wrist_lerobot_pr1138/videos/chunk-000/observation.images.follower_wrist/"
         "episode_000000.mp4");
     if (path.empty() || !fs::exists(path)) {
-        GTEST_SKIP() << "../shared/realdata is not on this machine";
+        RCLS_PREREQUISITE_MISSING() << "../shared/realdata is not on this machine";
     }
     VideoReader reader(path, {ChannelOrder::kRgb});
     EXPECT_EQ(reader.info().codec, "av1");
@@ -285,7 +286,7 @@ TEST(RealVideos, OneFrameAv1Episode) {
         "so101_chess_wrist_lerobot_pr1138/videos/chunk-000/observation.images.follower_wrist/"
         "episode_000004.mp4");
     if (path.empty() || !fs::exists(path)) {
-        GTEST_SKIP() << "../shared/realdata is not on this machine";
+        RCLS_PREREQUISITE_MISSING() << "../shared/realdata is not on this machine";
     }
     VideoReader reader(path, {ChannelOrder::kBgr});
     EXPECT_EQ(reader.info().frame_count, 1);
@@ -299,7 +300,7 @@ TEST(RealVideos, Mpeg4Part2FileDecodesCompletely) {
     const fs::path path =
         realdata("lingzu_hand_press_button_open50/video/image/chunk-000/file-000.mp4");
     if (path.empty() || !fs::exists(path)) {
-        GTEST_SKIP() << "../shared/realdata is not on this machine";
+        RCLS_PREREQUISITE_MISSING() << "../shared/realdata is not on this machine";
     }
     VideoReader reader(path, {ChannelOrder::kRgb});
     EXPECT_EQ(reader.info().codec, "mpeg4");
