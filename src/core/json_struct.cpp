@@ -108,7 +108,8 @@ Json parse_text(std::string_view text, const std::string& source, ErrorKind kind
 
 std::string read_text(const std::filesystem::path& path, ErrorKind kind) {
     std::error_code error;
-    if (!std::filesystem::exists(path, error)) throw_error(kind, path.string() + ": file not found");
+    if (!std::filesystem::exists(path, error))
+        throw_error(kind, path.string() + ": file not found");
     if (std::filesystem::is_directory(path, error)) {
         throw_error(kind, path.string() + ": is a directory, not a file");
     }

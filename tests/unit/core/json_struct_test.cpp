@@ -176,7 +176,6 @@ TEST(JsonStructKeys, ListsTopLevelKeys) {
     EXPECT_EQ(field_names<Inner>(), (std::vector<std::string>{"count", "label"}));
 }
 
-
 // ---- one reader for every JSON file: required fields, lenient mode, the error kind ------------
 
 /// A file layout that is not rcls's own: "steps" must be there, the rest may be anything.
@@ -215,7 +214,8 @@ TEST(JsonStructRequired, MissingRequiredFieldIsNamedAtItsObject) {
     Pipeline out;
     read_into(parse_text(R"({"steps": [3, 4]})", "p.json"), out, {"p.json", ""});
     EXPECT_EQ(out.steps, (std::vector<std::int64_t>{3, 4}));
-    EXPECT_EQ(field_names<Pipeline>(), (std::vector<std::string>{"steps", "name", "note", "level"}));
+    EXPECT_EQ(field_names<Pipeline>(),
+              (std::vector<std::string>{"steps", "name", "note", "level"}));
     EXPECT_EQ(to_json(out).dump(), R"({"steps":[3,4],"name":"default","note":"kept","level":1})");
 }
 
@@ -259,7 +259,8 @@ TEST(JsonStructErrorKind, ParseFileNamesTheFileInTheChosenKind) {
         (void)parse_file(dir / "absent.json", ErrorKind::kModel, "config.json");
         FAIL() << "no error";
     } catch (const ModelError& e) {
-        EXPECT_EQ(std::string(e.what()), (dir / "absent.json").string() + ": config.json not found");
+        EXPECT_EQ(std::string(e.what()),
+                  (dir / "absent.json").string() + ": config.json not found");
     }
     try {
         (void)parse_file(dir.path());
