@@ -4,11 +4,10 @@
 #include <algorithm>
 #include <array>
 
-#include <nlohmann/json.hpp>
-
 #include "rcls/arm/control_table.hpp"
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/json_struct.hpp"
 #include "rcls/core/paths.hpp"
 
 namespace rcls::arm {
@@ -94,38 +93,22 @@ std::string to_json(const Calibration& calibration) {
 }
 
 Calibration calibration_from_json(std::string_view text, const std::string& source) {
-    nlohmann::ordered_json root;
-    try {
-        root = nlohmann::ordered_json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw ConfigError(source + ": invalid JSON in calibration file (" + e.what() + ")");
-    }
+    namespace js = json_struct;
+    // A calibration file is rcls's (and LeRobot's) own config: every error is a ConfigError.
+    const js::Json root = js::parse_text(text, source, js::ErrorKind::kConfig);
     if (!root.is_object()) throw ConfigError(source + ": a calibration file is a JSON object");
-    static constexpr std::array<const char*, 5> kFields = {"id", "drive_mode", "homing_offset",
-                                                           "range_min", "range_max"};
     Calibration calibration;
     for (const auto& [name, entry] : root.items()) {
-        const std::string where = source + ": /" + name;
-        if (!entry.is_object()) throw ConfigError(where + ": expected an object");
-        for (const auto& [key, value] : entry.items()) {
-            if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) {
-                throw ConfigError(where + ": unknown key \"" + key + "\"");
-            }
-            if (!value.is_number_integer()) {
-                throw ConfigError(where + "/" + key + ": expected integer");
-            }
-        }
-        for (const char* field : kFields) {
-            if (!entry.contains(field)) {
-                throw ConfigError(where + ": missing \"" + std::string(field) + "\"");
-            }
-        }
+        js::Reader reader(entry, js::Context(source, js::append_pointer("", name)));
         MotorCalibration motor;
-        motor.id = entry["id"].get<int>();
-        motor.drive_mode = entry["drive_mode"].get<int>();
-        motor.homing_offset = entry["homing_offset"].get<int>();
-        motor.range_min = entry["range_min"].get<int>();
-        motor.range_max = entry["range_max"].get<int>();
+        reader.required("id", motor.id);
+        reader.required("drive_mode", motor.drive_mode);
+        reader.required("homing_offset", motor.homing_offset);
+        reader.required("range_min", motor.range_min);
+        reader.required("range_max", motor.range_max);
+        if (const auto unread = reader.unread_keys(); !unread.empty()) {
+            js::fail(reader.context(), "unknown key \"" + unread.front() + "\"");
+        }
         calibration.emplace_back(name, motor);
     }
     return calibration;
@@ -135,13 +118,8 @@ Calibration load_calibration(const fs::path& path) {
     if (!fs::is_regular_file(path)) {
         throw ConfigError(path.string() + ": calibration file not found; run `rcls arm calibrate`");
     }
-    std::string text;
-    try {
-        text = read_file(path);
-    } catch (const DataError& e) {
-        throw ConfigError(e.what());
-    }
-    return calibration_from_json(text, path.string());
+    return calibration_from_json(json_struct::read_text(path, json_struct::ErrorKind::kConfig),
+                                 path.string());
 }
 
 void save_calibration(const fs::path& path, const Calibration& calibration) {

@@ -10,15 +10,25 @@
 #include "rcls/dataset/summary.hpp"
 
 #include "command.hpp"
+#include "config_flags.hpp"
 
 namespace rcls::cli {
 namespace {
 
+/// The command's options; --print-config prints them (options_command()).
 struct InfoOptions {
     std::string root;
     bool json = false;
     bool check = false;
     bool skip_missing = false;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("root", root);
+        v.field("json", json);
+        v.field("check", check);
+        v.field("skip_missing", skip_missing);
+    }
 };
 
 int run_info(const InfoOptions& options) {
@@ -49,7 +59,7 @@ int run_info(const InfoOptions& options) {
 
 }  // namespace
 
-void register_dataset(CLI::App& root, const GlobalOptions&, Commands& commands) {
+void register_dataset(CLI::App& root, const GlobalOptions& globals, Commands& commands) {
     CLI::App* dataset = root.add_subcommand("dataset", "Inspect LeRobot datasets (v2.1 and v3.0)");
     dataset->require_subcommand(1);
     auto options = std::make_shared<InfoOptions>();
@@ -68,7 +78,7 @@ void register_dataset(CLI::App& root, const GlobalOptions&, Commands& commands) 
         "--skip-missing", options->skip_missing,
         "Count episodes whose data file is missing or corrupt as unread (with a warning) "
         "instead of failing");
-    commands.push_back({info, [options] { return run_info(*options); }});
+    commands.push_back(options_command(info, options, globals, run_info));
 }
 
 }  // namespace rcls::cli

@@ -20,10 +20,12 @@
 #include "rcls/predict/predict.hpp"
 
 #include "command.hpp"
+#include "config_flags.hpp"
 
 namespace rcls::cli {
 namespace {
 
+/// The command's options; --print-config prints them (options_command()).
 struct PredictCliOptions {
     std::string checkpoint;
     std::vector<std::string> inputs;
@@ -33,6 +35,18 @@ struct PredictCliOptions {
     int threads = 0;
     std::vector<std::int64_t> episodes;
     std::optional<int> benchmark;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("checkpoint", checkpoint);
+        v.field("inputs", inputs);
+        v.field("json", json);
+        v.field("threshold", threshold);
+        v.field("camera", camera);
+        v.field("episodes", episodes);
+        v.field("threads", threads);
+        v.field("benchmark", benchmark);
+    }
 };
 
 void print_result(const predict::FrameResult& r, bool json) {
@@ -85,7 +99,6 @@ int run_predict(const PredictCliOptions& options) {
 }  // namespace
 
 void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& commands) {
-    (void)globals;
     auto options = std::make_shared<PredictCliOptions>();
     CLI::App* app = root.add_subcommand(
         "predict",
@@ -121,7 +134,7 @@ void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& co
                     "Time N single 640x480 BGR frames to a probability (optimised and plain eager) "
                     "and print p50/p99 in ms as JSON; uses --checkpoint if given")
         ->check(CLI::PositiveNumber);
-    commands.push_back({app, [options] { return run_predict(*options); }});
+    commands.push_back(options_command(app, options, globals, run_predict));
 }
 
 }  // namespace rcls::cli

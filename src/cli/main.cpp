@@ -14,6 +14,7 @@
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
 #include "rcls/core/log.hpp"
+#include "rcls/core/strings.hpp"
 #include "rcls/core/version.hpp"
 
 #include "command.hpp"
@@ -50,31 +51,31 @@ std::string command_path(CLI::App& app) {
     return path;
 }
 
-/// One option value as JSON: true/false, a number or a list when the whole text is one, else the
-/// text.
-nlohmann::json typed_value(const std::string& text) {
-    if (text == "true") return true;
-    if (text == "false") return false;
-    if (text.starts_with('[')) {  // a list's default, e.g. [1,2,3]
-        nlohmann::json list = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-        if (list.is_array()) return list;
-    }
+/// One option value as JSON, typed by the C++ type the option is bound to (CLI11's INT, UINT,
+/// FLOAT, BOOLEAN; anything else is text): `--id 123` bound to a string stays "123".
+nlohmann::json typed_value(const std::string& text, const std::string& type) {
     const char* end = text.data() + text.size();
-    long long integer = 0;
-    if (auto [ptr, ec] = std::from_chars(text.data(), end, integer);
-        ec == std::errc() && ptr == end && !text.empty()) {
-        return integer;
-    }
-    double real = 0;
-    if (auto [ptr, ec] = std::from_chars(text.data(), end, real);
-        ec == std::errc() && ptr == end && !text.empty()) {
-        return real;
+    if (type == "INT" || type == "UINT") {
+        long long integer = 0;
+        if (auto [ptr, ec] = std::from_chars(text.data(), end, integer);
+            ec == std::errc() && ptr == end && !text.empty()) {
+            return integer;
+        }
+    } else if (type == "FLOAT") {
+        double real = 0;
+        if (auto [ptr, ec] = std::from_chars(text.data(), end, real);
+            ec == std::errc() && ptr == end && !text.empty()) {
+            return real;
+        }
+    } else if (type == "BOOLEAN" && (text == "true" || text == "false")) {
+        return text == "true";
     }
     return text;
 }
 
-/// --print-config for commands without a config of their own: every option of `app` by its long
-/// name, as given, else its default (null when the command decides it at run time).
+/// --print-config for commands not yet on a visitable options struct (see options_command() in
+/// config_flags.hpp): every option of `app` by its long name, as given, else its default (null
+/// when the command decides it at run time), typed by the option's declared type.
 nlohmann::json parsed_options_json(const CLI::App& app) {
     nlohmann::json out = nlohmann::json::object();
     for (const CLI::Option* option : app.get_options()) {
@@ -82,21 +83,35 @@ nlohmann::json parsed_options_json(const CLI::App& app) {
         const std::string name = option->get_single_name();
         if (name == "help" || name == "h") continue;
         const bool flag = option->get_expected_max() == 0;
+        const bool list = option->get_expected_max() > 1;
+        std::string type = option->get_type_name();
+        type = type.substr(0, type.find(':'));  // "INT:POSITIVE" -> "INT"
         nlohmann::json& value = out[name];
+        std::vector<std::string> texts;
         if (flag) {
             value = option->count() > 0;
-        } else if (option->count() > 0) {
-            const std::vector<std::string>& results = option->results();
-            if (results.size() == 1 && option->get_expected_max() <= 1) {
-                value = typed_value(results.front());
-            } else {
-                value = nlohmann::json::array();
-                for (const std::string& result : results) {
-                    value.push_back(typed_value(result));
-                }
+            continue;
+        }
+        if (option->count() > 0) {
+            texts = option->results();
+        } else if (const std::string fallback = option->get_default_str(); !fallback.empty()) {
+            // A list's default reads "[1,2,3]".
+            const bool bracketed = list && fallback.front() == '[' && fallback.back() == ']';
+            if (!bracketed) {
+                texts = {fallback};
+            } else if (fallback.size() > 2) {
+                texts = split(fallback.substr(1, fallback.size() - 2), ',');
             }
-        } else if (!option->get_default_str().empty()) {
-            value = typed_value(option->get_default_str());
+        } else {
+            continue;  // null: decided at run time
+        }
+        if (!list && texts.size() == 1) {
+            value = typed_value(texts.front(), type);
+            continue;
+        }
+        value = nlohmann::json::array();
+        for (const std::string& text : texts) {
+            value.push_back(typed_value(text, type));
         }
     }
     return out;

@@ -2,16 +2,34 @@
 #include "rcls/core/json_struct.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
 
-#include "rcls/core/atomic_file.hpp"
 #include "rcls/core/strings.hpp"
 
 namespace rcls::json_struct {
 
+void throw_error(ErrorKind kind, const std::string& message) {
+    switch (kind) {
+        case ErrorKind::kData:
+            throw DataError(message);
+        case ErrorKind::kModel:
+            throw ModelError(message);
+        case ErrorKind::kConfig:
+            break;
+    }
+    throw ConfigError(message);
+}
+
+Context Context::at(std::string_view key) const {
+    return Context(source, append_pointer(pointer, key), kind, mode);
+}
+
 void fail(const Context& context, const std::string& message) {
     std::string where = context.source;
     if (!context.pointer.empty()) where += ": " + context.pointer;
-    throw ConfigError(where + ": " + message);
+    throw_error(context.kind, where + ": " + message);
 }
 
 std::string type_name(const Json& value) {
@@ -60,7 +78,7 @@ std::string append_pointer(std::string_view pointer, std::string_view key) {
     return out;
 }
 
-Json parse_text(std::string_view text, const std::string& source) {
+Json parse_text(std::string_view text, const std::string& source, ErrorKind kind) {
     try {
         return Json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
     } catch (const Json::parse_error& e) {
@@ -83,26 +101,35 @@ Json parse_text(std::string_view text, const std::string& source) {
         } else if (const std::size_t colon = what.rfind(": "); colon != std::string::npos) {
             what = what.substr(colon + 2);
         }
-        throw ConfigError(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                          ": invalid JSON: " + what);
+        throw_error(kind, source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                              ": invalid JSON: " + what);
     }
 }
 
-Json parse_file(const std::filesystem::path& path) {
+std::string read_text(const std::filesystem::path& path, ErrorKind kind) {
+    std::error_code error;
+    if (!std::filesystem::exists(path, error))
+        throw_error(kind, path.string() + ": file not found");
+    if (std::filesystem::is_directory(path, error)) {
+        throw_error(kind, path.string() + ": is a directory, not a file");
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw_error(kind, path.string() + ": cannot open: " + errno_text(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw_error(kind, path.string() + ": read failed: " + errno_text(errno));
+    return std::move(text).str();
+}
+
+Json parse_file(const std::filesystem::path& path, ErrorKind kind, std::string_view what) {
     std::error_code error;
     if (!std::filesystem::exists(path, error)) {
-        throw ConfigError(path.string() + ": config file not found");
+        throw_error(kind, path.string() + ": " + std::string(what) + " not found");
     }
     if (std::filesystem::is_directory(path, error)) {
-        throw ConfigError(path.string() + ": is a directory, expected a JSON config file");
+        throw_error(kind, path.string() + ": is a directory, expected a JSON " + std::string(what));
     }
-    std::string text;
-    try {
-        text = read_file(path);
-    } catch (const DataError& e) {
-        throw ConfigError(e.what());
-    }
-    return parse_text(text, path.string());
+    return parse_text(read_text(path, kind), path.string(), kind);
 }
 
 Reader::Reader(const Json& object, Context context)
@@ -132,10 +159,6 @@ const Json* Reader::take(std::string_view key) {
     return found;
 }
 
-Context Reader::child(std::string_view key) const {
-    return {context_.source, append_pointer(context_.pointer, key)};
-}
-
 void Reader::field(std::string_view key,
                    std::string& value,
                    std::string_view help,
@@ -151,9 +174,17 @@ void Reader::require(std::string_view key, bool ok, std::string_view message) co
     if (!ok) fail(key.empty() ? context_ : child(key), std::string(message));
 }
 
-void Reader::finish() const {
+std::vector<std::string> Reader::unread_keys() const {
+    std::vector<std::string> keys;
     for (const auto& [key, value] : object_.items()) {
-        if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+        if (std::find(known_.begin(), known_.end(), key) == known_.end()) keys.push_back(key);
+    }
+    return keys;
+}
+
+void Reader::finish() const {
+    if (context_.mode == Mode::kLenient) return;
+    for (const std::string& key : unread_keys()) {
         std::string suggestion = did_you_mean(key, known_);
         if (suggestion.empty()) suggestion = " (valid keys: " + join(known_, ", ") + ")";
         fail(child(key), "unknown key \"" + key + "\"" + suggestion);

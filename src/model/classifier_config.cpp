@@ -19,84 +19,15 @@ using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kImagePrefix = "observation.image";
 
-/// Reads known keys of a LeRobot JSON object, tolerating every other key.
-class LenientReader {
-public:
-    LenientReader(const Json& object, std::string source)
-        : object_(object), source_(std::move(source)) {}
+/// One entry of input_features / output_features as read: "shape" is required.
+struct FeatureEntry {
+    Feature feature;
 
-    [[noreturn]] void fail(std::string_view key, const std::string& message) const {
-        throw ModelError(source_ + ": /" + std::string(key) + ": " + message);
+    template <class V>
+    void visit(V& v) {
+        v.field("type", feature.type);
+        v.required("shape", feature.shape);
     }
-
-    const Json* find(std::string_view key) const {
-        const auto it = object_.find(key);
-        return it == object_.end() ? nullptr : &*it;
-    }
-
-    void read(std::string_view key, int& value) const {
-        const Json* j = find(key);
-        if (j == nullptr) return;
-        if (!j->is_number_integer())
-            fail(key, "expected integer, got " + json_struct::describe(*j));
-        value = j->get<int>();
-    }
-    void read(std::string_view key, double& value) const {
-        const Json* j = find(key);
-        if (j == nullptr) return;
-        if (!j->is_number()) fail(key, "expected number, got " + json_struct::describe(*j));
-        value = j->get<double>();
-    }
-    void read(std::string_view key, std::string& value) const {
-        const Json* j = find(key);
-        if (j == nullptr || j->is_null()) return;
-        if (!j->is_string()) fail(key, "expected string, got " + json_struct::describe(*j));
-        value = j->get<std::string>();
-    }
-    void read(std::string_view key, std::optional<std::string>& value) const {
-        const Json* j = find(key);
-        if (j == nullptr || j->is_null()) return;
-        if (!j->is_string()) fail(key, "expected string or null, got " + json_struct::describe(*j));
-        value = j->get<std::string>();
-    }
-    void read(std::string_view key, Dict<std::string>& value) const {
-        const Json* j = find(key);
-        if (j == nullptr || j->is_null()) return;
-        if (!j->is_object()) fail(key, "expected object, got " + json_struct::describe(*j));
-        value.clear();
-        for (const auto& [name, item] : j->items()) {
-            if (!item.is_string()) fail(std::string(key) + "/" + name, "expected string");
-            value.emplace_back(name, item.get<std::string>());
-        }
-    }
-    void read(std::string_view key, Dict<Feature>& value) const {
-        const Json* j = find(key);
-        if (j == nullptr || j->is_null()) return;
-        if (!j->is_object()) fail(key, "expected object, got " + json_struct::describe(*j));
-        value.clear();
-        for (const auto& [name, item] : j->items()) {
-            const std::string where = std::string(key) + "/" + name;
-            if (!item.is_object()) fail(where, "expected {\"type\": ..., \"shape\": [...]}");
-            Feature feature;
-            const auto type = item.find("type");
-            if (type != item.end()) {
-                if (!type->is_string()) fail(where + "/type", "expected string");
-                feature.type = type->get<std::string>();
-            }
-            const auto shape = item.find("shape");
-            if (shape == item.end() || !shape->is_array())
-                fail(where + "/shape", "expected a list of integers");
-            for (const Json& dim : *shape) {
-                if (!dim.is_number_integer()) fail(where + "/shape", "expected a list of integers");
-                feature.shape.push_back(dim.get<std::int64_t>());
-            }
-            value.emplace_back(name, std::move(feature));
-        }
-    }
-
-private:
-    const Json& object_;
-    std::string source_;
 };
 
 Json optional_json(const std::optional<std::string>& value) {
@@ -171,45 +102,48 @@ ClassifierConfig load_classifier_config(const std::filesystem::path& path) {
                          ": not found; a LeRobot checkpoint's pretrained_model folder holds "
                          "config.json and model.safetensors");
     }
-    Json json;
-    try {
-        json = Json::parse(read_file(path));
-    } catch (const nlohmann::json::exception& e) {
-        throw ModelError(source + ": invalid JSON: " + e.what());
-    } catch (const DataError& e) {
-        throw ModelError(e.what());
-    }
+    // A checkpoint file (ModelError), read leniently: LeRobot's config.json differs across
+    // versions and carries fields rcls does not use.
+    namespace js = json_struct;
+    const js::Json json = js::parse_file(path, js::ErrorKind::kModel, "config.json");
     if (!json.is_object()) throw ModelError(source + ": expected a JSON object");
-
-    const LenientReader reader(json, source);
+    js::Reader reader(json, js::Context(source, "", js::ErrorKind::kModel, js::Mode::kLenient));
     std::string type = "reward_classifier";
-    reader.read("type", type);
+    reader.field("type", type);
     if (type != "reward_classifier") {
         throw ModelError(
             source + ": a \"" + type +
             "\" checkpoint, not a reward classifier (\"type\": \"reward_classifier\")");
     }
     ClassifierConfig config;
+    const auto read_features = [&](std::string_view key, Dict<Feature>& features) {
+        std::optional<Dict<FeatureEntry>> entries;
+        reader.field(key, entries);
+        if (!entries) return;
+        features.clear();
+        for (auto& [name, entry] : *entries)
+            features.emplace_back(name, std::move(entry.feature));
+    };
     config.input_features.clear();
-    reader.read("input_features", config.input_features);
-    reader.read("output_features", config.output_features);
-    reader.read("device", config.device);
-    reader.read("pretrained_path", config.pretrained_path);
-    reader.read("repo_id", config.repo_id);
-    reader.read("name", config.name);
-    reader.read("num_classes", config.num_classes);
-    reader.read("hidden_dim", config.hidden_dim);
-    reader.read("latent_dim", config.latent_dim);
-    reader.read("image_embedding_pooling_dim", config.image_embedding_pooling_dim);
-    reader.read("dropout_rate", config.dropout_rate);
-    reader.read("model_name", config.model_name);
-    reader.read("model_type", config.model_type);
+    read_features("input_features", config.input_features);
+    read_features("output_features", config.output_features);
+    reader.field("device", config.device);
+    reader.field("pretrained_path", config.pretrained_path);
+    reader.field("repo_id", config.repo_id);
+    reader.field("name", config.name);
+    reader.field("num_classes", config.num_classes);
+    reader.field("hidden_dim", config.hidden_dim);
+    reader.field("latent_dim", config.latent_dim);
+    reader.field("image_embedding_pooling_dim", config.image_embedding_pooling_dim);
+    reader.field("dropout_rate", config.dropout_rate);
+    reader.field("model_name", config.model_name);
+    reader.field("model_type", config.model_type);
     config.num_cameras = static_cast<int>(config.image_keys().size());
-    reader.read("num_cameras", config.num_cameras);
-    reader.read("learning_rate", config.learning_rate);
-    reader.read("weight_decay", config.weight_decay);
-    reader.read("grad_clip_norm", config.grad_clip_norm);
-    reader.read("normalization_mapping", config.normalization_mapping);
+    reader.field("num_cameras", config.num_cameras);
+    reader.field("learning_rate", config.learning_rate);
+    reader.field("weight_decay", config.weight_decay);
+    reader.field("grad_clip_norm", config.grad_clip_norm);
+    reader.field("normalization_mapping", config.normalization_mapping);
     config.validate(source);
     return config;
 }

@@ -7,6 +7,7 @@
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/json_struct.hpp"
 #include "rcls/core/strings.hpp"
 #include "rcls/model/checkpoint.hpp"
 
@@ -66,6 +67,18 @@ ImageStats read_stats(const safetensors::File& file,
     return stats;
 }
 
+/// One entry of a processor pipeline's "steps", as far as loading the statistics needs it.
+struct PipelineStep {
+    std::string registry_name;
+    std::optional<std::string> state_file;
+
+    template <class V>
+    void visit(V& v) {
+        v.field("registry_name", registry_name);
+        v.field("state_file", state_file);
+    }
+};
+
 }  // namespace
 
 void save_processor_files(const fs::path& dir,
@@ -103,18 +116,19 @@ std::optional<NormStats> load_processor_stats(const fs::path& dir, const Classif
     fs::path state_file = dir / kNormalizerStateFile;
     const fs::path pipeline = dir / kPreprocessorFile;
     if (fs::exists(pipeline, ec)) {
-        // The state file is named in the pipeline (its first normalizer step).
-        try {
-            const Json json = Json::parse(read_file(pipeline));
-            for (const Json& step : json.at("steps")) {
-                if (step.value("registry_name", "") == "normalizer_processor" &&
-                    step.contains("state_file")) {
-                    state_file = dir / step.at("state_file").get<std::string>();
-                    break;
-                }
+        // The state file is named in the pipeline (its first normalizer step). LeRobot's file:
+        // a checkpoint file (ModelError), read leniently.
+        namespace js = json_struct;
+        const js::Json json = js::parse_file(pipeline, js::ErrorKind::kModel, "processor pipeline");
+        js::Reader reader(
+            json, js::Context(pipeline.string(), "", js::ErrorKind::kModel, js::Mode::kLenient));
+        std::vector<PipelineStep> steps;
+        reader.required("steps", steps);
+        for (const PipelineStep& step : steps) {
+            if (step.registry_name == "normalizer_processor" && step.state_file) {
+                state_file = dir / *step.state_file;
+                break;
             }
-        } catch (const nlohmann::json::exception& e) {
-            throw ModelError(pipeline.string() + ": not a LeRobot processor pipeline: " + e.what());
         }
     }
     if (!fs::exists(state_file, ec)) return std::nullopt;

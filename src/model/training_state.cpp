@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/model/training_state.hpp"
 
+#include <array>
 #include <cctype>
 #include <sstream>
 
@@ -10,6 +11,7 @@
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/json_struct.hpp"
 #include "rcls/model/checkpoint.hpp"
 #include "rcls/model/weights.hpp"
 #include "rcls/safetensors/safetensors.hpp"
@@ -161,32 +163,45 @@ TrainingProgress load_training_state(const fs::path& dir,
     TrainingProgress progress;
     const fs::path step_file = dir / kTrainingStepFile;
     const fs::path groups_file = dir / kOptimizerParamGroupsFile;
-    try {
-        progress.step = Json::parse(read_file(step_file)).at("step").get<std::int64_t>();
-    } catch (const std::exception& e) {
-        throw ModelError(step_file.string() + ": unreadable training step: " + e.what());
+    namespace js = json_struct;
+    // LeRobot's training_step.json and optimizer_param_groups.json: checkpoint files (ModelError),
+    // read leniently (torch adds keys across versions: foreach, fused, capturable, ...).
+    const js::Json step_json =
+        js::parse_file(step_file, js::ErrorKind::kModel, "training step file");
+    js::Reader step_reader(
+        step_json, js::Context(step_file.string(), "", js::ErrorKind::kModel, js::Mode::kLenient));
+    step_reader.required("step", progress.step);
+
+    const js::Json groups =
+        js::parse_file(groups_file, js::ErrorKind::kModel, "optimizer_param_groups.json");
+    const js::Context groups_context(groups_file.string(), "", js::ErrorKind::kModel,
+                                     js::Mode::kLenient);
+    if (!groups.is_array() || groups.empty()) {
+        js::fail(groups_context,
+                 "not an optimizer_param_groups.json: expected a list of parameter groups, got " +
+                     js::describe(groups));
     }
-    try {
-        const Json groups = Json::parse(read_file(groups_file));
-        const Json& group = groups.at(0);
-        if (group.at("params").size() != params.size()) {
-            throw ModelError(groups_file.string() + ": " +
-                             std::to_string(group.at("params").size()) +
-                             " parameters, the model has " + std::to_string(params.size()));
-        }
-        auto& options = options_of(optimizer);
-        options.lr(group.at("lr").get<double>());
-        options.betas(
-            {group.at("betas").at(0).get<double>(), group.at("betas").at(1).get<double>()});
-        options.eps(group.at("eps").get<double>());
-        options.weight_decay(group.at("weight_decay").get<double>());
-        options.amsgrad(group.value("amsgrad", false));
-    } catch (const nlohmann::json::exception& e) {
-        throw ModelError(groups_file.string() +
-                         ": not an optimizer_param_groups.json: " + e.what());
-    } catch (const DataError& e) {
-        throw ModelError(e.what());
+    js::Reader group(groups[0], groups_context.at("0"));
+    std::vector<std::int64_t> group_params;
+    double lr = 0.0, eps = 0.0, weight_decay = 0.0;
+    std::array<double, 2> betas{};
+    bool amsgrad = false;
+    group.required("params", group_params);
+    group.required("lr", lr);
+    group.required("betas", betas);
+    group.required("eps", eps);
+    group.required("weight_decay", weight_decay);
+    group.field("amsgrad", amsgrad);
+    if (group_params.size() != params.size()) {
+        throw ModelError(groups_file.string() + ": " + std::to_string(group_params.size()) +
+                         " parameters, the model has " + std::to_string(params.size()));
     }
+    auto& options = options_of(optimizer);
+    options.lr(lr);
+    options.betas({betas[0], betas[1]});
+    options.eps(eps);
+    options.weight_decay(weight_decay);
+    options.amsgrad(amsgrad);
 
     const safetensors::File state = safetensors::File::load(dir / kOptimizerStateFile);
     auto& states = optimizer.state();

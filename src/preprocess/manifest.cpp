@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/atomic_file.hpp"
+#include "rcls/core/error.hpp"
+#include "rcls/core/json_struct.hpp"
 #include "rcls/core/version.hpp"
 
 #include <sys/stat.h>
@@ -44,15 +46,18 @@ Manifest::Manifest(fs::path path) : path_(std::move(path)) {
     document_ = {{"tool", "rcls preprocess"}, {"outputs", nlohmann::json::object()}};
     std::error_code error;
     if (!fs::exists(path_, error)) return;
+    // An unreadable manifest only costs a redo: it is a DataError turned into a warning here.
+    namespace js = json_struct;
     try {
-        nlohmann::json loaded = nlohmann::json::parse(read_file(path_));
-        if (!loaded.is_object() || !loaded.contains("outputs") || !loaded["outputs"].is_object()) {
-            throw std::runtime_error("no \"outputs\" object");
-        }
-        document_ = std::move(loaded);
-    } catch (const std::exception& e) {
-        spdlog::warn("{}: ignoring an unreadable manifest ({}); outputs it listed count as unknown",
-                     path_.string(), e.what());
+        const js::Json loaded = js::parse_file(path_, js::ErrorKind::kData, "manifest");
+        js::Reader reader(
+            loaded, js::Context(path_.string(), "", js::ErrorKind::kData, js::Mode::kLenient));
+        Dict<js::Json> outputs;
+        reader.required("outputs", outputs);
+        document_ = nlohmann::json(loaded);
+    } catch (const Error& e) {
+        spdlog::warn("ignoring an unreadable manifest ({}); outputs it listed count as unknown",
+                     e.what());
     }
 }
 

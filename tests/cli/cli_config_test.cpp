@@ -2,6 +2,7 @@
 //
 // `rcls config check` and `rcls config show`: exit codes and one-line messages.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "run_process.hpp"
 #include "temp_dir.hpp"
@@ -94,6 +95,41 @@ TEST_F(CliConfig, ShowRejectsBadFlagValueWithExit3) {
         r.err,
         "rcls: error: option --reward_model.dropout_rate: /reward_model/dropout_rate: must be "
         "in [0, 1)\n");
+}
+
+// --print-config prints typed values: from the command's options struct (predict, dataset info),
+// or by the option's declared type (arm): a string option given digits stays a string.
+TEST_F(CliConfig, PrintConfigValuesAreTypedByTheOptionNotGuessedFromText) {
+    const ProcessResult predict =
+        run_rcls({"predict", "--print-config", "--camera", "7", "--threshold", "0.75", "--episodes",
+                  "0,3", "--checkpoint", "123", "in.mp4"});
+    ASSERT_EQ(predict.exit_code, 0) << predict.err;
+    const nlohmann::json options = nlohmann::json::parse(predict.out);
+    EXPECT_EQ(options.at("camera"), "7");
+    EXPECT_EQ(options.at("checkpoint"), "123");
+    EXPECT_EQ(options.at("threshold"), 0.75);
+    EXPECT_EQ(options.at("episodes"), nlohmann::json::array({0, 3}));
+    EXPECT_EQ(options.at("inputs"), nlohmann::json::array({"in.mp4"}));
+    EXPECT_EQ(options.at("json"), false);
+    EXPECT_EQ(options.at("threads"), 0);
+    EXPECT_TRUE(options.at("benchmark").is_null());
+
+    const ProcessResult info =
+        run_rcls({"--print-config", "dataset", "info", "2024", "--skip-missing"});
+    ASSERT_EQ(info.exit_code, 0) << info.err;
+    const nlohmann::json info_options = nlohmann::json::parse(info.out);
+    EXPECT_EQ(info_options.at("root"), "2024");
+    EXPECT_EQ(info_options.at("skip_missing"), true);
+    EXPECT_EQ(info_options.at("check"), false);
+
+    const ProcessResult calibrate = run_rcls({"--print-config", "arm", "calibrate", "--port",
+                                              "/dev/null", "--role", "leader", "--id", "123"});
+    ASSERT_EQ(calibrate.exit_code, 0) << calibrate.err;
+    const nlohmann::json arm = nlohmann::json::parse(calibrate.out);
+    EXPECT_EQ(arm.at("id"), "123");
+    EXPECT_EQ(arm.at("role"), "leader");
+    EXPECT_EQ(arm.at("range-seconds"), 10.0);
+    EXPECT_EQ(arm.at("yes"), false);
 }
 
 }  // namespace

@@ -2,6 +2,15 @@
 //
 // Loading, checking and printing the two user config files. Values come from, in rising
 // priority: the structs' defaults, the JSON file, then command-line overrides.
+//
+// Flags reach a config one way: src/cli/config_flags.hpp binds every field to `--a.b` (its JSON
+// path) and hands the values here as Override. Each section has one consumer, which takes the
+// struct as it is:
+//   record `robot`          -> arm::follower_options() (`robot.cameras`: the camera drivers)
+//   record `teleop`         -> arm::leader_options()
+//   train `reward_model`    -> model::ClassifierConfig, which shares its RewardClassifierParams
+//                              (reward_classifier.hpp)
+//   the other sections      -> the record and train workflows
 #pragma once
 
 #include <filesystem>

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "rcls/config/reward_classifier.hpp"
 #include "rcls/core/dict.hpp"
 
 namespace rcls::config {
@@ -80,22 +81,17 @@ struct TrainDatasetConfig {
     }
 };
 
-/// `reward_model`: LeRobot's RewardClassifierConfig fields, plus rcls's `image_size`.
-struct RewardModelConfig {
+/// `reward_model`: LeRobot's RewardClassifierConfig fields (defaults from
+/// RewardClassifierParams), plus rcls's `type` and `image_size`.
+struct RewardModelConfig : RewardClassifierParams {
+    /// The reference run (README, configs/reward_classifier_train_config.json) trains with
+    /// dropout 0.2, LeRobot's default is 0.1: the only default that departs from LeRobot's.
+    static constexpr double kReferenceDropoutRate = 0.2;
+
+    RewardModelConfig() { dropout_rate = kReferenceDropoutRate; }
+
     std::string type = "reward_classifier";
-    std::string model_name = "helper2424/resnet10";  ///< Encoder weights: Hub id or local path.
-    std::string model_type = "cnn";
-    int num_classes = 2;  ///< 2: one logit with a sigmoid.
-    int hidden_dim = 256;
-    int latent_dim = 256;
-    int image_embedding_pooling_dim = 8;
-    double dropout_rate = 0.2;
-    double learning_rate = 1e-4;
-    double weight_decay = 0.01;
-    double grad_clip_norm = 1.0;
-    int image_size = 128;        ///< Square input size in pixels; images are resized to it.
-    std::string device = "cpu";  ///< "cpu", "cuda" or "cuda:N".
-    std::optional<std::string> pretrained_path;  ///< Start from this checkpoint instead.
+    int image_size = 128;  ///< Square input size in pixels; images are resized to it.
 
     template <class V>
     void visit(V& v) {

@@ -8,10 +8,24 @@
 //         v.field("robot", robot, "The follower arm");      // a nested struct with its own visit()
 //     }
 //
-// and the visitors below read it (Reader: unknown keys and wrong types are ConfigErrors naming
-// the JSON pointer, the expected type and the nearest valid key), write it (to_json, in field
+// and the visitors below read it (Reader: unknown keys and wrong types are errors naming the
+// JSON pointer, the expected type and the nearest valid key), write it (to_json, in field
 // order), and list its keys (field_names). src/cli binds every leaf field to a `--a.b` override
-// flag with parse_override(). Missing keys keep the struct's in-class defaults.
+// flag with parse_override(). Missing keys keep the struct's in-class defaults, unless the field
+// is listed with `v.required(...)`.
+//
+// This is rcls's one JSON reader. Its Context says, besides where the value came from:
+//   - which error it throws (ErrorKind): ConfigError for rcls's own configs and calibration
+//     files, ModelError for checkpoint files, DataError for datasets; chosen by the code that
+//     opens the file (parse_file(path, kind)), never by catching and rethrowing;
+//   - how strict it is (Mode): kStrict rejects unknown keys (rcls's configs); kLenient ignores
+//     them and lets null stand for "not set" on non-numeric fields (files LeRobot writes, whose
+//     keys differ across versions).
+// The Reader also works without a struct, field by field, for file layouts not worth one:
+//
+//     Reader group(json, {path.string(), "/0", ErrorKind::kModel, Mode::kLenient});
+//     group.required("lr", lr);
+//     group.field("amsgrad", amsgrad);
 //
 // Include this header only in .cpp files: it pulls in all of nlohmann/json.
 #pragma once
@@ -26,6 +40,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -39,13 +54,35 @@ namespace rcls::json_struct {
 
 using Json = nlohmann::ordered_json;
 
-/// Where the value being read came from, for messages: a file path or "option --x".
+/// Which rcls error a reader throws (exit 3, 5 or 6).
+enum class ErrorKind { kConfig, kData, kModel };
+
+/// kStrict: unknown keys are errors. kLenient: unknown keys are ignored, and null keeps the
+/// default of a non-numeric field (LeRobot writes None for unset strings, lists and maps).
+enum class Mode { kStrict, kLenient };
+
+/// Throws the error of `kind` (ConfigError, DataError or ModelError) with `message`.
+[[noreturn]] void throw_error(ErrorKind kind, const std::string& message);
+
+/// Where the value being read came from, for messages (a file path or "option --x"), and how to
+/// read it.
 struct Context {
+    Context(std::string source_,
+            std::string pointer_ = {},
+            ErrorKind kind_ = ErrorKind::kConfig,
+            Mode mode_ = Mode::kStrict)
+        : source(std::move(source_)), pointer(std::move(pointer_)), kind(kind_), mode(mode_) {}
+
     std::string source;
     std::string pointer;  ///< JSON pointer of the value, "" for the document root.
+    ErrorKind kind = ErrorKind::kConfig;
+    Mode mode = Mode::kStrict;
+
+    /// The context of member or element `key` of this value (same source, kind and mode).
+    Context at(std::string_view key) const;
 };
 
-/// Throws ConfigError "<source>: <pointer>: <message>".
+/// Throws the context's error kind: "<source>: <pointer>: <message>".
 [[noreturn]] void fail(const Context& context, const std::string& message);
 
 /// "object", "array", "string", "integer", "number", "boolean" or "null".
@@ -57,12 +94,20 @@ std::string describe(const Json& value);
 /// `pointer` + "/" + `key`, with '~' and '/' escaped as JSON pointers require.
 std::string append_pointer(std::string_view pointer, std::string_view key);
 
-/// Parses JSON text (// and /* */ comments allowed). Syntax errors become ConfigError
+/// Parses JSON text (// and /* */ comments allowed). Syntax errors are errors of `kind`
 /// "<source>:<line>:<column>: invalid JSON: <what>".
-Json parse_text(std::string_view text, const std::string& source);
+Json parse_text(std::string_view text,
+                const std::string& source,
+                ErrorKind kind = ErrorKind::kConfig);
 
-/// Reads and parses a JSON file; a missing file is a ConfigError naming it.
-Json parse_file(const std::filesystem::path& path);
+/// The bytes of a file; a missing, unreadable or directory path is an error of `kind` naming it.
+std::string read_text(const std::filesystem::path& path, ErrorKind kind);
+
+/// Reads and parses a JSON file. A missing file is an error of `kind` "<path>: <what> not found",
+/// a folder "<path>: is a directory, expected a JSON <what>"; the rest as read_text, parse_text.
+Json parse_file(const std::filesystem::path& path,
+                ErrorKind kind = ErrorKind::kConfig,
+                std::string_view what = "config file");
 
 class KeyCollector;
 
@@ -88,6 +133,7 @@ std::string expected_type() {
 class Reader {
 public:
     Reader(const Json& object, Context context);
+    Reader(Json&&, Context) = delete;  // the Reader keeps a reference: keep the document alive
 
     /// Lets `old_key` stand for `key` (LeRobot renamed some sections across versions).
     void alias(std::string_view old_key, std::string_view key);
@@ -95,7 +141,21 @@ public:
     template <class T>
     void field(std::string_view key, T& value, std::string_view help = {}) {
         (void)help;
-        if (const Json* found = take(key)) Codec<T>::read(*found, value, child(key));
+        const Json* found = take(key);
+        if (found == nullptr) return;
+        if constexpr (!std::is_arithmetic_v<T>) {
+            if (found->is_null() && context_.mode == Mode::kLenient) return;
+        }
+        Codec<T>::read(*found, value, child(key));
+    }
+
+    /// A field that must be present: "<source>: <pointer>: missing \"<key>\"" otherwise.
+    template <class T>
+    void required(std::string_view key, T& value, std::string_view help = {}) {
+        (void)help;
+        const Json* found = take(key);
+        if (found == nullptr) fail(context_, "missing \"" + std::string(key) + "\"");
+        Codec<T>::read(*found, value, child(key));
     }
 
     /// A string field that must be one of `choices`.
@@ -107,12 +167,17 @@ public:
     /// Throws ConfigError at `key` with `message` unless `ok`.
     void require(std::string_view key, bool ok, std::string_view message) const;
 
-    /// Rejects keys that were not read, naming the closest valid one.
+    /// Strict mode: rejects keys that were not read, naming the closest valid one.
     void finish() const;
+
+    /// The keys of the object that no field() or required() asked for, in document order.
+    std::vector<std::string> unread_keys() const;
+
+    const Context& context() const { return context_; }
 
 private:
     const Json* take(std::string_view key);
-    Context child(std::string_view key) const;
+    Context child(std::string_view key) const { return context_.at(key); }
 
     const Json& object_;
     Context context_;
@@ -127,6 +192,10 @@ public:
     template <class T>
     void field(std::string_view key, const T& value, std::string_view = {}) {
         out_[std::string(key)] = Codec<T>::write(value);
+    }
+    template <class T>
+    void required(std::string_view key, const T& value, std::string_view help = {}) {
+        field(key, value, help);
     }
     void field(std::string_view key,
                const std::string& value,
@@ -147,6 +216,10 @@ public:
     void alias(std::string_view old_key, std::string_view) { aliases.emplace_back(old_key); }
     template <class T>
     void field(std::string_view key, const T&, std::string_view = {}) {
+        keys.emplace_back(key);
+    }
+    template <class T>
+    void required(std::string_view key, const T&, std::string_view = {}) {
         keys.emplace_back(key);
     }
     void field(std::string_view key,
@@ -248,6 +321,14 @@ struct Codec<std::string> {
     static Json write(const std::string& v) { return v; }
 };
 
+/// Any JSON value, kept as it is (for parts of a file another layer interprets).
+template <>
+struct Codec<Json> {
+    static std::string expected() { return "any JSON value"; }
+    static void read(const Json& j, Json& v, const Context&) { v = j; }
+    static Json write(const Json& v) { return v; }
+};
+
 template <class T>
 struct Codec<std::optional<T>> {
     static std::string expected() { return Codec<T>::expected() + " or null"; }
@@ -270,7 +351,7 @@ struct Codec<std::vector<T>> {
         if (!j.is_array()) fail(c, "expected " + expected() + ", got " + describe(j));
         std::vector<T> out(j.size());
         for (std::size_t i = 0; i < j.size(); ++i) {
-            Codec<T>::read(j[i], out[i], {c.source, append_pointer(c.pointer, std::to_string(i))});
+            Codec<T>::read(j[i], out[i], c.at(std::to_string(i)));
         }
         v = std::move(out);
     }
@@ -291,7 +372,7 @@ struct Codec<std::array<T, N>> {
         if (!j.is_array() || j.size() != N)
             fail(c, "expected " + expected() + ", got " + describe(j));
         for (std::size_t i = 0; i < N; ++i) {
-            Codec<T>::read(j[i], v[i], {c.source, append_pointer(c.pointer, std::to_string(i))});
+            Codec<T>::read(j[i], v[i], c.at(std::to_string(i)));
         }
     }
     static Json write(const std::array<T, N>& v) {
@@ -313,7 +394,7 @@ struct Codec<Dict<T>> {
             // defaults.
             const T* existing = dict_find(v, key);
             T value = existing != nullptr ? *existing : T{};
-            Codec<T>::read(item, value, {c.source, append_pointer(c.pointer, key)});
+            Codec<T>::read(item, value, c.at(key));
             out.emplace_back(key, std::move(value));
         }
         v = std::move(out);
@@ -349,7 +430,7 @@ private:
         T value{};
         try {
             Codec<T>::read(j, value, c);
-        } catch (const ConfigError&) {
+        } catch (const Error&) {  // this alternative does not fit; try the next
             return false;
         }
         v = std::move(value);

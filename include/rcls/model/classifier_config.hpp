@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rcls/config/reward_classifier.hpp"
 #include "rcls/core/dict.hpp"
 
 namespace rcls::model {
@@ -26,27 +27,16 @@ struct Feature {
     std::vector<std::int64_t> shape;  ///< Channels first for images: [3, H, W].
 };
 
-/// The reward classifier's config.json.
-struct ClassifierConfig {
+/// The reward classifier's config.json. The settings LeRobot's RewardClassifierConfig shares
+/// with the train config's reward_model section, and their defaults, are in the base.
+struct ClassifierConfig : config::RewardClassifierParams {
     /// Model inputs in order; the image features (keys starting with "observation.image") are the
     /// cameras, concatenated in this order before the classifier head.
     Dict<Feature> input_features = {{"observation.images.front", {"VISUAL", {3, 128, 128}}}};
-    Dict<Feature> output_features;               ///< Kept as read; unused by the model.
-    std::string device = "cpu";                  ///< Where LeRobot ran it; rcls runs on the CPU.
-    std::optional<std::string> pretrained_path;  ///< LeRobot's field; informational.
-    std::optional<std::string> repo_id;          ///< Hugging Face repository, if pushed.
-    std::string name = "reward_classifier";      ///< LeRobot's config name.
-    int num_classes = 2;   ///< 2: one logit and a sigmoid; more: one logit per class.
-    int hidden_dim = 256;  ///< Width of the classifier head.
-    int latent_dim = 256;  ///< Width of each camera's embedding.
-    int image_embedding_pooling_dim = 8;  ///< SpatialLearnedEmbeddings features per channel.
-    double dropout_rate = 0.1;            ///< Both dropouts (camera and head).
-    std::string model_name = "helper2424/resnet10";  ///< Where the encoder weights came from.
-    std::string model_type = "cnn";                  ///< Only "cnn" (ResNet10) is supported.
-    int num_cameras = 1;                             ///< Must equal the number of image features.
-    double learning_rate = 1e-4;                     ///< AdamW settings LeRobot trains with.
-    double weight_decay = 0.01;                      ///< AdamW weight decay.
-    double grad_clip_norm = 1.0;                     ///< Gradient clipping norm.
+    Dict<Feature> output_features;           ///< Kept as read; unused by the model.
+    std::optional<std::string> repo_id;      ///< Hugging Face repository, if pushed.
+    std::string name = "reward_classifier";  ///< LeRobot's config name.
+    int num_cameras = 1;                     ///< Must equal the number of image features.
     /// Feature type -> "MEAN_STD" or "IDENTITY" (images: MEAN_STD).
     Dict<std::string> normalization_mapping = {{"VISUAL", "MEAN_STD"}};
 

@@ -64,6 +64,30 @@ TEST(ConfigFiles, ShippedFilesEqualTheDocumentedDefaults) {
               dump_config(TrainConfig{}));
 }
 
+// One source per default: reward_model takes LeRobot's RewardClassifierConfig defaults (shared
+// with a checkpoint's config.json) except the reference run's dropout.
+TEST(ConfigFiles, RewardModelDefaultsAreLeRobotsExceptTheReferenceDropout) {
+    const RewardClassifierParams lerobot;
+    const RewardModelConfig reward_model;
+    EXPECT_EQ(lerobot.dropout_rate, 0.1);  // lerobot_formats.md §1.2
+    EXPECT_EQ(reward_model.dropout_rate, 0.2);
+    EXPECT_EQ(reward_model.dropout_rate, RewardModelConfig::kReferenceDropoutRate);
+    EXPECT_EQ(reward_model.model_name, lerobot.model_name);
+    EXPECT_EQ(reward_model.model_type, lerobot.model_type);
+    EXPECT_EQ(reward_model.num_classes, lerobot.num_classes);
+    EXPECT_EQ(reward_model.hidden_dim, lerobot.hidden_dim);
+    EXPECT_EQ(reward_model.latent_dim, lerobot.latent_dim);
+    EXPECT_EQ(reward_model.image_embedding_pooling_dim, lerobot.image_embedding_pooling_dim);
+    EXPECT_EQ(reward_model.learning_rate, lerobot.learning_rate);
+    EXPECT_EQ(reward_model.weight_decay, lerobot.weight_decay);
+    EXPECT_EQ(reward_model.grad_clip_norm, lerobot.grad_clip_norm);
+    EXPECT_EQ(reward_model.device, lerobot.device);
+    // A train config that sets nothing gets the reference dropout, not LeRobot's.
+    TempDir dir;
+    write_text(dir / "t.json", R"({"reward_model": {"type": "reward_classifier"}})");
+    EXPECT_EQ(load_train_config(dir / "t.json").reward_model.dropout_rate, 0.2);
+}
+
 TEST(LoadConfig, UnknownKeyNamesFilePointerAndNearestKey) {
     TempDir dir;
     write_text(dir / "r.json", R"({"num_episode": 3})");

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_dir.hpp"
+
 namespace rcls::json_struct {
 namespace {
 
@@ -172,6 +174,129 @@ TEST(JsonStructOverride, OtherTypesAreJson) {
 
 TEST(JsonStructKeys, ListsTopLevelKeys) {
     EXPECT_EQ(field_names<Inner>(), (std::vector<std::string>{"count", "label"}));
+}
+
+// ---- one reader for every JSON file: required fields, lenient mode, the error kind ------------
+
+/// A file layout that is not rcls's own: "steps" must be there, the rest may be anything.
+struct Pipeline {
+    std::vector<std::int64_t> steps;
+    std::string name = "default";
+    std::optional<std::string> note = "kept";
+    int level = 1;
+
+    template <class V>
+    void visit(V& v) {
+        v.required("steps", steps, "Steps");
+        v.field("name", name, "Name");
+        v.field("note", note, "Note");
+        v.field("level", level, "Level");
+    }
+};
+
+template <class E>
+std::string error_of_kind(const std::string& text, ErrorKind kind, Mode mode) {
+    try {
+        Pipeline out;
+        read_into(parse_text(text, "p.json", kind), out, Context("p.json", "", kind, mode));
+    } catch (const E& e) {
+        return e.what();
+    }
+    return "no error of the expected kind";
+}
+
+TEST(JsonStructRequired, MissingRequiredFieldIsNamedAtItsObject) {
+    EXPECT_EQ(error_of_kind<ConfigError>(R"({"name": "x"})", ErrorKind::kConfig, Mode::kStrict),
+              "p.json: missing \"steps\"");
+    EXPECT_EQ(error_of_kind<ConfigError>(R"({"inner": {"steps": [1]}, "outer": 1})",
+                                         ErrorKind::kConfig, Mode::kStrict),
+              "p.json: missing \"steps\"");
+    Pipeline out;
+    read_into(parse_text(R"({"steps": [3, 4]})", "p.json"), out, {"p.json", ""});
+    EXPECT_EQ(out.steps, (std::vector<std::int64_t>{3, 4}));
+    EXPECT_EQ(field_names<Pipeline>(),
+              (std::vector<std::string>{"steps", "name", "note", "level"}));
+    EXPECT_EQ(to_json(out).dump(), R"({"steps":[3,4],"name":"default","note":"kept","level":1})");
+}
+
+TEST(JsonStructLenient, UnknownKeysAreIgnoredAndNullKeepsNonNumericDefaults) {
+    Pipeline out;
+    read_into(parse_text(R"({"steps": [], "name": null, "note": null, "extra": {"a": 1}})", "p"),
+              out, Context("p", "", ErrorKind::kModel, Mode::kLenient));
+    EXPECT_EQ(out.name, "default");
+    EXPECT_EQ(out.note.value_or(""), "kept");
+    // A number stays strict: null is not a level.
+    EXPECT_EQ(error_of_kind<ModelError>(R"({"steps": [], "level": null})", ErrorKind::kModel,
+                                        Mode::kLenient),
+              "p.json: /level: expected integer, got null");
+    // The same unknown key in strict mode is an error.
+    EXPECT_EQ(error_of_kind<ConfigError>(R"({"steps": [], "extra": 1})", ErrorKind::kConfig,
+                                         Mode::kStrict),
+              "p.json: /extra: unknown key \"extra\" (valid keys: steps, name, note, level)");
+}
+
+TEST(JsonStructErrorKind, TheCallerChoosesTheErrorAndItNamesFileAndPointer) {
+    EXPECT_EQ(error_of_kind<ModelError>(R"({"steps": ["a"]})", ErrorKind::kModel, Mode::kLenient),
+              "p.json: /steps/0: expected integer, got string \"a\"");
+    EXPECT_EQ(error_of_kind<DataError>(R"({"steps": 1})", ErrorKind::kData, Mode::kStrict),
+              "p.json: /steps: expected list of integer, got integer 1");
+    const std::string syntax = error_of_kind<ModelError>("{", ErrorKind::kModel, Mode::kStrict);
+    EXPECT_EQ(syntax.rfind("p.json:1:", 0), 0u) << syntax;
+    EXPECT_NE(syntax.find(": invalid JSON: "), std::string::npos) << syntax;
+    // Nested structs, lists and maps keep the kind and the mode.
+    Outer outer;
+    EXPECT_THROW(read_into(parse_text(R"({"parts": {"a": {"count": "x"}}})", "o"), outer,
+                           Context("o", "", ErrorKind::kData)),
+                 DataError);
+    read_into(parse_text(R"({"parts": {"a": {"count": 2, "new": 1}}, "new": 2})", "o"), outer,
+              Context("o", "", ErrorKind::kData, Mode::kLenient));
+    EXPECT_EQ(outer.parts.at(0).second.count, 2);
+}
+
+TEST(JsonStructErrorKind, ParseFileNamesTheFileInTheChosenKind) {
+    testing::TempDir dir;
+    try {
+        (void)parse_file(dir / "absent.json", ErrorKind::kModel, "config.json");
+        FAIL() << "no error";
+    } catch (const ModelError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  (dir / "absent.json").string() + ": config.json not found");
+    }
+    try {
+        (void)parse_file(dir.path());
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  dir.path().string() + ": is a directory, expected a JSON config file");
+    }
+    EXPECT_THROW((void)read_text(dir / "absent.json", ErrorKind::kData), DataError);
+    testing::write_text(dir / "bad.json", "[1,");
+    EXPECT_THROW((void)parse_file(dir / "bad.json", ErrorKind::kData), DataError);
+    testing::write_text(dir / "good.json", R"({"steps": [7]})");
+    EXPECT_EQ(parse_file(dir / "good.json", ErrorKind::kData).at("steps").at(0), 7);
+}
+
+TEST(JsonStructReader, FieldByFieldWithoutAStruct) {
+    const Json json = parse_text(R"({"id": 3, "lr": 0.5, "other": true, "x": null})", "f");
+    Reader reader(json, Context("f", "/0", ErrorKind::kModel, Mode::kLenient));
+    int id = 0;
+    double lr = 0;
+    Json other;
+    reader.required("id", id);
+    reader.required("lr", lr);
+    reader.field("other", other);
+    EXPECT_EQ(id, 3);
+    EXPECT_EQ(lr, 0.5);
+    EXPECT_EQ(other, Json(true));
+    EXPECT_EQ(reader.unread_keys(), (std::vector<std::string>{"x"}));
+    reader.finish();  // lenient: the unread key is fine
+    double eps = 0;
+    try {
+        reader.required("eps", eps);
+        FAIL() << "no error";
+    } catch (const ModelError& e) {
+        EXPECT_STREQ(e.what(), "f: /0: missing \"eps\"");
+    }
 }
 
 }  // namespace
