@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
 // The ResNet10 encoder and the whole classifier, plain libtorch eager against rcls's optimised
-// inference path, in the same run (scripts/bench_model.sh prints the ratios):
+// inference path (FastResNet10, FastClassifier), in the same run (scripts/bench_model.sh prints the ratios):
 //
 //   BM_Encoder/batch:32/optimized:{0,1}     encoder throughput at 128x128 (frames/s)
 //   BM_Encoder/batch:1/optimized:{0,1}      one frame through the encoder
@@ -16,6 +16,7 @@
 #include <torch/utils.h>
 
 #include "rcls/model/classifier.hpp"
+#include "rcls/model/fast_classifier.hpp"
 #include "rcls/model/predictor.hpp"
 
 namespace {
@@ -32,14 +33,18 @@ void BM_Encoder(benchmark::State& state) {
     const std::int64_t batch = state.range(0);
     torch::manual_seed(0);
     ResNet10 net;
-    net->set_optimized(state.range(1) != 0);
     for (torch::Tensor& p : net->parameters())
         p.requires_grad_(false);
+    FastResNet10 fast(net);
+    const bool optimized = state.range(1) != 0;
+    const auto forward = [&](const torch::Tensor& x) {
+        return optimized ? fast.forward(x) : net->forward(x);
+    };
     const torch::InferenceMode inference;
     const torch::Tensor x = torch::randn({batch, 3, 128, 128});
-    benchmark::DoNotOptimize(net->forward(x));  // warm-up: packs weights, allocates
+    benchmark::DoNotOptimize(forward(x));  // warm-up: packs weights, allocates
     for (auto _ : state) {
-        benchmark::DoNotOptimize(net->forward(x));
+        benchmark::DoNotOptimize(forward(x));
     }
     state.counters["frames_per_s"] = benchmark::Counter(
         static_cast<double>(batch * state.iterations()), benchmark::Counter::kIsRate);

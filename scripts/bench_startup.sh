@@ -5,10 +5,11 @@
 # `rcls config check` on the shipped configs, against `ffmpeg -version` (the same FFmpeg
 # libraries, loaded by FFmpeg's own binary) timed in the same run.
 # Usage: scripts/bench_startup.sh [runs, default 30]   (after scripts/build.sh)
+#        RCLS_BIN=path/to/rcls scripts/bench_startup.sh   times another build (before/after)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-30}
-rcls=build/bin/rcls
+rcls=${RCLS_BIN:-build/bin/rcls}
 [ -x "$rcls" ] || { echo "bench_startup.sh: $rcls not built; run scripts/build.sh" >&2; exit 2; }
 
 median_ms() {  # median wall time in ms of running "$@" $runs times, output discarded

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
+//
+// The Predictor facade: torch-free, over the PredictorBackend that torch_plugin() creates.
 #include "rcls/model/predictor.hpp"
 
-#include "predictor_backend.hpp"
+#include "rcls/model/torch_plugin.hpp"
 
 namespace rcls::model {
 
 struct Predictor::Impl {
-    std::unique_ptr<detail::PredictorBackend> backend;
+    std::unique_ptr<PredictorBackend> backend;
     PredictorOptions options;
     int height = 0;
     int width = 0;
@@ -21,9 +23,9 @@ Predictor::Predictor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 
 namespace {
 
-std::unique_ptr<Predictor::Impl> make_impl(const detail::PredictorRequest& request) {
+std::unique_ptr<Predictor::Impl> make_impl(const PredictorRequest& request) {
     auto impl = std::make_unique<Predictor::Impl>();
-    impl->backend = detail::create_predictor_backend(request);
+    impl->backend = torch_plugin().create_predictor(request);
     impl->options = request.options;
     return impl;
 }

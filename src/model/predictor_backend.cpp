@@ -1,18 +1,26 @@
 // SPDX-License-Identifier: MIT
 #include "predictor_backend.hpp"
 
+#include <algorithm>
+#include <optional>
+
+#include <spdlog/spdlog.h>
 #include <torch/types.h>
 #include <torch/utils.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/interrupt.hpp"
+#include "rcls/core/strings.hpp"
 #include "rcls/model/classifier.hpp"
+#include "rcls/model/fast_classifier.hpp"
 #include "rcls/model/weights.hpp"
 
 namespace rcls::model::detail {
 namespace {
 
 /// The Predictor's libtorch side: normalisation fused into the conversion to a channels-last float
-/// tensor, then the classifier in inference mode.
+/// tensor, then the classifier in inference mode, on the fast path (FastClassifier) unless
+/// PredictorOptions::optimized is false.
 class TorchPredictorBackend final : public PredictorBackend {
 public:
     explicit TorchPredictorBackend(const PredictorRequest& request) : options_(request.options) {
@@ -46,9 +54,13 @@ public:
         }
         set_num_threads(options_.num_threads);
         model_->eval();
-        model_->encoder->set_optimized(options_.optimized);
         for (torch::Tensor& p : model_->parameters())
             p.requires_grad_(false);
+        if (options_.optimized) fast_.emplace(model_);
+        spdlog::debug("model: {} ({}, {}x{}), normalisation from {}, {} threads, {} path",
+                      request.untrained ? "untrained" : request.checkpoint.string(),
+                      join(config_.image_keys(), ", "), width_, height_, stats_from_,
+                      torch::get_num_threads(), options_.optimized ? "optimised" : "plain eager");
     }
 
     const ClassifierConfig& config() const override { return config_; }
@@ -62,36 +74,51 @@ public:
                                 std::to_string(stats_.size()) + " cameras");
             }
         }
-        const torch::InferenceMode inference;
-        std::vector<torch::Tensor> images;
-        for (std::size_t camera = 0; camera < stats_.size(); ++camera) {
-            images.push_back(to_tensor(batch, camera));
-        }
-        const ClassifierOutput output = model_->predict(images);
-        const torch::Tensor logits = output.logits.contiguous();
-        const torch::Tensor probabilities = output.probabilities.contiguous();
-        std::vector<Prediction> out(batch.size());
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            out[i].logit = logits.data_ptr<float>()[i];
-            out[i].probability = probabilities.data_ptr<float>()[i];
-            out[i].success = out[i].probability > options_.threshold;
+        std::vector<Prediction> out;
+        out.reserve(batch.size());
+        for (std::size_t begin = 0; begin < batch.size(); begin += Predictor::kMaxChunk) {
+            throw_if_interrupted();
+            run_chunk(batch, begin, std::min(batch.size(), begin + Predictor::kMaxChunk), out);
         }
         return out;
     }
 
 private:
-    /// The normalised channels-last batch of one camera: batch[i][camera] for every moment i.
+    /// Appends the predictions for batch[begin, end) to `out`.
+    void run_chunk(const std::vector<std::vector<cv::Mat>>& batch,
+                   std::size_t begin,
+                   std::size_t end,
+                   std::vector<Prediction>& out) {
+        const torch::InferenceMode inference;
+        std::vector<torch::Tensor> images;
+        for (std::size_t camera = 0; camera < stats_.size(); ++camera) {
+            images.push_back(to_tensor(batch, begin, end, camera));
+        }
+        const ClassifierOutput output = fast_ ? fast_->predict(images) : model_->predict(images);
+        const torch::Tensor logits = output.logits.contiguous();
+        const torch::Tensor probabilities = output.probabilities.contiguous();
+        for (std::size_t i = 0; i < end - begin; ++i) {
+            Prediction& p = out.emplace_back();
+            p.logit = logits.data_ptr<float>()[i];
+            p.probability = probabilities.data_ptr<float>()[i];
+            p.success = p.probability > options_.threshold;
+        }
+    }
+
+    /// The normalised channels-last batch of one camera: batch[i][camera] for i in [begin, end).
     torch::Tensor to_tensor(const std::vector<std::vector<cv::Mat>>& batch,
+                            std::size_t begin,
+                            std::size_t end,
                             std::size_t camera) const {
         const std::string& key = stats_[camera].first;
         const ImageStats& s = stats_[camera].second;
         const float mean[3] = {s.mean[0], s.mean[1], s.mean[2]};
         const float denominator[3] = {s.std[0] + 1e-8f, s.std[1] + 1e-8f, s.std[2] + 1e-8f};
-        const auto n = static_cast<std::int64_t>(batch.size());
+        const auto n = static_cast<std::int64_t>(end - begin);
         torch::Tensor out = torch::empty({n, height_, width_, 3}, torch::kFloat32);
         float* dst = out.data_ptr<float>();
-        for (const std::vector<cv::Mat>& frames : batch) {
-            const cv::Mat& frame = frames[camera];
+        for (std::size_t i = begin; i < end; ++i) {
+            const cv::Mat& frame = batch[i][camera];
             if (frame.type() != CV_8UC3 || frame.rows != height_ || frame.cols != width_) {
                 throw DataError("camera " + key + ": expected an 8-bit BGR frame of " +
                                 std::to_string(width_) + "x" + std::to_string(height_) + ", got " +
@@ -117,6 +144,7 @@ private:
     NormStats stats_;
     std::string stats_from_;
     Classifier model_{nullptr};
+    std::optional<FastClassifier> fast_;  ///< The fast path, unless options_.optimized is false.
     std::int64_t height_ = 0;
     std::int64_t width_ = 0;
 };

@@ -79,46 +79,24 @@ public:
 };
 TORCH_MODULE(BasicBlock);
 
-class FastResNet10;
-
 /// The helper2424/resnet10 encoder: 7x7/2 stem (pad 3), GroupNorm, ReLU, 3x3/2 JAX-SAME max pool,
 /// then BasicBlocks of 64, 128, 256 and 512 channels (strides 1, 2, 2, 2). Input: normalised
 /// RGB [B, 3, H, W]; output [B, 512, ceil(H/32), ceil(W/32)] (4x4 for 97..128 px). No biases and
-/// no buffers; 4,905,792 parameters in 36 tensors.
-///
-/// forward() uses an optimised inference path (oneDNN convolutions on channels-last tensors with
-/// pre-packed weights) whenever no gradient is needed, and plain libtorch otherwise; both give
-/// the same numbers to float rounding. The packed weights are refreshed automatically when a
-/// parameter changes. The first optimised forward sets glibc to keep freed memory in the process
-/// (mallopt; the per-frame page faults otherwise cost about 1 ms). Not thread-safe: one forward at
-/// a time.
+/// no buffers; 4,905,792 parameters in 36 tensors. forward() is plain libtorch whatever the grad
+/// mode; FastResNet10 (rcls/model/fast_classifier.hpp) is the fast inference path over the same
+/// weights.
 class ResNet10Impl : public torch::nn::Module {
 public:
     /// Random weights (PyTorch's default initialisation); see load_encoder_weights.
     ResNet10Impl();
-    ~ResNet10Impl() override;
 
-    /// The encoder output; see the class comment for which path runs.
+    /// The encoder output, in plain libtorch ops in NCHW (F::pad + conv2d + group_norm).
     torch::Tensor forward(const torch::Tensor& x);
-
-    /// Plain libtorch ops in NCHW (F::pad + conv2d + group_norm): the reference and baseline.
-    torch::Tensor forward_eager(const torch::Tensor& x);
-
-    /// The optimised inference path; requires that no gradient is needed.
-    torch::Tensor forward_fast(const torch::Tensor& x);
-
-    /// false: forward() always takes the plain path (the benchmarks' baseline). Default true.
-    void set_optimized(bool optimized) { optimized_ = optimized; }
-    bool optimized() const { return optimized_; }
 
     torch::nn::Sequential embedder{nullptr};  ///< 0: Conv2d, 1: GroupNormJax, 2: ReLU, 3: max pool.
     torch::nn::Conv2d stem_conv{nullptr};     ///< embedder[0]: 7x7, stride 2, padding 3.
     GroupNormJax stem_norm{nullptr};          ///< embedder[1].
     std::vector<BasicBlock> stages;           ///< Registered as encoder.stages.0 .. 3.
-
-private:
-    std::unique_ptr<FastResNet10> fast_;
-    bool optimized_ = true;
 };
 TORCH_MODULE(ResNet10);
 
@@ -164,6 +142,10 @@ public:
     /// One camera's embedding [B, latent_dim] (under no-grad, as in LeRobot).
     torch::Tensor encode_camera(std::size_t camera, const torch::Tensor& image);
 
+    /// The logits' final shape and the probabilities, as predict() returns them, from the
+    /// concatenated camera embeddings and the head's raw output [B, num_logits].
+    ClassifierOutput output(torch::Tensor hidden_states, torch::Tensor head_logits) const;
+
     /// Parameters without aliases, in LeRobot's parameters() order: the 36 encoder tensors, then
     /// 5 per camera, then the 6 head tensors. Optimizer state indices refer to this order.
     std::vector<torch::Tensor> unique_parameters() const;
@@ -174,23 +156,33 @@ public:
     /// The config the network was built from.
     const ClassifierConfig& config() const { return config_; }
 
-    ResNet10 encoder{nullptr};                       ///< Shared by all cameras; frozen.
-    torch::nn::ModuleDict encoders{nullptr};         ///< Per camera (module_key): encoder, 1..5.
-    torch::nn::Sequential classifier_head{nullptr};  ///< Linear, Dropout, LayerNorm, ReLU, Linear.
-
-private:
-    struct Camera {
+    /// One camera's modules after the shared encoder (encoders.<key>.1 to .4; the Tanh follows).
+    struct CameraHead {
         SpatialLearnedEmbeddings spatial{nullptr};
         torch::nn::Dropout dropout{nullptr};
         torch::nn::Linear linear{nullptr};
         torch::nn::LayerNorm norm{nullptr};
     };
+    /// The classifier head's modules (classifier_head.0, .1, .2, .4; the ReLU is .3).
+    struct Head {
+        torch::nn::Linear in{nullptr};
+        torch::nn::Dropout dropout{nullptr};
+        torch::nn::LayerNorm norm{nullptr};
+        torch::nn::Linear out{nullptr};
+    };
+    /// The number of cameras, and their modules (handles sharing the modules, for FastClassifier).
+    std::size_t num_camera_heads() const { return cameras_.size(); }
+    CameraHead camera_head(std::size_t camera) const { return cameras_.at(camera); }
+    Head head() const { return head_; }
+
+    ResNet10 encoder{nullptr};                       ///< Shared by all cameras; frozen.
+    torch::nn::ModuleDict encoders{nullptr};         ///< Per camera (module_key): encoder, 1..5.
+    torch::nn::Sequential classifier_head{nullptr};  ///< Linear, Dropout, LayerNorm, ReLU, Linear.
+
+private:
     ClassifierConfig config_;
-    std::vector<Camera> cameras_;
-    torch::nn::Linear head_in_{nullptr};
-    torch::nn::Dropout head_dropout_{nullptr};
-    torch::nn::LayerNorm head_norm_{nullptr};
-    torch::nn::Linear head_out_{nullptr};
+    std::vector<CameraHead> cameras_;
+    Head head_;
 };
 TORCH_MODULE(Classifier);
 

@@ -6,8 +6,9 @@
 // (x/255 - mean) / (std + 1e-8) with the checkpoint's statistics happens inside, fused with the
 // conversion to a channels-last float tensor.
 //
-// Link rcls::model to run the model in-process, or rcls::model_plugin_client (the `rcls` binary)
-// to load it from the librcls_torch plugin when the first Predictor is made.
+// A facade over the torch side (rcls/model/torch_plugin.hpp): link rcls::model to run the model
+// in-process, or librcls.so (rcls::runtime, as the `rcls` binary does) to load it from the
+// librcls_torch plugin when the first Predictor is made.
 #pragma once
 
 #include <cstdint>
@@ -72,11 +73,17 @@ public:
     int num_threads() const;
 
     /// Scores one moment: `frames` holds one CV_8UC3 BGR image per camera, in cameras() order,
-    /// each image_height() x image_width(). Throws DataError naming the camera on a wrong frame.
+    /// each image_height() x image_width(). Throws DataError naming the camera on a wrong frame,
+    /// InterruptedError once Ctrl-C was pressed.
     Prediction predict(std::span<const cv::Mat> frames);
 
-    /// Scores several moments at once: `batch[i]` holds moment i's frames as for predict().
+    /// Scores several moments at once: `batch[i]` holds moment i's frames as for predict(). Runs
+    /// them in chunks of at most kMaxChunk moments (memory stays bounded) and stops with
+    /// InterruptedError at Ctrl-C, checked before each chunk.
     std::vector<Prediction> predict_batch(const std::vector<std::vector<cv::Mat>>& batch);
+
+    /// The most moments one forward pass takes in predict_batch().
+    static constexpr std::size_t kMaxChunk = 32;
 
     struct Impl;  ///< Opaque.
 
@@ -86,13 +93,14 @@ private:
 };
 
 /// Prepares this process for fast inference; call it first thing in a command that will run the
-/// model, before any output. OpenMP (libgomp) reads OMP_WAIT_POLICY once, when it is loaded, and
-/// its default, spinning idle threads, makes a forward pass 2-4x slower on a machine shared with
-/// other busy processes, while waiting passively costs under a millisecond on an idle one. So when
-/// the variable is unset it is set to PASSIVE, and if libgomp is already loaded (FFmpeg's
-/// dependencies load it at start-up) the program restarts itself once, with the same arguments,
-/// to apply it. A user's own OMP_WAIT_POLICY is left alone. Only the `rcls` binary's Predictor
-/// (rcls::model_plugin_client) does this; elsewhere it does nothing.
+/// model, before any output. For speed only (results are the same without it): OpenMP (libgomp)
+/// reads OMP_WAIT_POLICY once, when it is loaded, and its default, spinning idle threads, makes a
+/// forward pass 2-4x slower on a machine shared with other busy processes, while waiting
+/// passively costs under a millisecond on an idle one. So when the variable is unset it is set to
+/// PASSIVE, and if libgomp is already loaded (FFmpeg's dependencies load it at start-up) the
+/// program restarts itself once, with the same arguments, to apply it. A user's own
+/// OMP_WAIT_POLICY is left alone. The only place rcls does this (src/model/process_setup.cpp);
+/// `rcls predict` calls it.
 void prepare_process_for_inference();
 
 }  // namespace rcls::model

@@ -16,6 +16,7 @@
 #include <torch/utils.h>
 
 #include "rcls/model/checkpoint.hpp"
+#include "rcls/model/fast_classifier.hpp"
 #include "rcls/model/predictor.hpp"
 #include "rcls/model/weights.hpp"
 #include "rcls/safetensors/safetensors.hpp"
@@ -182,13 +183,14 @@ TEST(Classifier, EncoderOutputIs4x4For97To128Pixels) {
 TEST(Classifier, OptimisedPathMatchesPlainPath) {
     Classifier model(two_camera_config());
     randomize(model, 11);
+    FastResNet10 fast_encoder(model->encoder);
     const torch::NoGradGuard no_grad;
     for (const std::int64_t size :
          {128, 127, 112, 97}) {  // even and odd sizes: asymmetric and symmetric SAME pads
         for (const std::int64_t batch : {1, 3}) {
             const torch::Tensor x = torch::randn({batch, 3, size, size});
-            const torch::Tensor plain = model->encoder->forward_eager(x);
-            const torch::Tensor fast = model->encoder->forward_fast(x);
+            const torch::Tensor plain = model->encoder->forward(x);
+            const torch::Tensor fast = fast_encoder.forward(x);
             const double scale = plain.abs().max().item<double>();
             EXPECT_LT((plain - fast).abs().max().item<double>(), 1e-5 * std::max(1.0, scale))
                 << size << " " << batch;
@@ -198,14 +200,48 @@ TEST(Classifier, OptimisedPathMatchesPlainPath) {
 
 TEST(Classifier, OptimisedPathFollowsWeightChanges) {
     ResNet10 net;
+    FastResNet10 fast(net);
     const torch::NoGradGuard no_grad;
     const torch::Tensor x = torch::randn({1, 3, 128, 128});
-    const torch::Tensor before = net->forward_fast(x);
+    const torch::Tensor before = fast.forward(x);
     net->stages[3]->conv2->conv->weight.mul_(
         2.0);  // in place: the packed weights must be refreshed
-    const torch::Tensor after = net->forward_fast(x);
+    const torch::Tensor after = fast.forward(x);
     EXPECT_FALSE(torch::allclose(before, after));
-    EXPECT_TRUE(torch::allclose(after, net->forward_eager(x), 1e-4, 1e-4));
+    EXPECT_TRUE(torch::allclose(after, net->forward(x), 1e-4, 1e-4));
+}
+
+TEST(Classifier, FastClassifierMatchesPredict) {
+    // The whole inference pass, single frames (matrix-vector products) and batches.
+    Classifier model(two_camera_config());
+    randomize(model, 12);
+    model->eval();
+    FastClassifier fast(model);
+    const torch::NoGradGuard no_grad;
+    for (const std::int64_t batch : {1, 4}) {
+        const std::vector<torch::Tensor> images = {torch::randn({batch, 3, 128, 128}),
+                                                   torch::randn({batch, 3, 128, 128})};
+        const ClassifierOutput plain = model->predict(images);
+        const ClassifierOutput optimised = fast.predict(images);
+        ASSERT_EQ(optimised.logits.sizes(), plain.logits.sizes()) << batch;
+        EXPECT_TRUE(torch::allclose(optimised.logits, plain.logits, 1e-4, 1e-4)) << batch;
+        EXPECT_TRUE(torch::allclose(optimised.probabilities, plain.probabilities, 1e-5, 1e-5));
+        EXPECT_TRUE(torch::allclose(optimised.hidden_states, plain.hidden_states, 1e-4, 1e-4));
+    }
+    EXPECT_THROW(fast.predict({torch::randn({1, 3, 128, 128})}), std::invalid_argument);
+}
+
+TEST(Classifier, ForwardIsThePlainPathWhateverTheGradMode) {
+    // Training differentiates forward(); inference without gradients must not change its numbers.
+    ResNet10 net;
+    const torch::Tensor x = torch::randn({2, 3, 97, 97});
+    const torch::Tensor with_grad = net->forward(x);
+    torch::Tensor without_grad;
+    {
+        const torch::InferenceMode inference;
+        without_grad = net->forward(x);
+    }
+    EXPECT_TRUE(torch::equal(with_grad.detach(), without_grad));
 }
 
 TEST(Classifier, GradientsFlowOnlyIntoTheHead) {

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+//
+// The facade's torch side for the `rcls` binary, which does not link libtorch: the torch code
+// lives in the librcls_torch plugin, loaded with dlopen the first time torch_plugin() is called.
+// It is looked for in $RCLS_TORCH_PLUGIN (a file), next to the executable (the build tree), then
+// in <prefix>/lib/rcls/ (an installed rcls). The plugin links librcls.so, already loaded as the
+// binary's own dependency, so both share one copy of rcls's state; its entry point checks that.
+#include <cstdlib>
+#include <dlfcn.h>
+#include <mutex>
+#include <system_error>
+
+#include "rcls/core/error.hpp"
+
+#include "process_setup.hpp"
+#include "rcls/model/torch_plugin.hpp"
+
+namespace rcls::model {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kPluginName = "librcls_torch.so";
+
+std::vector<fs::path> plugin_candidates() {
+    std::vector<fs::path> out;
+    if (const char* env = std::getenv("RCLS_TORCH_PLUGIN"); env != nullptr && *env != '\0') {
+        out.emplace_back(env);
+        return out;
+    }
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        out.push_back(exe.parent_path() / kPluginName);
+        out.push_back(exe.parent_path().parent_path() / "lib" / "rcls" / kPluginName);
+    }
+    return out;
+}
+
+const TorchPlugin* load_plugin() {
+    // libgomp, which comes with libtorch, reads its settings when it is loaded: here, unless
+    // prepare_process_for_inference() already ran.
+    detail::prefer_passive_openmp_waiting();
+    std::string tried;
+    for (const fs::path& candidate : plugin_candidates()) {
+        std::error_code ec;
+        if (!fs::exists(candidate, ec)) {
+            tried += (tried.empty() ? "" : ", ") + candidate.string();
+            continue;
+        }
+        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            throw ModelError(candidate.string() + ": cannot load the libtorch part of rcls: " +
+                             ::dlerror() + " (is libtorch installed? scripts/install_deps.sh)");
+        }
+        auto* entry = reinterpret_cast<TorchPluginEntry>(::dlsym(handle, kTorchPluginEntry));
+        if (entry == nullptr) throw ModelError(candidate.string() + ": not an rcls torch plugin");
+        const TorchHost host = this_torch_host();
+        const char* error = "no reason given";
+        const TorchPlugin* plugin = entry(&host, &error);
+        if (plugin == nullptr) {
+            throw ModelError(candidate.string() + ": this rcls cannot use it: " + error +
+                             "; rebuild rcls (cmake --build build) or reinstall it");
+        }
+        return plugin;  // the plugin stays loaded for the life of the process
+    }
+    throw ModelError("the libtorch part of rcls (" + std::string(kPluginName) +
+                     ") is missing; looked at " + tried +
+                     "; build it (cmake --build build) or set RCLS_TORCH_PLUGIN");
+}
+
+}  // namespace
+
+const TorchPlugin& torch_plugin() {
+    static std::once_flag once;
+    static const TorchPlugin* plugin = nullptr;
+    std::call_once(once, [] { plugin = load_plugin(); });
+    return *plugin;
+}
+
+}  // namespace rcls::model
