@@ -6,7 +6,8 @@
 //   BM_Ping                 baseline: one PING round trip (6 bytes each way)
 //   BM_SyncRead6Positions   one SYNC_READ of Present_Position from ids 1-6 (what teleop does)
 //   BM_Read6PositionsSingly six READs, one per servo (the alternative to SYNC_READ)
-//   BM_TeleopLoop60Fps      teleop_step() at 60 fps for 5 s on two buses: loop-time p50/p99
+//   BM_TeleopLoop60Fps      teleop_step() at 60 fps for 5 s on two buses (core FixedRateLoop on
+//                           the steady clock): loop-time p50/p99
 //
 // Arg 1: the simulator models wire time (10 bits per byte at 1 Mbaud, as a real bus); arg 0: it
 // answers at once, which measures the host side (pty, driver, parser) alone.
@@ -19,12 +20,17 @@
 #include "rcls/arm/serial_port.hpp"
 #include "rcls/arm/servo_bus.hpp"
 #include "rcls/arm/sim_bus.hpp"
-#include "rcls/arm/teleop.hpp"
+#include "rcls/arm/so101.hpp"
+#include "rcls/arm_tools/teleop.hpp"
 #include "rcls/core/error.hpp"
 
 namespace {
 
 using namespace rcls::arm;
+using rcls::steady_clock;
+using rcls::arm_tools::LoopStats;
+using rcls::arm_tools::run_teleop;
+using rcls::arm_tools::TeleopOptions;
 
 /// A fresh folder under $TMPDIR for the calibration files, removed afterwards.
 struct ScratchDir {
@@ -46,7 +52,7 @@ struct PtyBus {
         SimOptions options;
         options.wire_time = wire_time;
         options.motion = motion;
-        sim = std::make_shared<SimBus>(options, SimBus::Clock::now());
+        sim = std::make_shared<SimBus>(options, steady_clock().now());
         server = std::make_unique<PtySimServer>(sim);
         server->start();
         port = open_serial_port(server->path());
@@ -122,7 +128,7 @@ void BM_TeleopLoop60Fps(benchmark::State& state) {
     follower_sim.motion = SimMotion::kStill;
     auto make_server = [](const SimOptions& options) {
         auto server =
-            std::make_unique<PtySimServer>(std::make_shared<SimBus>(options, SimBus::Clock::now()));
+            std::make_unique<PtySimServer>(std::make_shared<SimBus>(options, steady_clock().now()));
         server->start();
         return server;
     };
@@ -152,6 +158,7 @@ void BM_TeleopLoop60Fps(benchmark::State& state) {
     state.counters["step_p50_ms"] = stats.step_p50_ms;
     state.counters["step_p99_ms"] = stats.step_p99_ms;
     state.counters["overruns"] = static_cast<double>(stats.overruns);
+    state.counters["late_steps"] = static_cast<double>(stats.late_steps);
 }
 
 // Wall-clock time: the bus waits, the CPU mostly sleeps.

@@ -21,10 +21,6 @@
 
 namespace rcls::arm {
 
-void SerialPort::sleep_until(Clock::time_point time) {
-    std::this_thread::sleep_until(time);
-}
-
 namespace {
 
 struct StandardSpeed {
@@ -134,7 +130,7 @@ public:
             if (n < 0 && errno != EAGAIN && errno != EINTR) {
                 throw DeviceError("serial port " + path_ + ": read failed", errno);
             }
-            const auto left = deadline - Clock::now();
+            const auto left = deadline - std::chrono::steady_clock::now();
             if (left <= Clock::duration::zero()) return 0;
             const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
             const timespec timeout{static_cast<time_t>(ns / 1'000'000'000),

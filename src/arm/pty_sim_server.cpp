@@ -85,10 +85,11 @@ void PtySimServer::stop() {
 
 void PtySimServer::serve(const std::function<bool()>& keep_running) {
     using Clock = SimBus::Clock;
+    Clock& clock = steady_clock();  // a pty is served on real time
     std::vector<SimBus::Reply> pending;  // sorted by due time
     std::array<std::uint8_t, 1024> buffer{};
     while (keep_running()) {
-        auto now = Clock::now();
+        auto now = clock.now();
         auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(kPollPeriod);
         if (!pending.empty()) {
             wait = std::clamp(
@@ -105,7 +106,7 @@ void PtySimServer::serve(const std::function<bool()>& keep_running) {
             if (n > 0) {
                 const int host_baud = detail::get_termios2_speed(master_);
                 auto replies = bus_->receive(std::span(buffer.data(), static_cast<std::size_t>(n)),
-                                             Clock::now(), host_baud);
+                                             clock.now(), host_baud);
                 for (SimBus::Reply& reply : replies) {
                     const auto position = std::upper_bound(
                         pending.begin(), pending.end(), reply.due,
@@ -114,7 +115,7 @@ void PtySimServer::serve(const std::function<bool()>& keep_running) {
                 }
             }
         }
-        now = Clock::now();
+        now = clock.now();
         std::size_t sent = 0;
         while (sent < pending.size() && pending[sent].due <= now) {
             const protocol::Bytes& bytes = pending[sent].bytes;

@@ -563,4 +563,21 @@ SimStats SimBus::stats() const {
     return stats_;
 }
 
+Calibration simulated_calibration() {
+    static constexpr std::array<std::string_view, 6> kNames = {
+        "shoulder_pan", "shoulder_lift", "elbow_flex", "wrist_flex", "wrist_roll", "gripper"};
+    constexpr std::size_t kWristRollIndex = 4;
+    Calibration calibration;
+    for (std::size_t i = 0; i < kSweeps.size(); ++i) {
+        const Sweep& sweep = kSweeps[i];
+        const bool full_turn = i == kWristRollIndex;
+        const int low = full_turn ? 0 : static_cast<int>(std::lround(sweep.center - sweep.amplitude));
+        const int high =
+            full_turn ? kResolution - 1 : static_cast<int>(std::lround(sweep.center + sweep.amplitude));
+        calibration.emplace_back(std::string(kNames[i]),
+                                 MotorCalibration{static_cast<int>(i) + 1, 0, 0, low, high});
+    }
+    return calibration;
+}
+
 }  // namespace rcls::arm

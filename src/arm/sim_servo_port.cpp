@@ -5,11 +5,14 @@
 
 namespace rcls::arm {
 
-SimServoPort::SimServoPort(std::shared_ptr<SimBus> bus, std::string name)
-    : bus_(std::move(bus)), name_(std::move(name)) {}
+SimServoPort::SimServoPort(std::shared_ptr<SimBus> bus, std::string name, Clock* clock)
+    : bus_(std::move(bus)),
+      name_(std::move(name)),
+      own_clock_(clock == nullptr ? std::make_unique<VirtualClock>() : nullptr),
+      clock_(clock == nullptr ? own_clock_.get() : clock) {}
 
 void SimServoPort::write(std::span<const std::uint8_t> bytes) {
-    for (SimBus::Reply& reply : bus_->receive(bytes, now_, baud_rate_)) {
+    for (SimBus::Reply& reply : bus_->receive(bytes, clock_->now(), baud_rate_)) {
         const auto position = std::upper_bound(
             incoming_.begin(), incoming_.end(), reply.due,
             [](Clock::time_point due, const Chunk& chunk) { return due < chunk.due; });
@@ -19,12 +22,13 @@ void SimServoPort::write(std::span<const std::uint8_t> bytes) {
 
 std::size_t SimServoPort::read(std::span<std::uint8_t> buffer, Clock::time_point deadline) {
     if (incoming_.empty() || incoming_.front().due > deadline) {
-        now_ = std::max(now_, deadline);
+        clock_->sleep_until(deadline);
         return 0;
     }
-    now_ = std::max(now_, incoming_.front().due);
+    clock_->sleep_until(incoming_.front().due);
+    const Clock::time_point now = clock_->now();
     std::size_t count = 0;
-    while (count < buffer.size() && !incoming_.empty() && incoming_.front().due <= now_) {
+    while (count < buffer.size() && !incoming_.empty() && incoming_.front().due <= now) {
         Chunk& chunk = incoming_.front();
         const std::size_t n = std::min(buffer.size() - count, chunk.bytes.size() - chunk.offset);
         std::copy_n(chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.offset), n,
@@ -38,7 +42,8 @@ std::size_t SimServoPort::read(std::span<std::uint8_t> buffer, Clock::time_point
 
 void SimServoPort::flush_input() {
     // Only what has arrived by now is dropped; late replies still come, as on a real line.
-    while (!incoming_.empty() && incoming_.front().due <= now_) {
+    const Clock::time_point now = clock_->now();
+    while (!incoming_.empty() && incoming_.front().due <= now) {
         incoming_.pop_front();
     }
 }
@@ -48,13 +53,13 @@ bool SimServoPort::set_baud_rate(int baud_rate) {
     return true;
 }
 
-void SimServoPort::sleep_until(Clock::time_point time) {
-    now_ = std::max(now_, time);
-}
-
-std::unique_ptr<SimServoPort> make_sim_port(SimOptions options, std::string name) {
-    auto bus = std::make_shared<SimBus>(std::move(options), SerialPort::Clock::time_point{});
-    return std::make_unique<SimServoPort>(std::move(bus), std::move(name));
+std::unique_ptr<SimServoPort> make_sim_port(SimOptions options,
+                                            std::string name,
+                                            SerialPort::Clock* clock) {
+    const SerialPort::Clock::time_point start =
+        clock == nullptr ? SerialPort::Clock::time_point{} : clock->now();
+    auto bus = std::make_shared<SimBus>(std::move(options), start);
+    return std::make_unique<SimServoPort>(std::move(bus), std::move(name), clock);
 }
 
 }  // namespace rcls::arm

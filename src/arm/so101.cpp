@@ -9,7 +9,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "rcls/config/record_config.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/strings.hpp"
 
@@ -47,48 +46,6 @@ std::optional<std::size_t> joint_index(std::string_view name) {
     return std::nullopt;
 }
 
-namespace {
-
-/// The fields SOFollowerConfig and SOLeaderConfig share.
-template <class Section>
-ArmOptions common_options(const Section& section, ArmRole role) {
-    ArmOptions options;
-    options.role = role;
-    options.port = section.port;
-    options.id = section.id;
-    options.calibration_dir = section.calibration_dir;
-    options.use_degrees = section.use_degrees;
-    options.num_read_retries = section.num_read_retries;
-    return options;
-}
-
-}  // namespace
-
-ArmOptions follower_options(const config::RecordConfig& config) {
-    const config::RobotConfig& robot = config.robot;
-    ArmOptions options = common_options(robot, ArmRole::kFollower);
-    options.disable_torque_on_disconnect = robot.disable_torque_on_disconnect;
-    options.max_relative_target = robot.max_relative_target;
-    options.position_p_coefficient = robot.position_p_coefficient;
-    options.position_i_coefficient = robot.position_i_coefficient;
-    options.position_d_coefficient = robot.position_d_coefficient;
-    for (const std::string& joint : config.locked_joints) {
-        const auto index = joint_index(joint);
-        if (!index) throw ConfigError("/locked_joints: unknown joint \"" + joint + "\"");
-        options.locked[*index] = true;
-        if (const double* position = dict_find(config.locked_joint_positions, joint)) {
-            options.locked_positions[*index] = *position;
-        }
-    }
-    return options;
-}
-
-ArmOptions leader_options(const config::RecordConfig& config) {
-    ArmOptions options = common_options(config.teleop, ArmRole::kLeader);
-    options.disable_torque_on_disconnect = false;  // a leader's torque is never on
-    return options;
-}
-
 So101Arm::So101Arm(std::unique_ptr<SerialPort> port, ArmOptions options)
     : options_(std::move(options)),
       port_(std::move(port)),
@@ -110,6 +67,18 @@ ServoBus& So101Arm::bus() {
 SerialPort& So101Arm::port() {
     bus();  // same check
     return *port_;
+}
+
+Clock& So101Arm::clock() const {
+    if (!port_) {
+        throw UsageError(to_string(options_.role) + " '" + options_.id + "' on " + options_.port +
+                         " is disconnected");
+    }
+    return port_->clock();
+}
+
+BusStats So101Arm::bus_stats() const {
+    return bus_ ? bus_->stats() : final_stats_;
 }
 
 NormMode So101Arm::norm_mode(std::size_t index) const {
@@ -260,26 +229,32 @@ void So101Arm::connect(const ConnectOptions& connect_options) {
     if (connect_options.use_calibration) {
         const auto file =
             find_calibration_file(options_.role, options_.id, options_.calibration_dir);
-        if (!file) {
+        if (!file && options_.builtin_calibration) {
+            spdlog::info("{}: no calibration file for {} '{}'; using the built-in calibration",
+                         bus_->port_name(), to_string(options_.role), options_.id);
+            apply_calibration(*options_.builtin_calibration);
+        } else if (!file) {
             throw ConfigError("no calibration for " + to_string(options_.role) + " '" +
                               options_.id + "' (looked for " + calibration_file().string() +
                               "); run `rcls arm calibrate --port " + bus_->port_name() +
                               " --role " + to_string(options_.role) + " --id " + options_.id + "`");
-        }
-        Calibration calibration = load_calibration(*file);
-        check_calibration_covers_arm(calibration, file->string());
-        if (same_calibration(calibration, read_motor_calibration())) {
-            calibration_ = std::move(calibration);
-        } else if (connect_options.configure) {
-            spdlog::info("{}: writing the calibration of {} '{}' from {} to the motors",
-                         bus_->port_name(), to_string(options_.role), options_.id, file->string());
-            apply_calibration(calibration);
         } else {
-            spdlog::warn(
-                "{}: the motors hold another calibration than {}; positions are converted "
-                "with the file's (`rcls arm teleop` writes it to the motors)",
-                bus_->port_name(), file->string());
-            calibration_ = std::move(calibration);
+            Calibration calibration = load_calibration(*file);
+            check_calibration_covers_arm(calibration, file->string());
+            if (same_calibration(calibration, read_motor_calibration())) {
+                calibration_ = std::move(calibration);
+            } else if (connect_options.configure) {
+                spdlog::info("{}: writing the calibration of {} '{}' from {} to the motors",
+                             bus_->port_name(), to_string(options_.role), options_.id,
+                             file->string());
+                apply_calibration(calibration);
+            } else {
+                spdlog::warn(
+                    "{}: the motors hold another calibration than {}; positions are converted "
+                    "with the file's (`rcls arm teleop` writes it to the motors)",
+                    bus_->port_name(), file->string());
+                calibration_ = std::move(calibration);
+            }
         }
     }
     if (connect_options.configure) configure();
@@ -389,26 +364,11 @@ void So101Arm::disconnect() {
             failure = std::current_exception();  // close the port first, then report
         }
     }
+    final_stats_ = bus_->stats();
     bus_.reset();
     port_.reset();
     connected_ = false;
     if (failure) std::rethrow_exception(failure);
-}
-
-TorqueOffGuard::~TorqueOffGuard() {
-    try {
-        arm_.disconnect();
-    } catch (const std::exception& e) {
-        spdlog::warn("could not turn torque off: {}", e.what());
-    }
-}
-
-TeleopStep teleop_step(So101Arm& leader, So101Arm& follower) {
-    TeleopStep step;
-    step.observation = follower.read_positions();
-    step.leader = leader.read_positions();
-    step.action = follower.send_goals(step.leader, &step.observation);
-    return step;
 }
 
 }  // namespace rcls::arm

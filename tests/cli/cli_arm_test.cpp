@@ -45,7 +45,7 @@ class CliArm : public ::testing::Test {
 protected:
     /// Serves a simulated bus on a pty linked at <tmp>/<name>; returns the link.
     std::string serve(const std::string& name, SimOptions options = {}) {
-        auto bus = std::make_shared<SimBus>(std::move(options), SimBus::Clock::now());
+        auto bus = std::make_shared<SimBus>(std::move(options), steady_clock().now());
         servers_.push_back(std::make_unique<PtySimServer>(bus, dir_ / name));
         servers_.back()->start();
         return servers_.back()->path();
@@ -199,7 +199,7 @@ TEST_F(CliArm, TeleopRunsForItsDurationAndPrintsLoopStatistics) {
 }
 
 TEST_F(CliArm, CtrlCEndsTeleopWithTorqueOffAndExit130) {
-    auto follower_sim = std::make_shared<SimBus>(SimOptions{}, SimBus::Clock::now());
+    auto follower_sim = std::make_shared<SimBus>(SimOptions{}, steady_clock().now());
     servers_.push_back(std::make_unique<PtySimServer>(follower_sim, dir_ / "follower"));
     servers_.back()->start();
     const std::string leader = serve("leader");
@@ -235,6 +235,51 @@ TEST_F(CliArm, TeleopPrintConfigShowsTheEffectiveRecordConfig) {
     const auto config = nlohmann::json::parse(r.out);
     EXPECT_EQ(config["robot"]["port"], "/dev/ttyX");
     EXPECT_EQ(config["locked_joints"], nlohmann::json::array({"wrist_roll", "gripper"}));
+}
+
+TEST_F(CliArm, TeleopTakesTheRecordConfigsArmFlags) {
+    const ProcessResult r = run_rcls(
+        {"arm", "teleop", "--robot.port", "/dev/ttyA", "--teleop.port", "/dev/ttyB", "--robot.id",
+         "blue", "--teleop.id", "red", "--robot.max_relative_target", "7.5", "--locked_joints",
+         "gripper", "--locked_joint_positions", "{\"gripper\": 12}", "--print-config"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto config = nlohmann::json::parse(r.out);
+    EXPECT_EQ(config["robot"]["port"], "/dev/ttyA");
+    EXPECT_EQ(config["teleop"]["port"], "/dev/ttyB");
+    EXPECT_EQ(config["robot"]["id"], "blue");
+    EXPECT_EQ(config["teleop"]["id"], "red");
+    EXPECT_EQ(config["robot"]["max_relative_target"], 7.5);
+    EXPECT_EQ(config["locked_joints"], nlohmann::json::array({"gripper"}));
+    EXPECT_EQ(config["locked_joint_positions"]["gripper"], 12.0);
+    const ProcessResult help = run_rcls({"arm", "teleop", "--help"});
+    for (const char* flag : {"--robot.type", "--teleop.port", "--follower-port", "--leader-id",
+                             "--max-relative-target", "--locked-joints"}) {
+        EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+    }
+}
+
+TEST_F(CliArm, TeleopFlagsWithBadValuesAreConfigErrors) {
+    const ProcessResult r =
+        run_rcls({"arm", "teleop", "--robot.type", "koch_follower", "--print-config"});
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find("koch_follower"), std::string::npos) << r.err;
+    const ProcessResult joints =
+        run_rcls({"arm", "teleop", "--locked-joints", "elbow", "--print-config"});
+    EXPECT_EQ(joints.exit_code, 3) << joints.err;
+    EXPECT_NE(joints.err.find("/locked_joints"), std::string::npos) << joints.err;
+}
+
+TEST_F(CliArm, TeleopRunsTheSimulatedArmsChosenByTypeWithoutCalibrating) {
+    const ProcessResult r = run_rcls({"arm", "teleop", "--robot.type", "so101_follower_sim",
+                                      "--teleop.type", "so101_leader_sim", "--fps", "30",
+                                      "--duration", "1", "--json"},
+                                     60s, env());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto stats = nlohmann::json::parse(r.out);
+    EXPECT_GE(stats["steps"].get<int>(), 20);  // 30 on an idle machine, real time
+    EXPECT_LE(stats["steps"].get<int>(), 31);
+    EXPECT_NEAR(stats["loop_p50_ms"].get<double>(), 1000.0 / 30.0, 5.0);
+    EXPECT_NE(r.err.find("built-in calibration"), std::string::npos) << r.err;
 }
 
 TEST_F(CliArm, SimCommandServesItsLinkUntilItStops) {

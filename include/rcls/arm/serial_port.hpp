@@ -3,7 +3,8 @@
 // The byte seam between rcls and a servo bus. Everything above it (protocol, bus, arm) runs
 // unchanged on the real adapter (PosixSerialPort, behind open_serial_port()), on the simulated bus
 // served on a pseudo-terminal (also PosixSerialPort), and on the in-process simulator
-// (SimServoPort, sim_bus.hpp), whose clock is virtual so that tests never sleep.
+// (SimServoPort, sim_bus.hpp), whose clock may be virtual so that tests never sleep. A port's
+// time is a core Clock (rcls/core/clock.hpp): real ports run on steady_clock().
 #pragma once
 
 #include <chrono>
@@ -13,15 +14,16 @@
 #include <span>
 #include <string>
 
+#include "rcls/core/clock.hpp"
+
 namespace rcls::arm {
 
 /// A half-duplex byte pipe to the servo bus: write a request, then read the reply.
 /// Not thread-safe: one ServoBus owns one port.
 class SerialPort {
 public:
-    /// The clock deadlines are measured on. Real ports use the steady clock; the in-process
-    /// simulator runs a virtual one (see now() and sleep_until()).
-    using Clock = std::chrono::steady_clock;
+    /// The clock deadlines are measured on: rcls's Clock (time points of std::steady_clock).
+    using Clock = rcls::Clock;
 
     virtual ~SerialPort() = default;
     SerialPort(const SerialPort&) = delete;
@@ -48,11 +50,15 @@ public:
     /// The current line speed.
     virtual int baud_rate() const = 0;
 
-    /// The current time on this port's clock.
-    virtual Clock::time_point now() const { return Clock::now(); }
+    /// The clock this port's deadlines are on: steady_clock() for real ports; the in-process
+    /// simulator's is the one it was given (virtual by default).
+    virtual Clock& clock() const { return steady_clock(); }
 
-    /// Waits until `time` on this port's clock (pacing loops, e.g. 20 ms between range reads).
-    virtual void sleep_until(Clock::time_point time);
+    /// The current time on clock().
+    Clock::time_point now() const { return clock().now(); }
+
+    /// Waits until `time` on clock() (pacing loops, e.g. 20 ms between range reads).
+    void sleep_until(Clock::time_point time) const { clock().sleep_until(time); }
 
 protected:
     SerialPort() = default;

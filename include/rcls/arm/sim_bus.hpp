@@ -9,7 +9,7 @@
 // position limits. Faults are injected per reply on request.
 //
 // Two ways to reach it:
-//   - SimServoPort, an in-process SerialPort with a virtual clock (tests never sleep);
+//   - SimServoPort, an in-process SerialPort on a Clock (virtual: tests never sleep);
 //   - PtySimServer, which serves it on a pseudo-terminal in raw mode (`rcls arm sim`), so that the
 //     real PosixSerialPort drives it exactly as it drives a USB adapter.
 #pragma once
@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "rcls/arm/calibration.hpp"
 #include "rcls/arm/protocol.hpp"
 #include "rcls/arm/serial_port.hpp"
 
@@ -106,7 +107,7 @@ struct SimStats {
 /// in the next one; after the last, they connect all of them (the assembled arm).
 class SimBus {
 public:
-    using Clock = std::chrono::steady_clock;
+    using Clock = rcls::Clock;
 
     /// A reply: its bytes and when their last byte is on the wire.
     struct Reply {
@@ -178,12 +179,16 @@ private:
     bool assembled_ = false;       ///< Factory set-up: every motor connected.
 };
 
-/// The simulator as an in-process SerialPort with a virtual clock: time moves only when a read
-/// waits (to the next reply or the deadline) or sleep_until() is called, so tests are fast and
-/// deterministic. Not thread-safe.
+/// The simulator as an in-process SerialPort on a Clock. On a VirtualClock (its own by default, or
+/// one shared with the other devices of a simulation) time moves only when a read waits (to the
+/// next reply or the deadline) or someone sleeps, so tests are fast and deterministic; on
+/// steady_clock() reads wait in real time, as on a real adapter. Not thread-safe.
 class SimServoPort final : public SerialPort {
 public:
-    explicit SimServoPort(std::shared_ptr<SimBus> bus, std::string name = "sim");
+    /// `clock` must outlive the port; null: the port's own VirtualClock at time zero.
+    explicit SimServoPort(std::shared_ptr<SimBus> bus,
+                          std::string name = "sim",
+                          Clock* clock = nullptr);
 
     const std::string& name() const override { return name_; }
     void write(std::span<const std::uint8_t> bytes) override;
@@ -191,11 +196,10 @@ public:
     void flush_input() override;
     bool set_baud_rate(int baud_rate) override;
     int baud_rate() const override { return baud_rate_; }
-    Clock::time_point now() const override { return now_; }
-    void sleep_until(Clock::time_point time) override;
+    Clock& clock() const override { return *clock_; }
 
-    /// Moves the virtual clock forward.
-    void advance(std::chrono::nanoseconds duration) { now_ += duration; }
+    /// Moves the clock forward (waits, on a real-time clock).
+    void advance(std::chrono::nanoseconds duration) { clock_->sleep_for(duration); }
 
     SimBus& bus() { return *bus_; }
     std::shared_ptr<SimBus> shared_bus() const { return bus_; }
@@ -210,12 +214,21 @@ private:
     std::shared_ptr<SimBus> bus_;
     std::string name_;
     int baud_rate_ = kDefaultBaudRate;
-    Clock::time_point now_{};
+    std::unique_ptr<VirtualClock> own_clock_;
+    Clock* clock_;
     std::deque<Chunk> incoming_;  ///< Sorted by due time.
 };
 
-/// A SimBus on virtual time zero, behind a SimServoPort.
-std::unique_ptr<SimServoPort> make_sim_port(SimOptions options, std::string name = "sim");
+/// The calibration of the simulated SO-101 (ids 1-6) as it comes: homing offset 0, each joint's
+/// range the span the simulated person sweeps (wrist_roll a full turn). The simulated arm types
+/// use it when no calibration file exists, so that they run without `rcls arm calibrate`.
+Calibration simulated_calibration();
+
+/// A SimBus behind a SimServoPort on `clock` (null: the port's own VirtualClock, at time zero);
+/// the person's motion starts at the clock's present time.
+std::unique_ptr<SimServoPort> make_sim_port(SimOptions options,
+                                            std::string name = "sim",
+                                            SerialPort::Clock* clock = nullptr);
 
 /// Serves a SimBus on a pseudo-terminal (openpty, raw mode), on real time. The host opens path()
 /// like any serial port; the server keeps its own handle on the terminal so that hosts can come

@@ -4,11 +4,12 @@
 // servos on one bus, joints shoulder_pan, shoulder_lift, elbow_flex, wrist_flex, wrist_roll and
 // gripper on ids 1-6; body joints in degrees (or -100..100), the gripper in 0..100.
 //
-//     So101Arm leader(leader_options(config)), follower(follower_options(config));
-//     leader.connect();  follower.connect();      // handshake, calibration, LeRobot's set-up
-//     TorqueOffGuard guard(follower);             // torque off at the end, also after Ctrl-C
-//     TeleopStep step = teleop_step(leader, follower);   // read both, write the follower's goals
-//     follower.disconnect();
+// So101Arm is the driver behind the Arm interface (arm.hpp) for the real arm and, on a SimServoPort,
+// for the simulated one; the tools (calibrate, read) also use its bus-level methods.
+//
+//     auto follower = make_arm(follower_options(config));   // or So101Arm(port, options)
+//     follower->connect();                        // handshake, calibration, LeRobot's set-up
+//     TorqueOffGuard guard(*follower);            // torque off at the end, also after Ctrl-C
 #pragma once
 
 #include <array>
@@ -20,22 +21,12 @@
 #include <string>
 #include <string_view>
 
+#include "rcls/arm/arm.hpp"
 #include "rcls/arm/calibration.hpp"
 #include "rcls/arm/serial_port.hpp"
 #include "rcls/arm/servo_bus.hpp"
-#include "rcls/config/arm_config.hpp"
-
-namespace rcls::config {
-struct RecordConfig;
-}
 
 namespace rcls::arm {
-
-/// Number of joints (and servos) of an SO-101 arm.
-inline constexpr std::size_t kNumJoints = 6;
-
-/// Joint names in servo id order (ids 1..6).
-inline constexpr std::array<std::string_view, kNumJoints> kJointNames = config::kSo101JointNames;
 
 /// Servo ids of the joints.
 inline constexpr std::array<std::uint8_t, kNumJoints> kJointIds = {1, 2, 3, 4, 5, 6};
@@ -43,39 +34,11 @@ inline constexpr std::array<std::uint8_t, kNumJoints> kJointIds = {1, 2, 3, 4, 5
 inline constexpr std::size_t kWristRoll = 4;  ///< Index of wrist_roll (full turn, 0..4095).
 inline constexpr std::size_t kGripper = 5;    ///< Index of the gripper (0..100).
 
-/// One value per joint, in normalised units (degrees or -100..100; the gripper 0..100).
-using JointValues = std::array<double, kNumJoints>;
-
 /// One raw Present/Goal_Position per joint, in steps.
 using RawValues = std::array<int, kNumJoints>;
 
 /// Index of joint `name`, or nullopt.
 std::optional<std::size_t> joint_index(std::string_view name);
-
-/// Settings of one arm, with LeRobot's SOFollowerConfig / SOLeaderConfig meanings.
-struct ArmOptions {
-    ArmRole role = ArmRole::kFollower;
-    std::string port = "/dev/ttyACM0";           ///< Serial port of the bus adapter.
-    std::string id = "follower";                 ///< Calibration file name (<id>.json).
-    std::optional<std::string> calibration_dir;  ///< null: LeRobot's default folders.
-    bool use_degrees = true;  ///< Body joints in degrees (true) or -100..100 (false).
-    bool disable_torque_on_disconnect = true;   ///< Follower: torque off in disconnect().
-    std::optional<double> max_relative_target;  ///< Follower: largest goal step (normalised).
-    int num_read_retries = 2;                   ///< Retries of each position read (LeRobot: 2).
-    int position_p_coefficient = 16;
-    int position_i_coefficient = 0;
-    int position_d_coefficient = 32;
-    std::array<bool, kNumJoints> locked{};  ///< Follower: joints held still in send_goals().
-    /// Where locked joints are held, in normalised units; null: where they were at connect().
-    std::array<std::optional<double>, kNumJoints> locked_positions{};
-};
-
-/// The follower's options from a record config: its `robot` section, `locked_joints` and
-/// `locked_joint_positions`.
-ArmOptions follower_options(const config::RecordConfig& config);
-
-/// The leader's options from a record config's `teleop` section.
-ArmOptions leader_options(const config::RecordConfig& config);
 
 /// What connect() does besides the handshake.
 struct ConnectOptions {
@@ -91,24 +54,27 @@ struct ConnectOptions {
 inline constexpr int kHandshakeRetries = 5;
 
 /// An SO-101 follower or leader arm. Not thread-safe.
-class So101Arm {
+class So101Arm final : public Arm {
 public:
     /// An arm on an already opened port (e.g. the in-process simulator).
     So101Arm(std::unique_ptr<SerialPort> port, ArmOptions options);
     /// An arm on options.port, opened now (throws DeviceError as open_serial_port()).
     explicit So101Arm(ArmOptions options);
-    ~So101Arm();
+    ~So101Arm() override;
     So101Arm(const So101Arm&) = delete;
     So101Arm& operator=(const So101Arm&) = delete;
 
     /// LeRobot's connect(): checks that ids 1-6 answer with model 777 and one firmware version
     /// (retrying corrupt replies), then loads the calibration and configures, as `options` says.
     /// Throws DeviceError, e.g. "missing motor: wrist_flex (id 4) on /dev/ttyACM0; ...", or
-    /// ConfigError when the calibration file is missing or invalid.
-    void connect(const ConnectOptions& options = {});
+    /// ConfigError when the calibration file is missing or invalid (and there is no
+    /// builtin_calibration).
+    void connect(const ConnectOptions& options);
+    /// connect(ConnectOptions{}).
+    void connect() override { connect(ConnectOptions{}); }
 
     /// Present positions in normalised units (needs the calibration). Throws DeviceError.
-    JointValues read_positions();
+    JointValues read_positions() override;
 
     /// Present positions in raw steps. Throws DeviceError.
     RawValues read_raw_positions();
@@ -121,19 +87,23 @@ public:
     /// max_relative_target each goal moves at most that far from `present` (read now if null);
     /// the result is kept inside the calibrated range. Returns the goals sent, in normalised units.
     /// Throws DeviceError, or UsageError for a goal that is not a number.
-    JointValues send_goals(const JointValues& goals, const JointValues* present = nullptr);
+    JointValues send_goals(const JointValues& goals, const JointValues* present = nullptr) override;
 
     /// Number of joints send_goals() clamped to max_relative_target so far.
-    std::uint64_t clamped_goals() const { return clamped_goals_; }
+    std::uint64_t clamped_goals() const override { return clamped_goals_; }
 
     /// Follower with disable_torque_on_disconnect: torque off (5 retries, as LeRobot); then the
     /// port is closed. Idempotent. Throws DeviceError when the torque-off writes fail.
-    void disconnect();
+    void disconnect() override;
 
     /// True between connect() and disconnect().
-    bool is_connected() const { return connected_; }
+    bool is_connected() const override { return connected_; }
     /// The settings it was made with.
-    const ArmOptions& options() const { return options_; }
+    const ArmOptions& options() const override { return options_; }
+    /// Its bus's counters (kept after disconnect()).
+    BusStats bus_stats() const override;
+    /// Its port's clock. Throws UsageError after disconnect().
+    Clock& clock() const override;
     /// Its bus (for tools and statistics). Throws UsageError after disconnect().
     ServoBus& bus();
     /// Its port (its clock paces loops). Throws UsageError after disconnect().
@@ -169,33 +139,9 @@ private:
     Calibration calibration_;
     std::array<double, kNumJoints> hold_positions_{};
     std::uint64_t clamped_goals_ = 0;
+    BusStats final_stats_;  ///< The bus's counters when it was closed.
     bool connected_ = false;
     bool torque_enabled_ = false;  ///< Set before torque goes on, so disconnect() turns it off.
 };
-
-/// Scope guard that disconnects an arm (torque off) when it goes out of scope, including by an
-/// exception or after Ctrl-C; failures are logged, never thrown.
-class TorqueOffGuard {
-public:
-    explicit TorqueOffGuard(So101Arm& arm) : arm_(arm) {}
-    ~TorqueOffGuard();
-    TorqueOffGuard(const TorqueOffGuard&) = delete;
-    TorqueOffGuard& operator=(const TorqueOffGuard&) = delete;
-
-private:
-    So101Arm& arm_;
-};
-
-/// One teleoperation step.
-struct TeleopStep {
-    JointValues observation{};  ///< Follower's present positions (read first, as LeRobot).
-    JointValues leader{};       ///< Leader's present positions.
-    JointValues action{};       ///< Goals sent to the follower (after locks and clamping).
-};
-
-/// LeRobot's teleoperation step: read the follower (observation), read the leader, send the
-/// leader's positions to the follower (locked joints held, max_relative_target applied against the
-/// observation). Throws DeviceError.
-TeleopStep teleop_step(So101Arm& leader, So101Arm& follower);
 
 }  // namespace rcls::arm

@@ -8,10 +8,10 @@
 
 #include <gtest/gtest.h>
 
-#include "rcls/arm/arm_tools.hpp"
 #include "rcls/arm/serial_port.hpp"
 #include "rcls/arm/servo_bus.hpp"
 #include "rcls/arm/sim_bus.hpp"
+#include "rcls/arm/so101.hpp"
 #include "rcls/core/error.hpp"
 
 #include "temp_dir.hpp"
@@ -24,7 +24,7 @@ namespace {
 class PtyTest : public ::testing::Test {
 protected:
     void serve(SimOptions options = {}) {
-        bus_ = std::make_shared<SimBus>(std::move(options), SimBus::Clock::now());
+        bus_ = std::make_shared<SimBus>(std::move(options), steady_clock().now());
         server_ = std::make_unique<PtySimServer>(bus_, dir_ / "so101");
         server_->start();
     }
@@ -70,20 +70,6 @@ TEST_F(PtyTest, NonStandardBaudRatesGoThroughTermios2) {
     EXPECT_EQ(bus.ping(1, 2).result, CommResult::kSuccess);
 }
 
-TEST_F(PtyTest, ScanFindsSixServosWithModelAndFirmware) {
-    serve();
-    const int bauds[] = {1'000'000};
-    const std::vector<ScannedServo> found = scan_port(server_->path(), bauds);
-    ASSERT_EQ(found.size(), 6u);
-    for (std::size_t i = 0; i < found.size(); ++i) {
-        EXPECT_EQ(found[i].id, i + 1);
-        EXPECT_EQ(found[i].model, 777);
-        EXPECT_EQ(found[i].firmware, "3.10");
-        EXPECT_EQ(found[i].joint, kJointNames[i]);
-    }
-    EXPECT_NE(scan_to_json(found).find("\"joint\": \"wrist_flex\""), std::string::npos);
-}
-
 TEST_F(PtyTest, ConnectsAndReadsThroughCorruptRepliesOverThePty) {
     SimOptions options;
     options.faults.corrupt = FaultRate{0.05, 0};
@@ -123,7 +109,7 @@ TEST(PosixSerialPort, MissingPortSaysWhatToDo) {
 }
 
 TEST(PosixSerialPort, PortInUseIsRefused) {
-    auto bus = std::make_shared<SimBus>(SimOptions{}, SimBus::Clock::now());
+    auto bus = std::make_shared<SimBus>(SimOptions{}, steady_clock().now());
     PtySimServer server(bus);
     auto first = open_serial_port(server.path());
     try {
@@ -188,7 +174,7 @@ std::string open_error_as_unprivileged_user(const std::string& path) {
 }
 
 TEST(PosixSerialPort, PermissionDeniedNamesTheDialoutGroup) {
-    auto bus = std::make_shared<SimBus>(SimOptions{}, SimBus::Clock::now());
+    auto bus = std::make_shared<SimBus>(SimOptions{}, steady_clock().now());
     PtySimServer server(bus);  // not started: no thread runs across the fork
     ASSERT_EQ(::chmod(server.path().c_str(), 0600), 0);
     EXPECT_EQ(open_error_as_unprivileged_user(server.path()),

@@ -22,7 +22,7 @@ public:
     const std::vector<Bytes>& writes() const { return writes_; }
     int flushes() const { return flushes_; }
     /// Virtual time spent waiting on deadlines.
-    Clock::duration waited() const { return now_ - Clock::time_point{}; }
+    Clock::duration waited() const { return clock_.now() - Clock::time_point{}; }
 
     const std::string& name() const override { return name_; }
 
@@ -37,7 +37,7 @@ public:
 
     std::size_t read(std::span<std::uint8_t> buffer, Clock::time_point deadline) override {
         if (incoming_.empty()) {
-            if (deadline > now_) now_ = deadline;
+            clock_.sleep_until(deadline);
             return 0;
         }
         std::size_t n = 0;
@@ -58,10 +58,7 @@ public:
         return true;
     }
     int baud_rate() const override { return baud_rate_; }
-    Clock::time_point now() const override { return now_; }
-    void sleep_until(Clock::time_point time) override {
-        if (time > now_) now_ = time;
-    }
+    Clock& clock() const override { return clock_; }
 
 private:
     std::string name_ = "/dev/ttyTEST";
@@ -70,7 +67,7 @@ private:
     std::vector<Bytes> writes_;
     int flushes_ = 0;
     int baud_rate_ = kDefaultBaudRate;
-    Clock::time_point now_{};
+    mutable VirtualClock clock_;
 };
 
 }  // namespace rcls::arm::testing

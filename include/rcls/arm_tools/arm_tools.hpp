@@ -3,7 +3,8 @@
 // The workflows behind `rcls arm ...`, each LeRobot's flow for the same job: find-port
 // (lerobot-find-port), scan, setup-motors (lerobot-setup-motors: ids one motor at a time, gripper
 // first), calibrate (lerobot-calibrate: half-turn homing, then ranges of motion), read, and the
-// simulated bus (`sim`). src/cli only parses flags, calls these and prints.
+// simulated bus (`sim`). src/cli only parses flags, calls these and prints. A workflow module
+// above the arm driver (rcls/arm/).
 #pragma once
 
 #include <chrono>
@@ -14,13 +15,13 @@
 #include <string>
 #include <vector>
 
-#include "rcls/arm/prompter.hpp"
 #include "rcls/arm/serial_port.hpp"
 #include "rcls/arm/servo_bus.hpp"
 #include "rcls/arm/sim_bus.hpp"
 #include "rcls/arm/so101.hpp"
+#include "rcls/arm_tools/prompter.hpp"
 
-namespace rcls::arm {
+namespace rcls::arm_tools {
 
 // ---- find-port ----------------------------------------------------------------------------------
 
@@ -68,7 +69,7 @@ std::string scan_to_json(const std::vector<ScannedServo>& servos);
 /// lerobot-setup-motors: for each joint, gripper first, asks the user to connect that motor alone,
 /// finds it at any of LeRobot's baud rates, unlocks it and sets its id (1-6) and 1 Mbaud. Throws
 /// DeviceError when no motor, several motors or a wrong model answer.
-void setup_motors(SerialPort& port, Prompter& prompter);
+void setup_motors(arm::SerialPort& port, Prompter& prompter);
 
 // ---- calibrate ----------------------------------------------------------------------------------
 
@@ -82,19 +83,19 @@ struct CalibrateOptions {
 /// torque off, "move to the middle" and half-turn homing, then records the ranges of motion until
 /// Enter (wrist_roll gets 0..4095), writes them to the motors and saves LeRobot's JSON. Returns the
 /// file written. Throws DeviceError (e.g. a joint that did not move) or InterruptedError.
-std::filesystem::path calibrate(So101Arm& arm, Prompter& prompter, const CalibrateOptions& options);
+std::filesystem::path calibrate(arm::So101Arm& arm, Prompter& prompter, const CalibrateOptions& options);
 
 // ---- read ---------------------------------------------------------------------------------------
 
 /// Present positions of an arm, raw and (when calibrated) normalised.
 struct PositionsReport {
-    RawValues raw{};
-    std::optional<JointValues> values;  ///< Null for a raw read.
-    BusStats stats;                     ///< Retries taken, for the report.
+    arm::RawValues raw{};
+    std::optional<arm::JointValues> values;  ///< Null for a raw read.
+    arm::BusStats stats;                     ///< Retries taken, for the report.
 };
 
 /// Connects to the arm without changing anything on it, reads its present positions once.
-PositionsReport read_positions(const ArmOptions& options, bool raw);
+PositionsReport read_positions(const arm::ArmOptions& options, bool raw);
 
 /// A table for people ("shoulder_pan   12.34   (raw 2187)").
 std::string format_positions(const PositionsReport& report);
@@ -103,15 +104,15 @@ std::string format_positions(const PositionsReport& report);
 std::string positions_to_json(const PositionsReport& report);
 
 /// "12 transactions, 1 retry (1 corrupt reply, 0 timeouts)".
-std::string describe_stats(const BusStats& stats);
+std::string describe_stats(const arm::BusStats& stats);
 
 // ---- sim ----------------------------------------------------------------------------------------
 
 /// Serves a simulated bus on a pseudo-terminal until interrupted (Ctrl-C, SIGTERM) or, with
 /// `duration_s`, for that long. `on_ready` gets the path to open as soon as it is served.
-SimStats serve_simulated_bus(const SimOptions& options,
+arm::SimStats serve_simulated_bus(const arm::SimOptions& options,
                              const std::optional<std::filesystem::path>& link,
                              std::optional<double> duration_s,
                              const std::function<void(const std::string& path)>& on_ready);
 
-}  // namespace rcls::arm
+}  // namespace rcls::arm_tools

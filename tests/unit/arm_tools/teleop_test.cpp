@@ -1,18 +1,49 @@
 // SPDX-License-Identifier: MIT
 //
-// The teleoperation loop on two in-process simulated arms (virtual time): its rate and loop-time
-// statistics, and stopping on Ctrl-C with torque turned off.
-#include "rcls/arm/teleop.hpp"
+// The teleoperation loop on two in-process simulated arms (one virtual clock): its rate and
+// loop-time statistics, its status events, and stopping on Ctrl-C with torque turned off.
+#include "rcls/arm_tools/teleop.hpp"
+
+#include <mutex>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "rcls/arm/sim_bus.hpp"
+#include "rcls/arm/so101.hpp"
+#include "rcls/core/error.hpp"
+#include "rcls/core/events.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/stats.hpp"
 
 #include "temp_dir.hpp"
 
-namespace rcls::arm {
+namespace rcls::arm_tools {
 namespace {
+
+using namespace rcls::arm;
+
+/// Keeps the status events of one test.
+class StatusRecorder final : public EventSink {
+public:
+    StatusRecorder() : previous_(set_event_sink(this)) {}
+    ~StatusRecorder() override { set_event_sink(previous_); }
+    void on_progress(const ProgressEvent&) override {}
+    void on_status(const StatusEvent& event) override {
+        std::lock_guard lock(mutex_);
+        statuses_.push_back(event);
+    }
+    void on_notice(const NoticeEvent&) override {}
+    std::vector<StatusEvent> statuses() const {
+        std::lock_guard lock(mutex_);
+        return statuses_;
+    }
+
+private:
+    EventSink* previous_;
+    mutable std::mutex mutex_;
+    std::vector<StatusEvent> statuses_;
+};
 
 Calibration middle_calibration() {
     Calibration calibration;
@@ -28,10 +59,11 @@ protected:
     void SetUp() override {
         save_calibration(dir_ / "leader.json", middle_calibration());
         save_calibration(dir_ / "follower.json", middle_calibration());
-        auto leader_port = make_sim_port(SimOptions{}, "/dev/ttyACM1");  // moved by a person
+        // Moved by a person; both arms on one virtual clock.
+        auto leader_port = make_sim_port(SimOptions{}, "/dev/ttyACM1", &clock_);
         SimOptions still;
         still.motion = SimMotion::kStill;
-        auto follower_port = make_sim_port(still, "/dev/ttyACM0");
+        auto follower_port = make_sim_port(still, "/dev/ttyACM0", &clock_);
         follower_sim_ = follower_port->shared_bus();
         leader_ = std::make_unique<So101Arm>(std::move(leader_port), options(ArmRole::kLeader));
         follower_ =
@@ -49,15 +81,17 @@ protected:
     }
 
     testing::TempDir dir_;
+    VirtualClock clock_;
     std::unique_ptr<So101Arm> leader_;
     std::unique_ptr<So101Arm> follower_;
     std::shared_ptr<SimBus> follower_sim_;
 };
 
 TEST_F(TeleopTest, KeepsTheRequestedRateOnVirtualTime) {
-    int statuses = 0;
-    const LoopStats stats = run_teleop(*leader_, *follower_, TeleopOptions{60, 2.0, 0.5},
-                                       [&](const LoopStats&) { ++statuses; });
+    const StatusRecorder recorder;
+    const LoopStats stats = run_teleop(*leader_, *follower_, TeleopOptions{60, 2.0, 0.5});
+    const std::vector<StatusEvent> events = recorder.statuses();
+    const auto statuses = static_cast<int>(events.size());
     EXPECT_NEAR(static_cast<double>(stats.steps), 120.0, 1.0);
     EXPECT_NEAR(stats.loop_p50_ms, 1000.0 / 60.0, 0.01);
     EXPECT_NEAR(stats.loop_p99_ms, 1000.0 / 60.0, 0.01);
@@ -65,6 +99,11 @@ TEST_F(TeleopTest, KeepsTheRequestedRateOnVirtualTime) {
     EXPECT_GT(stats.step_p50_ms, 0.0);  // three transactions' wire time
     EXPECT_LT(stats.step_p50_ms, 5.0);
     EXPECT_EQ(statuses, 3);
+    for (const StatusEvent& event : events) {
+        EXPECT_EQ(event.source, "teleop");
+        EXPECT_NE(event.text.find(" Hz  loop p50 "), std::string::npos) << event.text;
+        EXPECT_EQ(event.text.find('\x1b'), std::string::npos) << "no ANSI codes in events";
+    }
     // The follower tracked the moving leader.
     const JointValues leader = leader_->read_positions();
     const JointValues follower = follower_->read_positions();
@@ -93,6 +132,24 @@ TEST_F(TeleopTest, StatisticsFormatAsTextAndJson) {
     EXPECT_NE(loop_stats_to_json(stats).find("\"loop_p50_ms\":33.3"), std::string::npos);
 }
 
+TEST_F(TeleopTest, AHookSeesEveryStepAndCanStopTheLoop) {
+    std::size_t seen = 0;
+    const LoopStats stats =
+        run_teleop(*leader_, *follower_, TeleopOptions{60, 10.0, 1.0}, [&](const StepTiming& t) {
+            ++seen;
+            return t.index == 29 ? LoopControl::kStop : LoopControl::kContinue;
+        });
+    EXPECT_EQ(stats.steps, 30u);
+    EXPECT_EQ(seen, 30u);
+}
+
+TEST_F(TeleopTest, ArmsOnDifferentClocksAreRefused) {
+    auto other = make_sim_port(SimOptions{}, "/dev/ttyACM2");  // its own virtual clock
+    So101Arm stray(std::move(other), options(ArmRole::kLeader));
+    stray.connect();
+    EXPECT_THROW(run_teleop(stray, *follower_, TeleopOptions{60, 1.0, 1.0}), UsageError);
+}
+
 TEST(Percentile, UsesTheNearestRank) {
     std::vector<double> samples;
     for (int i = 100; i >= 1; --i)
@@ -105,4 +162,4 @@ TEST(Percentile, UsesTheNearestRank) {
 }
 
 }  // namespace
-}  // namespace rcls::arm
+}  // namespace rcls::arm_tools

@@ -2,16 +2,16 @@
 //
 // The person at the keyboard during LeRobot-style interactive steps ("Connect the controller board
 // to the 'gripper' motor only and press ENTER", "Move the arm to the middle ... press ENTER").
-// ConsolePrompter asks a real user on stdin/stderr; AutoPrompter answers by itself, for `--yes`,
-// scripts, tests and the demo (where a simulated person moves the simulated joints).
+// The CLI's console prompter (src/cli) asks a real user on the terminal; AutoPrompter answers by
+// itself, for `--yes`, scripts, tests and the demo (where a simulated person moves the simulated
+// joints). Library code never draws: AutoPrompter reports what it would show as NoticeEvents.
 #pragma once
 
-#include <chrono>
-#include <cstdio>
-#include <functional>
 #include <string>
 
-namespace rcls::arm {
+#include "rcls/core/clock.hpp"
+
+namespace rcls::arm_tools {
 
 /// Interactive steps of the arm tools.
 class Prompter {
@@ -36,35 +36,13 @@ public:
     virtual void say(const std::string& text) = 0;
 };
 
-/// Asks on stdin, writes to stderr. End of input (stdin from /dev/null or a finished pipe) counts
-/// as Enter, so piped answers work. Not thread-safe.
-class ConsolePrompter final : public Prompter {
-public:
-    ConsolePrompter();
-    std::string ask(const std::string& message) override;
-    void begin_until_enter(const std::string& message) override;
-    bool stop_requested() override;
-    void show_status(const std::string& text) override;
-    void say(const std::string& text) override;
-
-private:
-    /// Reads stdin until a whole line (true) or end of input; waits at most `timeout_ms` (-1: no
-    /// limit). Returns false when no line is there yet.
-    bool read_line(int timeout_ms, std::string& line);
-
-    std::string pending_;
-    bool end_of_input_ = false;
-    bool terminal_ = false;
-    int status_lines_ = 0;
-};
-
 /// Answers every question with Enter at once, and ends a begin_until_enter() phase after
-/// `phase_s` seconds on `clock` (the port's clock, virtual under test). Messages go to `out`
-/// (nullptr: nowhere).
+/// `phase_s` seconds on `clock` (the port's clock, virtual under test; it must outlive the
+/// prompter). Questions and messages are emitted as NoticeEvent{source "prompt"}; status blocks
+/// are not shown (the workflows say() the final state).
 class AutoPrompter final : public Prompter {
 public:
-    using Clock = std::chrono::steady_clock;
-    AutoPrompter(double phase_s, std::function<Clock::time_point()> clock, std::FILE* out = stderr);
+    AutoPrompter(double phase_s, Clock& clock);
     std::string ask(const std::string& message) override;
     void begin_until_enter(const std::string& message) override;
     bool stop_requested() override;
@@ -73,9 +51,8 @@ public:
 
 private:
     double phase_s_;
-    std::function<Clock::time_point()> clock_;
-    std::FILE* out_;
+    Clock& clock_;
     Clock::time_point phase_start_{};
 };
 
-}  // namespace rcls::arm
+}  // namespace rcls::arm_tools

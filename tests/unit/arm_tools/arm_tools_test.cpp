@@ -3,7 +3,7 @@
 // The arm workflows on the in-process simulator (virtual time): calibration with the simulated
 // person sweeping the joints, setup-motors with factory-fresh motors plugged in one at a time,
 // and the find-port helpers.
-#include "rcls/arm/arm_tools.hpp"
+#include "rcls/arm_tools/arm_tools.hpp"
 
 #include <gtest/gtest.h>
 
@@ -11,8 +11,10 @@
 
 #include "temp_dir.hpp"
 
-namespace rcls::arm {
+namespace rcls::arm_tools {
 namespace {
+
+using namespace rcls::arm;
 
 using namespace std::chrono_literals;
 
@@ -32,8 +34,7 @@ protected:
     }
 
     AutoPrompter prompter_for(So101Arm& arm, double record_s) {
-        return AutoPrompter(
-            record_s, [&arm] { return arm.port().now(); }, nullptr);
+        return AutoPrompter(record_s, arm.port().clock());
     }
 
     testing::TempDir dir_;
@@ -151,8 +152,7 @@ TEST(SetupMotors, TwoMotorsConnectedAtOnceIsAnError) {
     SimOptions sim;
     sim.motion = SimMotion::kStill;
     auto port = make_sim_port(sim, "/dev/ttyACM0");
-    AutoPrompter prompter(
-        0.0, [&port] { return port->now(); }, nullptr);
+    AutoPrompter prompter(0.0, port->clock());
     try {
         setup_motors(*port, prompter);
         FAIL() << "no error";
@@ -184,8 +184,7 @@ TEST(FindPort, ListsTtyDevicesAndFindsTheOneThatVanished) {
 TEST(FindPort, NothingUnpluggedIsAnError) {
     testing::TempDir dev;
     testing::write_text(dev / "ttyACM0", "");
-    AutoPrompter prompter(
-        0.0, [] { return SerialPort::Clock::now(); }, nullptr);
+    AutoPrompter prompter(0.0, steady_clock());
     EXPECT_THROW(find_port(prompter, dev.path(), std::chrono::milliseconds(0)), DeviceError);
 }
 
@@ -210,4 +209,4 @@ TEST(PositionsJson, MapsJointNamesToValues) {
 }
 
 }  // namespace
-}  // namespace rcls::arm
+}  // namespace rcls::arm_tools

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "rcls/arm/arm_tools.hpp"
+#include "rcls/arm_tools/arm_tools.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -13,7 +13,8 @@
 #include "rcls/core/interrupt.hpp"
 #include "rcls/core/strings.hpp"
 
-namespace rcls::arm {
+namespace rcls::arm_tools {
+using namespace rcls::arm;  // the driver this workflow drives
 namespace fs = std::filesystem;
 namespace {
 
@@ -396,7 +397,8 @@ SimStats serve_simulated_bus(const SimOptions& options,
                              const std::optional<fs::path>& link,
                              std::optional<double> duration_s,
                              const std::function<void(const std::string& path)>& on_ready) {
-    const auto start = SimBus::Clock::now();
+    Clock& clock = steady_clock();  // a served bus runs on real time
+    const auto start = clock.now();
     SimOptions served = options;
     served.log_requests = false;  // serves until stopped: keep no history
     auto bus = std::make_shared<SimBus>(served, start);
@@ -405,9 +407,9 @@ SimStats serve_simulated_bus(const SimOptions& options,
     server.serve([&] {
         if (interrupted()) return false;
         return !duration_s ||
-               std::chrono::duration<double>(SimBus::Clock::now() - start).count() < *duration_s;
+               seconds_between(start, clock.now()) < *duration_s;
     });
     return bus->stats();
 }
 
-}  // namespace rcls::arm
+}  // namespace rcls::arm_tools

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
-#include "rcls/arm/prompter.hpp"
-
+//
+// The terminal side of the arm commands: the console prompter (reads stdin, draws on stderr) and
+// the printer of their notices and teleop's live status line.
 #include <algorithm>
 #include <cerrno>
 #include <poll.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/log.hpp"
 #include "rcls/core/strings.hpp"
 
-namespace rcls::arm {
+#include "cmd_arm.hpp"
+
+namespace rcls::cli {
 namespace {
 
 int count_lines(const std::string& text) {
@@ -97,31 +103,57 @@ void ConsolePrompter::say(const std::string& text) {
     status_lines_ = 0;
 }
 
-AutoPrompter::AutoPrompter(double phase_s, std::function<Clock::time_point()> clock, std::FILE* out)
-    : phase_s_(phase_s), clock_(std::move(clock)), out_(out) {}
+// ---- ArmEventPrinter ----------------------------------------------------------------------------
 
-std::string AutoPrompter::ask(const std::string& message) {
-    throw_if_interrupted();
-    if (out_ != nullptr) std::fprintf(out_, "%s[--yes: Enter]\n", message.c_str());
-    return "";
-}
+ArmEventPrinter::ArmEventPrinter(double log_every_s)
+    : previous_(set_event_sink(this)),
+      live_(progress_bars_enabled()),
+      log_every_s_(log_every_s),
+      next_log_s_(log_every_s),
+      start_(steady_clock().now()) {}
 
-void AutoPrompter::begin_until_enter(const std::string& message) {
-    if (out_ != nullptr) {
-        std::fprintf(out_, "%s\n[--yes: Enter in %.1f s]\n", message.c_str(), phase_s_);
+ArmEventPrinter::~ArmEventPrinter() {
+    set_event_sink(previous_);
+    std::lock_guard lock(mutex_);
+    if (line_shown_) {
+        detail::set_progress_bar_visible(false);
+        std::fputc('\n', stderr);  // the live line stays, ended
+        std::fflush(stderr);
     }
-    phase_start_ = clock_();
 }
 
-bool AutoPrompter::stop_requested() {
-    throw_if_interrupted();
-    return std::chrono::duration<double>(clock_() - phase_start_).count() >= phase_s_;
+void ArmEventPrinter::clear_live_line() {
+    if (!line_shown_) return;
+    std::fputs("\r\033[K", stderr);
+    detail::set_progress_bar_visible(false);
+    line_shown_ = false;
 }
 
-void AutoPrompter::show_status(const std::string&) {}
-
-void AutoPrompter::say(const std::string& text) {
-    if (out_ != nullptr) std::fprintf(out_, "%s\n", text.c_str());
+void ArmEventPrinter::on_progress(const ProgressEvent& event) {
+    if (previous_ != nullptr) previous_->on_progress(event);
 }
 
-}  // namespace rcls::arm
+void ArmEventPrinter::on_status(const StatusEvent& event) {
+    std::lock_guard lock(mutex_);
+    if (live_) {
+        std::fprintf(stderr, "\r\033[K%s", event.text.c_str());
+        std::fflush(stderr);
+        line_shown_ = true;
+        detail::set_progress_bar_visible(true);  // the log sink clears the line before a log line
+        return;
+    }
+    const double now_s = seconds_between(start_, steady_clock().now());
+    if (event.log || (progress_lines_enabled() && now_s >= next_log_s_)) {
+        next_log_s_ = now_s + log_every_s_;
+        spdlog::info("{}: {}", event.source, event.text);
+    }
+}
+
+void ArmEventPrinter::on_notice(const NoticeEvent& event) {
+    std::lock_guard lock(mutex_);
+    clear_live_line();
+    std::fprintf(stderr, "%s\n", event.text.c_str());
+    std::fflush(stderr);
+}
+
+}  // namespace rcls::cli

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+//
+// `rcls arm calibrate --port P --role follower|leader --id NAME [--yes] [--force]`:
+// lerobot-calibrate (rcls/arm_tools/arm_tools.hpp).
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "rcls/arm/so101.hpp"
+#include "rcls/arm_tools/arm_tools.hpp"
+
+#include "cmd_arm.hpp"
+
+namespace rcls::cli {
+namespace {
+
+struct CalibrateCommandOptions {
+    std::string port;
+    std::string role = "follower";
+    std::string id;
+    std::optional<std::string> calibration_dir;
+    bool yes = false;
+    bool force = false;
+    double range_seconds = 10.0;
+};
+
+int run_calibrate(const CalibrateCommandOptions& options) {
+    const ArmEventPrinter printer;
+    arm::ArmOptions arm_options;
+    arm_options.role = options.role == "leader" ? arm::ArmRole::kLeader : arm::ArmRole::kFollower;
+    arm_options.port = options.port;
+    arm_options.id = options.id;
+    arm_options.calibration_dir = options.calibration_dir;
+    arm::So101Arm arm(arm_options);
+    arm::TorqueOffGuard guard(arm);
+    arm.connect(arm::ConnectOptions{.use_calibration = false, .configure = true});
+    auto prompter = make_prompter(options.yes, options.range_seconds, arm.clock());
+    const auto path =
+        arm_tools::calibrate(arm, *prompter, arm_tools::CalibrateOptions{.force = options.force});
+    spdlog::info("{}: {}", options.port, arm_tools::describe_stats(arm.bus_stats()));
+    std::cout << path.string() << std::endl;
+    return 0;
+}
+
+}  // namespace
+
+void register_arm_calibrate(CLI::App& arm_app, const GlobalOptions&, Commands& commands) {
+    auto calibrate = std::make_shared<CalibrateCommandOptions>();
+    CLI::App* calibrate_app = arm_app.add_subcommand(
+        "calibrate", "Calibrate an arm as LeRobot does and save LeRobot's calibration file");
+    add_port_option(calibrate_app, calibrate->port);
+    calibrate_app->add_option("--role", calibrate->role, "Which arm: follower or leader")
+        ->check(CLI::IsMember({"follower", "leader"}))
+        ->required();
+    calibrate_app->add_option("--id", calibrate->id, "Arm id: the calibration file is <id>.json")
+        ->required();
+    calibrate_app->add_option("--calibration-dir", calibrate->calibration_dir,
+                              "Folder of calibration files (default: LeRobot's, under "
+                              "$HF_LEROBOT_CALIBRATION)");
+    calibrate_app->add_flag("--force", calibrate->force,
+                            "Calibrate again without asking when a calibration file exists");
+    calibrate_app->add_flag("-y,--yes", calibrate->yes, kYesHelp);
+    calibrate_app
+        ->add_option("--range-seconds", calibrate->range_seconds,
+                     "With --yes: how long to record the ranges of motion")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    commands.push_back({calibrate_app, [calibrate] { return run_calibrate(*calibrate); }});
+}
+
+}  // namespace rcls::cli
