@@ -20,7 +20,7 @@ inline constexpr std::array<std::string_view, 6> kSo101JointNames = {
 
 /// `robot` in a record config: the SO-101 follower arm and the cameras that watch its scene.
 struct RobotConfig {
-    std::string type = "so101_follower";  ///< "so101_follower" or "so100_follower".
+    std::string type = "so101_follower";  ///< "so101_follower", "so100_follower" or "sim".
     std::string port = "/dev/ttyACM0";    ///< Serial port of the servo bus adapter.
     std::string id = "follower";          ///< Calibration file name: <calibration_dir>/<id>.json.
     /// Folder of calibration files; null: $HF_LEROBOT_CALIBRATION/robots/so_follower.
@@ -37,7 +37,7 @@ struct RobotConfig {
 
     template <class V>
     void visit(V& v) {
-        v.field("type", type, "Robot type", {"so101_follower", "so100_follower"});
+        v.field("type", type, "Robot type", {"so101_follower", "so100_follower", "sim"});
         v.field("port", port, "Serial port of the follower arm's servo bus");
         v.field("id", id, "Calibration id of the follower arm");
         v.field("calibration_dir", calibration_dir, "Folder of calibration files");
@@ -72,7 +72,7 @@ struct RobotConfig {
 
 /// `teleop` in a record config: the SO-101 leader arm moved by hand.
 struct TeleopConfig {
-    std::string type = "so101_leader";  ///< "so101_leader" or "so100_leader".
+    std::string type = "so101_leader";  ///< "so101_leader", "so100_leader" or "sim".
     std::string port = "/dev/ttyACM1";
     std::string id = "leader";
     /// Folder of calibration files; null: $HF_LEROBOT_CALIBRATION/teleoperators/so_leader.
@@ -82,7 +82,7 @@ struct TeleopConfig {
 
     template <class V>
     void visit(V& v) {
-        v.field("type", type, "Teleoperator type", {"so101_leader", "so100_leader"});
+        v.field("type", type, "Teleoperator type", {"so101_leader", "so100_leader", "sim"});
         v.field("port", port, "Serial port of the leader arm's servo bus");
         v.field("id", id, "Calibration id of the leader arm");
         v.field("calibration_dir", calibration_dir, "Folder of calibration files");
