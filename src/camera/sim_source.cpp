@@ -39,7 +39,10 @@ public:
         if (world_) {
             const double t = seconds_between(start_, clock_.now());
             const auto episode = static_cast<std::int64_t>(std::floor(t / kEpisodeS));
-            if (episode != world_->episode()) world_->start_episode(episode);
+            if (episode != world_->episode()) {
+                world_->start_episode(episode);
+                renderer_.prepare(world_->scene().snapshot(), world_->appearance(), view_);
+            }
             world_->advance_to(t - static_cast<double>(episode) * kEpisodeS);
             snapshot = world_->scene().snapshot();
             look = world_->appearance();

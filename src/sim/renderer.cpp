@@ -421,8 +421,7 @@ void Renderer::rasterize(const CameraModel& cam, const std::vector<Triangle>& tr
     }
 }
 
-void Renderer::render(const SceneSnapshot& scene, const Appearance& a, View view,
-                      std::uint64_t frame_seed, cv::Mat& out) {
+void Renderer::prepare(const SceneSnapshot& scene, const Appearance& a, View view) {
     const CameraModel cam = camera_for(view, a, scene, width_, height_);
     const bool same_pose =
         std::memcmp(&cam.world_from_camera, &background_pose_, sizeof(Pose)) == 0;
@@ -432,6 +431,12 @@ void Renderer::render(const SceneSnapshot& scene, const Appearance& a, View view
         background_pose_ = cam.world_from_camera;
         background_key_ = a.seed + 1;
     }
+}
+
+void Renderer::render(const SceneSnapshot& scene, const Appearance& a, View view,
+                      std::uint64_t frame_seed, cv::Mat& out) {
+    const CameraModel cam = camera_for(view, a, scene, width_, height_);
+    prepare(scene, a, view);
     std::memcpy(rgb_.data(), background_rgb_.data(), rgb_.size());
     std::memcpy(inv_depth_.data(), background_inv_depth_.data(), inv_depth_.size() * sizeof(float));
     light_ = normalized(a.light_direction);

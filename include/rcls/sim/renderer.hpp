@@ -84,6 +84,11 @@ public:
     void render(const SceneSnapshot& scene, const Appearance& appearance, View view,
                 std::uint64_t frame_seed, cv::Mat& rgb);
 
+    /// Builds what stays the same for a fixed camera and one appearance (the table, the wall and
+    /// their depths), so that the episode's first render() does not pay for it: call it when an
+    /// episode starts. render() does it itself when needed.
+    void prepare(const SceneSnapshot& scene, const Appearance& appearance, View view);
+
     int width() const { return width_; }
     int height() const { return height_; }
 
