@@ -41,7 +41,14 @@ void Camera::finish(cv::Mat& image, image::ChannelOrder order) const {
         throw DeviceError(label() + ": delivered an empty or non-colour frame; " +
                           source_->what_to_check());
     }
-    image = image::convert_channel_order(image, order, options_.order);
+    if (order != options_.order) {
+        // Swap red and blue with core's mixChannels (image::convert_channel_order uses imgproc,
+        // which the rcls binary does not load otherwise).
+        cv::Mat swapped(image.size(), image.type());
+        const int from_to[] = {0, 2, 1, 1, 2, 0};
+        cv::mixChannels(&image, 1, &swapped, 1, from_to, 3);
+        image = swapped;
+    }
     if (options_.rotation != 0) {
         cv::Mat rotated;
         const int code = options_.rotation == 90    ? cv::ROTATE_90_CLOCKWISE
