@@ -17,6 +17,7 @@
 #include "rcls/arm_tools/arm_tools.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/sim/serve.hpp"
 
 #include "cmd_arm.hpp"
 
@@ -35,6 +36,8 @@ struct SimCliOptions {
     std::string drop, corrupt, truncate, garbage, delay;
     std::string error_bits = "0x20";
     std::vector<int> error_ids, missing, wrong_model, old_firmware;
+    std::string scene;                        // "reach_grasp": src/sim/serve.cpp
+    std::optional<std::string> leader_link;  // with --scene
 };
 
 arm::FaultRate fault_rate(const std::string& text, const char* flag) {
@@ -60,6 +63,17 @@ std::vector<std::uint8_t> to_ids(const std::vector<int>& values, const char* fla
 }
 
 int run_sim(const SimCliOptions& options) {
+    if (!options.scene.empty()) {  // the simulated task: follower and leader buses, and the scene
+        const auto report = sim::serve_reach_grasp(
+            {options.seed, options.link, options.leader_link, options.duration_s},
+            [](const std::string& follower, const std::string& leader) {
+                std::cout << follower << "\n" << leader << std::endl;  // follower, then leader
+            });
+        spdlog::info("reach-and-grasp scene: {} attempts, {} successes", report.episodes,
+                     report.successes);
+        reset_interrupt();
+        return 0;
+    }
     arm::SimOptions sim;
     sim.ids = to_ids(options.ids, "--ids");
     sim.motion = options.still ? arm::SimMotion::kStill : arm::SimMotion::kPerson;
@@ -144,6 +158,10 @@ void register_arm_sim(CLI::App& arm_app, const GlobalOptions&, Commands& command
     sim_app->add_option("--old-firmware", sim->old_firmware, "Servos with firmware 3.9")
         ->delimiter(',')
         ->group(kFaults);
+    sim_app->add_option("--scene", sim->scene, "Serve the simulated task: follower (--link) and "
+                        "leader (--leader-link) buses, a person moving the leader")
+        ->check(CLI::IsMember({"reach_grasp"}));
+    sim_app->add_option("--leader-link", sim->leader_link, "With --scene: link to the leader's");
     commands.push_back({sim_app, [sim] { return run_sim(*sim); }});
 }
 

@@ -138,6 +138,7 @@ int run(int argc, char** argv) {
     register_arm(app, globals, commands);
     register_preprocess(app, globals, commands);
     register_predict(app, globals, commands);
+    register_camera(app, globals, commands);
 
     try {
         app.parse(argc, argv);

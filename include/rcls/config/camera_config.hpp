@@ -19,9 +19,12 @@ struct CameraConfig {
     int height = 480;                ///< Capture height in pixels.
     int fps = 30;                    ///< Capture rate asked of the camera.
     std::string color_mode = "rgb";  ///< Channel order delivered: "rgb" or "bgr".
-    int rotation = 0;                ///< Clockwise rotation applied to frames: 0, 90, 180 or -90.
+    int rotation = 0;  ///< Clockwise rotation applied to frames: 0, 90, 180, 270 (= -90).
     double warmup_s = 1.0;           ///< Frames read and dropped at start-up, in seconds.
     std::optional<std::string> fourcc;  ///< Four-character pixel format asked of the camera.
+    bool loop = true;            ///< A video file standing in for a camera: play it again at its end.
+    std::string view = "front";  ///< "sim": the fixed "front" camera or the "wrist" camera.
+    int seed = 1;                ///< "sim" without a recorder: seed of the camera's own scene.
 
     template <class V>
     void visit(V& v) {
@@ -31,9 +34,12 @@ struct CameraConfig {
         v.field("height", height, "Capture height in pixels");
         v.field("fps", fps, "Capture rate in frames per second");
         v.field("color_mode", color_mode, "Channel order", {"rgb", "bgr"});
-        v.field("rotation", rotation, "Clockwise rotation in degrees: 0, 90, 180 or -90");
+        v.field("rotation", rotation, "Clockwise rotation in degrees: 0, 90, 180, 270 or -90");
         v.field("warmup_s", warmup_s, "Seconds of frames dropped after opening");
         v.field("fourcc", fourcc, "Four-character pixel format, e.g. MJPG (null: camera default)");
+        v.field("loop", loop, "Video file cameras: start again at the end (false: it ends)");
+        v.field("view", view, "Simulated camera: front or wrist", {"front", "wrist"});
+        v.field("seed", seed, "Simulated camera: seed of its own scene");
         v.require("index_or_path",
                   std::holds_alternative<std::string>(index_or_path)
                       ? !std::get<std::string>(index_or_path).empty()
@@ -42,8 +48,11 @@ struct CameraConfig {
         v.require("width", width > 0, "must be positive");
         v.require("height", height > 0, "must be positive");
         v.require("fps", fps > 0, "must be positive");
-        v.require("rotation", rotation == 0 || rotation == 90 || rotation == 180 || rotation == -90,
-                  "must be 0, 90, 180 or -90");
+        v.require("rotation",
+                  rotation == 0 || rotation == 90 || rotation == 180 || rotation == -90 ||
+                      rotation == 270,
+                  "must be 0, 90, 180, 270 or -90");
+        v.require("seed", seed >= 0, "must not be negative");
         v.require("warmup_s", warmup_s >= 0.0, "must not be negative");
         v.require("fourcc", !fourcc || fourcc->size() == 4, "must be exactly 4 characters");
     }

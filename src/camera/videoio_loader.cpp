@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+//
+// Loads librcls_videoio (videoio_plugin.cpp) with dlopen on first use. It is looked for in
+// $RCLS_VIDEOIO_PLUGIN (a file), next to the executable (the build tree), then in
+// <prefix>/lib/rcls/ (an installed rcls), as the libtorch plugin is.
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+#include "rcls/camera/v4l2.hpp"
+#include "rcls/core/error.hpp"
+
+#include "sources.hpp"
+
+namespace rcls::camera::detail {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kPluginName = "librcls_videoio.so";
+
+std::vector<fs::path> plugin_candidates() {
+    std::vector<fs::path> out;
+    if (const char* env = std::getenv("RCLS_VIDEOIO_PLUGIN"); env != nullptr && *env != '\0') {
+        out.emplace_back(env);
+        return out;
+    }
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        out.push_back(exe.parent_path() / kPluginName);
+        out.push_back(exe.parent_path().parent_path() / "bin" / kPluginName);
+        out.push_back(exe.parent_path().parent_path() / "lib" / "rcls" / kPluginName);
+    }
+    return out;
+}
+
+CreateVideoioSource load_plugin() {
+    std::string tried;
+    for (const fs::path& candidate : plugin_candidates()) {
+        std::error_code ec;
+        if (!fs::exists(candidate, ec)) {
+            tried += (tried.empty() ? "" : ", ") + candidate.string();
+            continue;
+        }
+        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            throw DeviceError(candidate.string() + ": cannot load OpenCV's videoio part of rcls: " +
+                              ::dlerror() + " (is libopencv-videoio installed? "
+                                            "scripts/install_deps.sh)");
+        }
+        auto* create = reinterpret_cast<CreateVideoioSource>(::dlsym(handle, kCreateVideoioSymbol));
+        if (create == nullptr) {
+            throw DeviceError(candidate.string() + ": not an rcls videoio plugin");
+        }
+        return create;
+    }
+    throw DeviceError("the OpenCV camera part of rcls (" + std::string(kPluginName) +
+                      ") is missing; looked at " + tried +
+                      "; build it (cmake --build build) or set RCLS_VIDEOIO_PLUGIN");
+}
+
+}  // namespace
+
+std::unique_ptr<FrameSource> make_videoio_source(const VideoioRequest& request) {
+    static std::once_flag once;
+    static CreateVideoioSource create = nullptr;
+    std::call_once(once, [] { create = load_plugin(); });
+    try {
+        return std::unique_ptr<FrameSource>(create(request));
+    } catch (const DeviceError& error) {
+        const std::string message = error.what();
+        if (message.find("refused the mode") == std::string::npos || !request.v4l2) throw;
+        const std::string path =
+            request.index >= 0 ? "/dev/video" + std::to_string(request.index) : request.path;
+        throw DeviceError(message + "; it offers: " + describe_modes(video_modes(path)) +
+                          "; set width, height, fps and fourcc to one of these");
+    }
+}
+
+}  // namespace rcls::camera::detail
