@@ -138,8 +138,9 @@ TEST(EvalEpisodes, MissedEpisodesCountAsInfinitelyLate) {
 
 TEST(EvalEpisodes, NoRecommendationWhenEveryThresholdFiresEarly) {
     const std::vector<EpisodeScores> episodes = {
-        episode(0, {0.99, 0.99, 0.99, 0.99}, std::size_t{2}),
-        episode(1, {0.99, 0.98, 0.99}, std::nullopt),
+        // Even k 5 fires at frame 4, before the onset at 6.
+        episode(0, {0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99}, std::size_t{6}),
+        episode(1, {0.99, 0.98, 0.99, 0.99, 0.99, 0.99}, std::nullopt),
     };
     const Recommendation r = recommend(search_grid(episodes, default_thresholds(), default_ks()));
     EXPECT_FALSE(r.found);

@@ -153,8 +153,10 @@ EvalResult constructed(const fs::path& checkpoint) {
         s.episode_index = e;
         s.fps = 10;
         for (int t = 0; t < 10; ++t) {
-            s.label.push_back(t >= 4 ? 1 : 0);
-            s.probability.push_back(t >= 5 ? 0.9 : 0.1);
+            // The reward would come one frame late; k 5 at a low threshold fires at frame 4,
+            // before the onset.
+            s.label.push_back(t >= 6 ? 1 : 0);
+            s.probability.push_back(t >= 7 ? 0.9 : 0.1);
         }
         r.episodes.push_back(s);
     }
@@ -172,7 +174,7 @@ TEST_F(EvalWorkflow, SavesTheRecommendationBesideTheCheckpoint) {
     EXPECT_EQ(saved["episodes"], nlohmann::json::parse("[0, 1, 2]"));
     EXPECT_EQ(saved["dataset"], "/data/cubes");
     EXPECT_EQ(saved["date"].get<std::string>().size(), 20u);  // 2026-12-07T04:00:00Z
-    // 0.15 to 0.90 with k 1 fire at frame 5 of each (1 frame late), 0.10 at frame 0 and 0.95 never;
+    // 0.15 to 0.90 with k 1 fire at frame 7 of each (1 frame late), 0.10 by frame 4 and 0.95 never;
     // the tie goes to the highest threshold.
     EXPECT_DOUBLE_EQ(*r.recommendation.point.median_onset_error_frames, 1.0);
     EXPECT_DOUBLE_EQ(r.recommendation.point.threshold, 0.9);
@@ -187,7 +189,8 @@ TEST_F(EvalWorkflow, SavesTheRecommendationBesideTheCheckpoint) {
 TEST_F(EvalWorkflow, JsonHasTheDocumentedKeys) {
     const auto j = nlohmann::json::parse(to_json(constructed(dir_ / "ck")));
     EXPECT_DOUBLE_EQ(j["frame_level"]["accuracy"].get<double>(), 27.0 / 30.0);
-    EXPECT_DOUBLE_EQ(j["frame_level"]["roc_auc"].get<double>(), 1.0);
+    // Frame 6 (label 1, p 0.1) ties with the six failure frames: (3 * 6 + 0.5 * 6) / (4 * 6).
+    EXPECT_DOUBLE_EQ(j["frame_level"]["roc_auc"].get<double>(), 21.0 / 24.0);
     ASSERT_EQ(j["episodes"].size(), 3u);
     EXPECT_EQ(j["episodes"][0]["onset_error_frames"], 1);
     EXPECT_EQ(j["episodes"][0]["false_positives_before_onset"], 0);
