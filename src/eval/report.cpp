@@ -303,17 +303,21 @@ std::string timeline_svg(const EvalResult& result,
     p.bottom = 28;
     p.top = 8;
     const auto n = static_cast<double>(e.probability.size());
+    // Whole-frame ticks: at most 10 of them, the axis ending on the last tick.
+    const auto last = static_cast<std::int64_t>(std::max(1.0, n - 1));
+    const std::int64_t tick_step = (last + 9) / 10;
+    const int ticks = static_cast<int>((last + tick_step - 1) / tick_step);
     p.x0 = 0;
-    p.x1 = std::max(1.0, n - 1);
-    const int ticks = std::max(1, std::min(10, static_cast<int>(n) - 1));
+    p.x1 = static_cast<double>(ticks * tick_step);
+    p.axes("frame", "p", ticks, 2, 0);
     if (o.labelled_onset) {
         p.svg << "<rect class='span' x='" << c1(p.px(static_cast<double>(*o.labelled_onset)))
               << "' y='" << c1(p.top) << "' width='"
-              << c1(p.px(p.x1) - p.px(static_cast<double>(*o.labelled_onset))) << "' height='"
+              << c1(p.px(std::max(1.0, n - 1)) - p.px(static_cast<double>(*o.labelled_onset)))
+              << "' height='"
               << c1(p.height - p.top - p.bottom) << "'><title>labelled success from frame "
               << *o.labelled_onset << "</title></rect>";
     }
-    p.axes("frame", "p", ticks, 2, 0);
     p.svg << "<line class='thr' x1='" << c1(p.px(0)) << "' x2='" << c1(p.px(p.x1)) << "' y1='"
           << c1(p.py(result.threshold)) << "' y2='" << c1(p.py(result.threshold))
           << "'><title>threshold " << num(result.threshold, 2) << "</title></line>";

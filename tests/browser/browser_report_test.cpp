@@ -126,7 +126,7 @@ TEST_F(BrowserReport, EverySectionAndPlotRendersWithoutConsoleErrors) {
         }
         return n;
     };
-    EXPECT_EQ(count("<svg"), 4u + 4u + 1u + 1u);  // timelines, ROC/PR/reliability/sweep, training
+    EXPECT_EQ(count("<svg"), 4u + 4u + 1u);  // timelines, ROC/PR/reliability/sweep, training
     EXPECT_GE(count("<polyline"), 4u + 3u);  // a probability line per episode, the curves
     EXPECT_GE(count("<img src=\"data:image/png;base64,"), 16u);  // at least the worst frames
     EXPECT_EQ(count("src=\"http"), 0u);
