@@ -599,8 +599,6 @@ std::string to_text(const EvalResult& result) {
     if (result.status == TrainingStatus::kTrainingSet) {
         out << "TRAINING-SET: " << result.status_note
             << "; every figure below is on frames the model was trained on.\n";
-    } else if (result.status == TrainingStatus::kUnknown) {
-        out << "Episodes of unknown training status (" << result.status_note << ").\n";
     }
     const ThresholdMetrics& m = result.at_threshold;
     out << "\n"

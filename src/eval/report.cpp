@@ -471,11 +471,9 @@ std::string render_report(const EvalResult& result, const ReportOptions& options
     if (result.status == TrainingStatus::kTrainingSet) {
         h << "<p class='warn'><b>TRAINING-SET:</b> " << escape(result.status_note)
           << ". The model was trained on these frames, so every figure below flatters it.</p>";
-    } else if (result.status == TrainingStatus::kUnknown) {
-        h << "<p class='warn'>Episodes of unknown training status (" << escape(result.status_note)
-          << ").</p>";
     }
-    h << verdict(result) << "<p>" << escape(data_sentence(result)) << "</p>" << key_numbers(result)
+    h << verdict(result) << "<p id='based-on'>" << escape(data_sentence(result)) << "</p>"
+      << key_numbers(result)
       << "</section>";
 
     h << "<section id='recommendation'><h2>" << heading(result, "Recommendation") << "</h2>";
