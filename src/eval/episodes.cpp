@@ -144,12 +144,13 @@ Recommendation recommend(const std::vector<GridPoint>& grid) {
     for (const GridPoint& g : grid) {
         if (g.episodes_with_false_positives != 0) continue;
         any_safe = true;
-        if (g.detected_success_episodes == 0) continue;
+        // Over half the success episodes missed: the median delay is infinite.
+        if (std::isinf(*g.median_onset_error_frames)) continue;
         if (best == nullptr || key(g) < key(*best)) best = &g;
     }
     if (best == nullptr) {
         out.reason = any_safe ? "every threshold and k without false positives before the onset "
-                                "misses all success episodes"
+                                "misses at least half of the success episodes"
                               : "every threshold and k on the grid fires before the labelled "
                                 "onset (or in a failure episode) somewhere";
         return out;

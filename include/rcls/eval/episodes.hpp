@@ -83,7 +83,7 @@ std::vector<GridPoint> search_grid(const std::vector<EpisodeScores>& episodes,
                                    const std::vector<int>& ks);
 
 /// The recommended (threshold, k): among grid points without any false positive before an onset
-/// (nor any detected failure episode) that detect at least one success episode, the smallest
+/// (nor any detected failure episode) that detect over half of the success episodes, the smallest
 /// median onset error; ties go to the higher episode recall, then the smaller mean onset error of
 /// the detected episodes, then the higher threshold (a safety margin), then the smaller k.
 struct Recommendation {

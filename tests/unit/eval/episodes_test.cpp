@@ -147,6 +147,19 @@ TEST(EvalEpisodes, NoRecommendationWhenEveryThresholdFiresEarly) {
     EXPECT_NE(r.reason.find("fires before the labelled onset"), std::string::npos) << r.reason;
 }
 
+TEST(EvalEpisodes, NoRecommendationThatMissesHalfTheSuccessEpisodes) {
+    // Episode 0 fires early at any threshold up to 0.6, even with k 5; above 0.6 episode 1
+    // (never above 0.6) is missed: 1 of 2 detected.
+    const std::vector<EpisodeScores> episodes = {
+        episode(0, {0.6, 0.6, 0.6, 0.6, 0.6, 0.1, 0.9, 0.9, 0.9, 0.9}, std::size_t{6}),
+        episode(1, {0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.6, 0.6, 0.6}, std::size_t{6}),
+    };
+    const Recommendation r = recommend(search_grid(episodes, default_thresholds(), default_ks()));
+    EXPECT_FALSE(r.found) << r.point.threshold << " " << r.point.k;
+    EXPECT_NE(r.reason.find("misses at least half of the success episodes"), std::string::npos)
+        << r.reason;
+}
+
 TEST(EvalEpisodes, NoRecommendationWithoutSuccessEpisodes) {
     const std::vector<EpisodeScores> episodes = {episode(0, {0.1, 0.2}, std::nullopt)};
     const Recommendation r = recommend(search_grid(episodes, default_thresholds(), default_ks()));
