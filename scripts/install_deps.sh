@@ -18,6 +18,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev ffmpeg
   # the independent PyTorch reference of the model tests (tests/reference/)
   python3-torch
+  # scikit-learn, the reference of the eval metrics (tests/reference/eval_metrics_reference.py)
+  python3-sklearn
+  # the browser that renders the eval report in tests/browser
+  chromium
 )
 
 missing=()

@@ -45,5 +45,6 @@ void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& comman
 void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_camera(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+void register_eval(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 
 }  // namespace rcls::cli

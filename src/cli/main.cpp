@@ -139,6 +139,7 @@ int run(int argc, char** argv) {
     register_preprocess(app, globals, commands);
     register_predict(app, globals, commands);
     register_camera(app, globals, commands);
+    register_eval(app, globals, commands);
 
     try {
         app.parse(argc, argv);

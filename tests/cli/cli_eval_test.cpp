@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: MIT
+//
+// `rcls eval` run as a user runs it (the model from the librcls_torch plugin): the table, the
+// JSON, the saved recommendation, the report file, and one-line errors with their exit codes.
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "../unit/eval/eval_fixture.hpp"
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+
+namespace rcls::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+class CliEval : public ::testing::Test {
+protected:
+    void SetUp() override {
+        write_random_checkpoint(pretrained(), classifier_config({"front"}), 5);
+        fs::create_directory_symlink("000010", dir_ / "run" / "checkpoints" / "last");
+        write_eval_dataset(dir_ / "ds", 3);
+    }
+    fs::path pretrained() const { return dir_ / "run/checkpoints/000010/pretrained_model"; }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+    ProcessResult eval(std::vector<std::string> extra) const {
+        std::vector<std::string> args = {"eval", "--checkpoint", path("run"), "--dataset.root",
+                                         path("ds"), "--threads", "1"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return run_rcls(args);
+    }
+    TempDir dir_;
+};
+
+TEST_F(CliEval, JsonHasEveryFigure) {
+    const ProcessResult r = eval({"--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    std::int64_t frames = 0;
+    for (std::int64_t e = 0; e < 3; ++e)
+        frames += synthetic_length(e);
+    EXPECT_EQ(j["frames"], frames);
+    for (const char* key : {"accuracy", "precision", "recall", "f1", "confusion_matrix", "roc_auc",
+                            "pr_auc_average_precision", "log_loss", "brier_score",
+                            "expected_calibration_error"}) {
+        EXPECT_TRUE(j["frame_level"].contains(key)) << key;
+    }
+    ASSERT_EQ(j["episodes"].size(), 3u);
+    for (const auto& e : j["episodes"]) {
+        EXPECT_TRUE(e.contains("onset_error_frames"));
+        EXPECT_TRUE(e["false_positives_before_onset"].is_number_integer());
+        EXPECT_EQ(e["labelled_onset_frame"], synthetic_length(e["episode_index"]) / 2);
+    }
+    EXPECT_TRUE(j["recommendation"].contains("threshold"));
+    EXPECT_TRUE(j["recommendation"].contains("k"));
+    EXPECT_EQ(j["training_status"], "unknown");
+    EXPECT_EQ(j["threshold_sweep"].size(), 19u);
+}
+
+TEST_F(CliEval, TableSaysHowMuchDataItRestsOn) {
+    const ProcessResult r = eval({"--episodes", "0,2", "--threshold", "0.4", "--k", "2"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("Frame level ("), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("threshold 0.40, k 2"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("Based on 2 episodes"), std::string::npos) << r.out;
+    const std::size_t unknown = r.out.find("episodes of unknown training status");
+    EXPECT_NE(unknown, std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("unknown training status", unknown + 12 + 1), std::string::npos)  // once
+        << r.out;
+    EXPECT_NE(r.out.find("ROC-AUC"), std::string::npos);
+    EXPECT_NE(r.out.find("Recommendation"), std::string::npos);
+}
+
+TEST_F(CliEval, TrainingEpisodesAreHeadedTrainingSet) {
+    write_text(pretrained() / "rcls_train.json",
+               R"({"train_episodes": [0, 1], "val_episodes": [2], "dataset_root": ")" +
+                   path("ds") + "\"}");
+    const ProcessResult held = eval({"--json"});
+    ASSERT_EQ(held.exit_code, 0) << held.err;
+    const auto j = nlohmann::json::parse(held.out);
+    EXPECT_EQ(j["episodes_evaluated"], nlohmann::json::parse("[2]"));
+    EXPECT_EQ(j["training_status"], "held-out");
+
+    const ProcessResult trained = eval({"--episodes", "0,2"});
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+    EXPECT_NE(trained.out.find("TRAINING-SET  Frame level"), std::string::npos) << trained.out;
+    EXPECT_NE(trained.out.find("TRAINING-SET  Episode level"), std::string::npos);
+    EXPECT_NE(trained.out.find("TRAINING-SET  Threshold sweep"), std::string::npos);
+    EXPECT_NE(trained.out.find("TRAINING-SET  Recommendation"), std::string::npos);
+}
+
+TEST_F(CliEval, WritesTheReport) {
+    const ProcessResult r = eval({"--report", path("out/report.html"), "-q"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("error"), std::string::npos) << r.err;  // -q: warnings at most
+    const std::string html = read_text(dir_ / "out" / "report.html");
+    EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+    EXPECT_NE(html.find("id='worst-frames'"), std::string::npos);
+}
+
+TEST_F(CliEval, UnlabelledDatasetExits5PointingToLabel) {
+    write_eval_dataset(dir_ / "raw", 1, /*labelled=*/false);
+    const ProcessResult r =
+        run_rcls({"eval", "--checkpoint", path("run"), "--dataset.root", path("raw")});
+    EXPECT_EQ(r.exit_code, 5);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("no next.reward labels"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("rcls label"), std::string::npos) << r.err;
+}
+
+TEST_F(CliEval, UnknownEpisodeExits2) {
+    const ProcessResult r = eval({"--episodes", "0,7"});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("--episodes 7: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("has 3 episodes (0 to 2)"), std::string::npos) << r.err;
+}
+
+TEST_F(CliEval, CheckpointForAnotherCameraExits2) {
+    write_random_checkpoint(dir_ / "wrist_ck", classifier_config({"wrist"}), 2);
+    const ProcessResult r =
+        run_rcls({"eval", "--checkpoint", path("wrist_ck"), "--dataset.root", path("ds")});
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("no camera observation.images.wrist"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--camera"), std::string::npos) << r.err;
+}
+
+TEST_F(CliEval, ThresholdOutsideZeroToOneExits2) {
+    for (const char* bad : {"1.5", "-0.1"}) {
+        const ProcessResult r = eval({"--threshold", bad});
+        EXPECT_EQ(r.exit_code, 2) << bad;
+        EXPECT_NE(r.err.find("--threshold"), std::string::npos) << r.err;
+    }
+    EXPECT_EQ(eval({"--k", "0"}).exit_code, 2);
+}
+
+TEST_F(CliEval, MissingCheckpointExits6AndMissingDatasetExits5) {
+    EXPECT_EQ(run_rcls({"eval", "--checkpoint", path("nothing"), "--dataset.root", path("ds")})
+                  .exit_code,
+              6);
+    EXPECT_EQ(run_rcls({"eval", "--checkpoint", path("run"), "--dataset.root", path("nods")})
+                  .exit_code,
+              5);
+}
+
+}  // namespace
+}  // namespace rcls::testing
