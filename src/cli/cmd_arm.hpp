@@ -61,37 +61,9 @@ private:
     int status_lines_ = 0;
 };
 
-/// The prompter of `--yes` (AutoPrompter on `clock`, its notices printed by ArmEventPrinter) or
+/// The prompter of `--yes` (AutoPrompter on `clock`, whose notices the terminal renderer prints) or
 /// the console's.
 std::unique_ptr<arm_tools::Prompter> make_prompter(bool yes, double phase_s, Clock& clock);
-
-/// Prints the events of an arm command while it is alive (installed in its constructor, the
-/// previous sink restored in its destructor): notices as lines on stderr; status lines as one live
-/// line on a terminal with progress bars, else as a log line every `log_every_s` (nothing with
-/// -q); progress goes on to the previous sink. Stand-in until the CLI's terminal renderer
-/// (src/cli/terminal_renderer.*) handles StatusEvent and NoticeEvent for every command.
-class ArmEventPrinter final : public EventSink {
-public:
-    explicit ArmEventPrinter(double log_every_s = 5.0);
-    ~ArmEventPrinter() override;
-    ArmEventPrinter(const ArmEventPrinter&) = delete;
-    ArmEventPrinter& operator=(const ArmEventPrinter&) = delete;
-
-    void on_progress(const ProgressEvent& event) override;
-    void on_status(const StatusEvent& event) override;
-    void on_notice(const NoticeEvent& event) override;
-
-private:
-    void clear_live_line();
-
-    EventSink* previous_;
-    bool live_;
-    double log_every_s_;
-    double next_log_s_;
-    Clock::time_point start_;
-    bool line_shown_ = false;
-    std::mutex mutex_;
-};
 
 /// A flag that sets the config field at JSON pointer `pointer` (parsed as T, like the automatic
 /// `--a.b` flags of config_flags.hpp), under another name: `--follower-port` for `--robot.port`.

@@ -28,7 +28,6 @@ struct CalibrateCommandOptions {
 };
 
 int run_calibrate(const CalibrateCommandOptions& options) {
-    const ArmEventPrinter printer;
     arm::ArmOptions arm_options;
     arm_options.role = options.role == "leader" ? arm::ArmRole::kLeader : arm::ArmRole::kFollower;
     arm_options.port = options.port;

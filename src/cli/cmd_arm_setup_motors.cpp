@@ -19,7 +19,6 @@ struct SetupOptions {
 };
 
 int run_setup(const SetupOptions& options) {
-    const ArmEventPrinter printer;
     auto port = arm::open_serial_port(options.port);
     auto prompter = make_prompter(options.yes, 0.0, port->clock());
     arm_tools::setup_motors(*port, *prompter);

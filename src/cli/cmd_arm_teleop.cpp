@@ -53,11 +53,9 @@ int run_teleop(const TeleopCommandOptions& options, const GlobalOptions& globals
                  config.robot.port, config.robot.id, config.teleop.port, config.teleop.id,
                  options.fps);
     arm_tools::LoopStats stats;
-    {
-        const ArmEventPrinter printer;  // the live status line (a log line every 5 s elsewhere)
-        stats = arm_tools::run_teleop(*leader, *follower,
-                                      arm_tools::TeleopOptions{options.fps, options.duration_s, 1.0});
-    }
+    stats = arm_tools::run_teleop(*leader, *follower,
+                                  arm_tools::TeleopOptions{options.fps, options.duration_s, 1.0});
+    emit(StatusEvent{"teleop", "", false});  // the live status line ends before the results
     follower->disconnect();
     std::cout << (options.json ? arm_tools::loop_stats_to_json(stats)
                                : "teleop: " + arm_tools::describe_loop(stats))

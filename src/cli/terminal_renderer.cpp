@@ -199,8 +199,6 @@ void TerminalRenderer::write_log_line(std::string_view line,
     std::lock_guard lock(mutex_);
     if (options_.terminal) {
         erase_locked();
-        // A line drawn by hand outside this renderer (see detail::set_progress_bar_visible).
-        if (detail::progress_bar_visible()) write_locked(kClearLine);
     }
     if (options_.terminal && colour_end > colour_begin && colour_end <= line.size()) {
         const char* colour = level >= spdlog::level::err    ? "\033[31m"

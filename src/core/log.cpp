@@ -16,7 +16,6 @@
 namespace rcls {
 namespace {
 
-std::atomic<bool> g_bar_visible{false};
 std::shared_ptr<spdlog::sinks::sink> g_file_sink;
 
 }  // namespace
@@ -64,20 +63,8 @@ spdlog::level::level_enum stderr_level() {
 }
 }  // namespace
 
-bool progress_bars_enabled() {
-    return ::isatty(STDERR_FILENO) == 1 && stderr_level() <= spdlog::level::info;
-}
-
 bool progress_lines_enabled() {
     return stderr_level() <= spdlog::level::info;
-}
-
-void detail::set_progress_bar_visible(bool visible) {
-    g_bar_visible.store(visible);
-}
-
-bool detail::progress_bar_visible() {
-    return g_bar_visible.load();
 }
 
 }  // namespace rcls

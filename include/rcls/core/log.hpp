@@ -31,17 +31,8 @@ void setup_logging(const LogSettings& settings,
 /// which it prints to stderr itself.
 void log_to_file_only(const std::string& message);
 
-/// True when progress bars may be drawn: stderr is a terminal and the level is info or lower.
-bool progress_bars_enabled();
-
 /// True when periodic progress lines should be logged (level info or lower).
 bool progress_lines_enabled();
 
-namespace detail {
-/// Set while a line drawn outside the event renderer (the CLI's teleop line, until it emits
-/// StatusEvents) occupies the last terminal line; the renderer's log sink clears it first.
-void set_progress_bar_visible(bool visible);
-bool progress_bar_visible();
-}  // namespace detail
 
 }  // namespace rcls
