@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/clock.hpp"
 #include "rcls/sim/operator.hpp"
 #include "rcls/sim/scene.hpp"
 #include "rcls/sim/world.hpp"
@@ -16,8 +17,8 @@ namespace rcls::sim {
 ServeReport serve_reach_grasp(
     const ServeOptions& options,
     const std::function<void(const std::string&, const std::string&)>& on_ready) {
-    using Clock = arm::SimBus::Clock;
-    const auto start = Clock::now();
+    Clock& clock = steady_clock();  // the buses are served on pseudo-terminals in real time
+    const auto start = clock.now();
     arm::SimOptions bus_options;
     bus_options.motion = arm::SimMotion::kStill;  // the scripted person moves the leader
     bus_options.log_requests = false;
@@ -36,7 +37,7 @@ ServeReport serve_reach_grasp(
     std::int64_t episode = -1;
     double previous_t = 0.0;
     while (!interrupted()) {
-        const double t = std::chrono::duration<double>(Clock::now() - start).count();
+        const double t = seconds_between(start, clock.now());
         if (options.duration_s && t >= *options.duration_s) break;
         const auto e = static_cast<std::int64_t>(std::floor(t / options.episode_s));
         if (e != episode) {
