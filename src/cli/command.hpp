@@ -44,5 +44,6 @@ void register_dataset(CLI::App& root, const GlobalOptions& globals, Commands& co
 void register_arm(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+void register_label(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 
 }  // namespace rcls::cli

@@ -122,6 +122,7 @@ int run(int argc, char** argv) {
     register_arm(app, globals, commands);
     register_preprocess(app, globals, commands);
     register_predict(app, globals, commands);
+    register_label(app, globals, commands);
 
     try {
         app.parse(argc, argv);
