@@ -18,6 +18,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev ffmpeg
   # the independent PyTorch reference of the model tests (tests/reference/)
   python3-torch
+  # the labelling page's browser test (tests/browser/label: headless Chromium, puppeteer-core)
+  chromium nodejs npm
 )
 
 missing=()
