@@ -164,13 +164,15 @@ LabelSummary current_labels(const dataset::Dataset& d) {
     LabelSummary summary;
     const bool has_reward = d.info().feature(kReward) != nullptr;
     for (const dataset::EpisodeMeta& e : d.meta().episodes) {
-        EpisodeResult result{.episode_index = e.episode_index, .length = e.length};
+        EpisodeResult result;
+        result.episode_index = e.episode_index;
+        result.length = e.length;
         summary.frames += e.length;
         if (has_reward) {
             const parquet::Table table = d.read_episode(e.episode_index);
             const parquet::Column& column = table.column(kReward);
-            std::vector<float> values(table.num_rows);
-            for (std::size_t row = 0; row < table.num_rows; ++row) {
+            std::vector<float> values(static_cast<std::size_t>(table.num_rows));
+            for (std::size_t row = 0; row < static_cast<std::size_t>(table.num_rows); ++row) {
                 values[row] = static_cast<float>(scalar_at(column, row));
             }
             result.label = label_from_rewards(values, &result.contiguous);
@@ -211,8 +213,6 @@ fs::path default_copy_output(const fs::path& root) {
     return clean.parent_path() / (clean.filename().string() + "_labelled");
 }
 
-void rewrite_label_columns(const fs::path& root, const LabelColumns& columns);
-
 ApplyResult apply_labels(const fs::path& source_root,
                          const LabelSet& labels,
                          const ApplyOptions& options) {
@@ -229,8 +229,8 @@ ApplyResult apply_labels(const fs::path& source_root,
             const parquet::Table table = source.read_episode(e.episode_index);
             const parquet::Column& column = table.column(kReward);
             std::vector<float>& values = keep[e.episode_index];
-            values.resize(table.num_rows);
-            for (std::size_t row = 0; row < table.num_rows; ++row) {
+            values.resize(static_cast<std::size_t>(table.num_rows));
+            for (std::size_t row = 0; row < static_cast<std::size_t>(table.num_rows); ++row) {
                 values[row] = static_cast<float>(scalar_at(column, row));
             }
         }

@@ -49,7 +49,7 @@ cv::Mat contact_sheet(const dataset::Dataset& d,
     if (d.info().feature("next.reward") != nullptr && d.has_data(episode_index)) {
         const parquet::Table table = d.read_episode(episode_index);
         const parquet::Column& column = table.column("next.reward");
-        for (std::size_t row = 0; row < table.num_rows; ++row) {
+        for (std::size_t row = 0; row < static_cast<std::size_t>(table.num_rows); ++row) {
             reward.push_back(static_cast<float>(
                 column.list_depth() == 0 ? column.number(row) : column.numbers(row).at(0)));
         }

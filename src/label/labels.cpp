@@ -33,10 +33,10 @@ std::optional<std::int64_t> parse_index(std::string_view text) {
     return value;
 }
 
-std::string quoted(std::string_view text) {
-    std::string shown(text.substr(0, 40));
-    if (text.size() > 40) shown += "...";
-    return "\"" + shown + "\"";
+std::string shown(std::string_view text) {
+    std::string out(text.substr(0, 40));
+    if (text.size() > 40) out += "...";
+    return "\"" + out + "\"";
 }
 
 /// Lines of `text`, without their line ends.
@@ -67,7 +67,7 @@ void add_once(LabelSet& set, std::int64_t episode, EpisodeLabel label, std::stri
 std::int64_t episode_key(std::string_view key, const std::string& where) {
     const std::optional<std::int64_t> episode = parse_index(trim(key));
     if (!episode) {
-        throw ConfigError(where + ": " + quoted(key) + " is not an episode index");
+        throw ConfigError(where + ": " + shown(key) + " is not an episode index");
     }
     return *episode;
 }
@@ -76,11 +76,11 @@ std::int64_t episode_key(std::string_view key, const std::string& where) {
 EpisodeLabel json_label(const Json& value, const std::string& where) {
     if (value.is_number_integer()) {
         const auto frame = value.get<std::int64_t>();
-        if (frame == -1) return {.never = true};
+        if (frame == -1) return EpisodeLabel::failed();
         if (frame < 0 || frame > kMaxFrame) {
             throw ConfigError(where + ": " + value.dump() + " is not a frame index");
         }
-        return {.start = frame};
+        return EpisodeLabel::span(frame);
     }
     if (value.is_string()) return parse_spec(value.get<std::string>(), where);
     if (value.is_object()) {
@@ -105,7 +105,7 @@ EpisodeLabel json_label(const Json& value, const std::string& where) {
         if (!label.never && !value.contains("start")) {
             throw ConfigError(where + ": needs \"start\" (or \"never\": true)");
         }
-        if (label.never) label = {.never = true};
+        if (label.never) label = EpisodeLabel::failed();
         return label;
     }
     throw ConfigError(where + ": expected a frame, \"never\" or \"START-END\", got " +
@@ -159,16 +159,16 @@ void LabelSet::merge(const LabelSet& later) {
 
 EpisodeLabel parse_spec(std::string_view spec, const std::string& where) {
     const std::string_view text = trim(spec);
-    if (ascii_lower(text) == "never") return {.never = true};
+    if (ascii_lower(text) == "never") return EpisodeLabel::failed();
     const std::size_t dash = text.find('-');
     if (dash == std::string_view::npos) {
-        if (const auto start = parse_index(text)) return {.start = *start};
+        if (const auto start = parse_index(text)) return EpisodeLabel::span(*start);
     } else {
         const auto start = parse_index(trim(text.substr(0, dash)));
         const auto end = parse_index(trim(text.substr(dash + 1)));
-        if (start && end) return {.start = *start, .end = *end};
+        if (start && end) return EpisodeLabel::span(*start, *end);
     }
-    throw ConfigError(where + ": " + quoted(text) +
+    throw ConfigError(where + ": " + shown(text) +
                       " is not a label; expected a frame (42), \"never\", or START-END (42-180)");
 }
 
@@ -229,7 +229,7 @@ LabelSet parse_table(std::string_view text, const std::string& name) {
             const std::size_t episode_begin = i;
             while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
             const auto episode = parse_index(line.substr(episode_begin, i - episode_begin));
-            if (!episode) throw fail(quoted(line.substr(episode_begin)) + " does not start an entry");
+            if (!episode) throw fail(shown(line.substr(episode_begin)) + " does not start an entry");
             skip_space();
             if (i >= line.size() || line[i] != ':') {
                 throw fail("episode " + std::to_string(*episode) + " has no `:` after it");
@@ -281,7 +281,7 @@ LabelSet parse_csv(std::string_view text, const std::string& name) {
             if (!ok) {
                 throw ConfigError(where + ": expected the header "
                                           "episode_index,success_start[,success_end], got " +
-                                  quoted(line));
+                                  shown(line));
             }
             if (fields.size() == 3) end_column = 2;
             header_seen = true;
@@ -304,14 +304,14 @@ LabelSet parse_csv(std::string_view text, const std::string& name) {
         } else {
             const auto start = parse_index(fields[1]);
             if (!start) {
-                throw ConfigError(entry_where + ": success_start " + quoted(fields[1]) +
+                throw ConfigError(entry_where + ": success_start " + shown(fields[1]) +
                                   " is not a frame index or \"never\"");
             }
             label.start = *start;
             if (end_column && !fields[2].empty()) {
                 const auto end = parse_index(fields[2]);
                 if (!end) {
-                    throw ConfigError(entry_where + ": success_end " + quoted(fields[2]) +
+                    throw ConfigError(entry_where + ": success_end " + shown(fields[2]) +
                                       " is not a frame index (empty: to the episode's end)");
                 }
                 label.end = *end;
@@ -460,12 +460,13 @@ void validate(const LabelSet& labels,
     }
     if (!missing.empty()) {
         const std::string first = missing.front();
+        const std::size_t count = missing.size();
         if (missing.size() > 8) {
             missing.resize(8);
             missing.push_back("...");
         }
-        throw ConfigError("episode " + first + ": no label (" + std::to_string(missing.size()) +
-                          (missing.size() == 1 ? " episode" : " episodes") +
+        throw ConfigError("episode " + first + ": no label (" + std::to_string(count) +
+                          (count == 1 ? " episode" : " episodes") +
                           " unlabelled: " + join(missing, ", ") +
                           "); label it (--set " + first +
                           "=FRAME or never) or pass --allow-unlabelled");
@@ -502,8 +503,8 @@ EpisodeLabel label_from_rewards(const std::vector<float>& values, bool* contiguo
         }
     }
     if (contiguous) *contiguous = first < 0 || count == last - first + 1;
-    if (first < 0) return {.never = true};
-    EpisodeLabel label{.start = first};
+    if (first < 0) return EpisodeLabel::failed();
+    EpisodeLabel label = EpisodeLabel::span(first);
     if (last != static_cast<std::int64_t>(values.size()) - 1) label.end = last;
     return label;
 }
@@ -511,7 +512,9 @@ EpisodeLabel label_from_rewards(const std::vector<float>& values, bool* contiguo
 LabelSummary summarize(const LabelSet& labels, const std::vector<EpisodeLength>& episodes) {
     LabelSummary summary;
     for (const EpisodeLength& e : episodes) {
-        EpisodeResult result{.episode_index = e.episode_index, .length = e.length};
+        EpisodeResult result;
+        result.episode_index = e.episode_index;
+        result.length = e.length;
         summary.frames += e.length;
         if (const auto it = labels.episodes.find(e.episode_index); it != labels.episodes.end()) {
             result.label = it->second;

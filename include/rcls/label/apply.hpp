@@ -41,6 +41,12 @@ LabelColumns label_columns(const LabelSet& labels,
                            const std::vector<EpisodeLength>& episodes,
                            const std::map<std::int64_t, std::vector<float>>& keep = {});
 
+/// The adapter to the dataset module: writes `columns` (every episode's next.reward and
+/// next.done) into the v3.0 dataset at `root` in place, with stats.json, the per-episode
+/// statistics and info.json's features, crash-safe (old or new labels after a kill). Throws
+/// DataError naming the file when it cannot.
+void rewrite_label_columns(const std::filesystem::path& root, const LabelColumns& columns);
+
 /// How to write labels.
 struct ApplyOptions {
     /// Write a labelled v3.0 copy here instead of relabelling in place (required for v2.x

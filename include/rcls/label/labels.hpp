@@ -31,6 +31,20 @@ struct EpisodeLabel {
     std::optional<std::int64_t> end;  ///< Last success frame, inclusive; nullopt: the last frame.
 
     bool operator==(const EpisodeLabel&) const = default;
+
+    /// A failed episode.
+    static EpisodeLabel failed() {
+        EpisodeLabel label;
+        label.never = true;
+        return label;
+    }
+    /// Success from `first` to `last` (inclusive; nullopt: the episode's last frame).
+    static EpisodeLabel span(std::int64_t first, std::optional<std::int64_t> last = std::nullopt) {
+        EpisodeLabel label;
+        label.start = first;
+        label.end = last;
+        return label;
+    }
 };
 
 /// "119", "never" or "42-180".

@@ -4,7 +4,9 @@
 // (in place for v3.0, as a copy with --output), contact sheets, and the labelling page's routes.
 #include "rcls/label/apply.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/dataset/dataset.hpp"
+#include "rcls/dataset/frame_reader.hpp"
 #include "rcls/label/contact_sheet.hpp"
 #include "rcls/label/http.hpp"
 #include "rcls/label/server.hpp"
@@ -43,7 +46,7 @@ TEST(LabelApply, CurrentLabelsReadTheRewardColumn) {
     for (std::int64_t e = 0; e < 3; ++e) {
         const EpisodeResult& r = s.episodes[static_cast<std::size_t>(e)];
         ASSERT_TRUE(r.label.has_value());
-        EXPECT_EQ(*r.label, (EpisodeLabel{.start = testing::synthetic_length(e) / 2}));
+        EXPECT_EQ(*r.label, (EpisodeLabel::span(testing::synthetic_length(e) / 2)));
         EXPECT_EQ(r.success, testing::synthetic_length(e) - testing::synthetic_length(e) / 2);
     }
 }
@@ -118,8 +121,9 @@ TEST(LabelApply, InvalidLabelsWriteNothing) {
     testing::write_reference_dataset(root, false, 2);
     const std::string before = read_file(root / "data/chunk-000/file-000.parquet");
     EXPECT_THROW(apply_labels(root, parse_set_option("0=5"), {}), ConfigError);  // 1 unlabelled
-    EXPECT_THROW(apply_labels(root, parse_set_option("5=5"), {.allow_unlabelled = true}),
-                 ConfigError);
+    ApplyOptions allow;
+    allow.allow_unlabelled = true;
+    EXPECT_THROW(apply_labels(root, parse_set_option("5=5"), allow), ConfigError);
     EXPECT_EQ(read_file(root / "data/chunk-000/file-000.parquet"), before);
 }
 
@@ -214,6 +218,76 @@ TEST(LabelPageRoutes, EpisodesFramesAndSave) {
               std::string::npos);
     // Frames still come after saves.
     EXPECT_EQ(get("/api/frame", {{"episode", "0"}, {"frame", "3"}}).status, 200);
+}
+
+}  // namespace
+}  // namespace rcls::label
+
+namespace rcls::label {
+namespace {
+
+/// Episodes 1 and 2 of the real v2.1 Unitree recording (AV1 640x480, 30 fps, no next.reward), as
+/// a dataset of their own: metadata rewritten, data and videos linked.
+fs::path make_v21_subset(const fs::path& at) {
+    const fs::path real = testing::realdata_dir() / "unitree_g1_pick_bottle_YifanTian07";
+    auto info = nlohmann::json::parse(read_file(real / "meta/info.json"));
+    info["total_episodes"] = 3;
+    info["total_frames"] = 393 + 343;
+    info["total_videos"] = 2;
+    info["splits"] = {{"train", "0:3"}};
+    write_file_atomic(at / "meta/info.json", info.dump(4));
+    write_file_atomic(at / "meta/tasks.jsonl", read_file(real / "meta/tasks.jsonl"));
+    std::string episodes, stats;
+    std::istringstream lines(read_file(real / "meta/episodes.jsonl"));
+    for (std::string line; std::getline(lines, line);) {
+        const auto j = nlohmann::json::parse(line);
+        if (j["episode_index"] == 1 || j["episode_index"] == 2) episodes += line + "\n";
+    }
+    write_file_atomic(at / "meta/episodes.jsonl", episodes);
+    for (const char* name : {"data/chunk-000/episode_000001.parquet",
+                             "data/chunk-000/episode_000002.parquet",
+                             "videos/chunk-000/observation.images.cam_high/episode_000001.mp4",
+                             "videos/chunk-000/observation.images.cam_high/episode_000002.mp4"}) {
+        fs::create_directories((at / name).parent_path());
+        fs::create_symlink(real / name, at / name);
+    }
+    return at;
+}
+
+TEST(LabelApplyRealdata, V21DatasetGivesALabelledV30CopyWithVideosCopied) {
+    if (testing::realdata_dir().empty()) GTEST_SKIP() << "no ../shared/realdata";
+    testing::TempDir dir;
+    const fs::path source = make_v21_subset(dir / "unitree");
+    LabelSet labels = parse_set_option("1=200");
+    labels.merge(parse_set_option("2=never"));
+    const ApplyResult result = apply_labels(source, labels, {});
+    EXPECT_TRUE(result.copied);
+    EXPECT_EQ(result.root, dir / "unitree_labelled");
+    EXPECT_EQ(result.summary.frames, 393 + 343);
+    EXPECT_EQ(result.summary.success, 193);
+    const dataset::Dataset copy = dataset::Dataset::open(result.root);
+    EXPECT_TRUE(copy.info().is_v3());
+    ASSERT_EQ(copy.meta().episodes.size(), 2u);
+    const dataset::Feature* camera = copy.info().feature("observation.images.cam_high");
+    ASSERT_NE(camera, nullptr);
+    ASSERT_TRUE(camera->video.has_value());
+    EXPECT_EQ(camera->video->codec, copy.video_codecs().at("observation.images.cam_high"));
+    const auto r0 = copy.read_episode(0).column("next.reward").as<float>();
+    ASSERT_EQ(r0.size(), 393u);
+    EXPECT_EQ(r0[199], 0.0f);
+    EXPECT_EQ(r0[200], 1.0f);
+    // The copy's frames are the source's, not re-encoded: same bytes decode to the same image.
+    const dataset::Dataset original = dataset::Dataset::open(source);
+    dataset::FrameReader a(original), b(copy);
+    for (const std::int64_t t : {0, 100, 342}) {
+        const cv::Mat x = a.frame(2, "observation.images.cam_high", t);
+        const cv::Mat y = b.frame(1, "observation.images.cam_high", t);
+        EXPECT_EQ(testing::mean_abs_diff(x, y), 0.0) << "frame " << t;
+    }
+    // LeRobot's done flag: the last frame of each episode only.
+    const auto done = copy.read_episode(1).column("next.done").as<std::uint8_t>();
+    EXPECT_EQ(std::count(done.begin(), done.end(), 1), 1);
+    EXPECT_EQ(done.back(), 1);
 }
 
 }  // namespace

@@ -55,9 +55,9 @@ TEST(LabelParse, ReferenceTableVerbatim) {
 TEST(LabelParse, TableAcceptsNeverSpansTightColonsAndUnlabelled) {
     const LabelSet set = parse_table("00:119  1: never\r\n 02 : 40-80   03: -  # comment\n", "t");
     ASSERT_EQ(set.episodes.size(), 3u);
-    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel{.start = 119}));
+    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel::span(119)));
     EXPECT_TRUE(set.episodes.at(1).never);
-    EXPECT_EQ(set.episodes.at(2), (EpisodeLabel{.start = 40, .end = 80}));
+    EXPECT_EQ(set.episodes.at(2), (EpisodeLabel::span(40, 80)));
     EXPECT_EQ(set.episodes.count(3), 0u);
 }
 
@@ -83,14 +83,14 @@ TEST(LabelParse, CsvWithAndWithoutEnd) {
     EXPECT_EQ(detect_format(csv), LabelFormat::kCsv);
     const LabelSet set = parse_labels(csv, "l.csv");
     ASSERT_EQ(set.episodes.size(), 4u);
-    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel{.start = 119}));
+    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel::span(119)));
     EXPECT_TRUE(set.episodes.at(3).never);
-    EXPECT_EQ(set.episodes.at(4), (EpisodeLabel{.start = 42, .end = 180}));
+    EXPECT_EQ(set.episodes.at(4), (EpisodeLabel::span(42, 180)));
     EXPECT_TRUE(set.episodes.at(5).never);
     EXPECT_EQ(set.sources.at(4), "l.csv line 4");
 
     const LabelSet two = parse_labels("episode_index,success_start\r\n7,12\r\n", "m.csv");
-    EXPECT_EQ(two.episodes.at(7), (EpisodeLabel{.start = 12}));
+    EXPECT_EQ(two.episodes.at(7), (EpisodeLabel::span(12)));
 }
 
 TEST(LabelParse, CsvErrors) {
@@ -114,15 +114,15 @@ TEST(LabelParse, JsonForms) {
                                  "6": {"start": 10, "end": 20}, "7": {"never": true}})";
     EXPECT_EQ(detect_format(json), LabelFormat::kJson);
     const LabelSet set = parse_labels(json, "l.json");
-    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel{.start = 119}));
+    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel::span(119)));
     EXPECT_TRUE(set.episodes.at(3).never);
-    EXPECT_EQ(set.episodes.at(4), (EpisodeLabel{.start = 42, .end = 180}));
+    EXPECT_EQ(set.episodes.at(4), (EpisodeLabel::span(42, 180)));
     EXPECT_TRUE(set.episodes.at(5).never);
-    EXPECT_EQ(set.episodes.at(6), (EpisodeLabel{.start = 10, .end = 20}));
+    EXPECT_EQ(set.episodes.at(6), (EpisodeLabel::span(10, 20)));
     EXPECT_TRUE(set.episodes.at(7).never);
     // The same under "episodes", as the page and --json write it.
     EXPECT_EQ(parse_json(R"({"episodes": {"2": 5}})", "x").episodes.at(2),
-              (EpisodeLabel{.start = 5}));
+              (EpisodeLabel::span(5)));
     EXPECT_NE(config_error([] { parse_json(R"({"zero": 1})", "l.json"); })
                   .find("l.json: /zero: \"zero\" is not an episode index"),
               std::string::npos);
@@ -134,9 +134,9 @@ TEST(LabelParse, JsonForms) {
 }
 
 TEST(LabelParse, SetOption) {
-    EXPECT_EQ(parse_set_option("3=42").episodes.at(3), (EpisodeLabel{.start = 42}));
+    EXPECT_EQ(parse_set_option("3=42").episodes.at(3), (EpisodeLabel::span(42)));
     EXPECT_TRUE(parse_set_option("7=never").episodes.at(7).never);
-    EXPECT_EQ(parse_set_option("4=42-180").episodes.at(4), (EpisodeLabel{.start = 42, .end = 180}));
+    EXPECT_EQ(parse_set_option("4=42-180").episodes.at(4), (EpisodeLabel::span(42, 180)));
     EXPECT_EQ(parse_set_option("4=42-180").sources.at(4), "--set 4=42-180");
     EXPECT_NE(config_error([] { parse_set_option("3:42"); }).find("--set 3:42: expected EP=SPEC"),
               std::string::npos);
@@ -155,7 +155,7 @@ TEST(LabelParse, LaterInputsWin) {
                                          {LabelInput::Kind::kSet, "1=never"},
                                          {LabelInput::Kind::kSet, "0=5-9"}};
     const LabelSet set = gather_labels(inputs, dir.path());
-    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel{.start = 5, .end = 9}));
+    EXPECT_EQ(set.episodes.at(0), (EpisodeLabel::span(5, 9)));
     EXPECT_TRUE(set.episodes.at(1).never);
     EXPECT_EQ(set.sources.at(0), "--set 0=5-9");
     EXPECT_NE(config_error([&] { load_labels_file(dir / "missing.txt"); })
@@ -168,15 +168,15 @@ TEST(LabelParse, RecordKeysAndSimGroundTruth) {
     testing::write_text(record_keys_path(dir.path()),
                         R"({"episodes": {"0": [42], "1": [], "2": [10, 30]}})");
     const LabelSet keys = load_record_keys(dir.path());
-    EXPECT_EQ(keys.episodes.at(0), (EpisodeLabel{.start = 42}));
+    EXPECT_EQ(keys.episodes.at(0), (EpisodeLabel::span(42)));
     EXPECT_TRUE(keys.episodes.at(1).never);
-    EXPECT_EQ(keys.episodes.at(2), (EpisodeLabel{.start = 10, .end = 30}));
+    EXPECT_EQ(keys.episodes.at(2), (EpisodeLabel::span(10, 30)));
     testing::write_text(sim_ground_truth_path(dir.path()),
                         R"({"episodes": {"0": 42, "1": "never", "2": "40-90"}})");
     const LabelSet sim = load_sim_ground_truth(dir.path());
-    EXPECT_EQ(sim.episodes.at(0), (EpisodeLabel{.start = 42}));
+    EXPECT_EQ(sim.episodes.at(0), (EpisodeLabel::span(42)));
     EXPECT_TRUE(sim.episodes.at(1).never);
-    EXPECT_EQ(sim.episodes.at(2), (EpisodeLabel{.start = 40, .end = 90}));
+    EXPECT_EQ(sim.episodes.at(2), (EpisodeLabel::span(40, 90)));
     testing::TempDir empty;
     EXPECT_NE(config_error([&] { load_record_keys(empty.path()); })
                   .find("rcls_record_keys.json: missing"),
@@ -207,20 +207,20 @@ TEST(LabelValidate, EachErrorNamesTheEpisode) {
 }
 
 TEST(LabelSpans, RewardsAndDones) {
-    EXPECT_EQ(rewards({.start = 2}, 5), (std::vector<float>{0, 0, 1, 1, 1}));
-    EXPECT_EQ(rewards({.start = 1, .end = 2}, 5), (std::vector<float>{0, 1, 1, 0, 0}));
-    EXPECT_EQ(rewards({.never = true}, 3), (std::vector<float>{0, 0, 0}));
-    EXPECT_EQ(rewards({.start = 0}, 2), (std::vector<float>{1, 1}));
+    EXPECT_EQ(rewards(EpisodeLabel::span(2), 5), (std::vector<float>{0, 0, 1, 1, 1}));
+    EXPECT_EQ(rewards(EpisodeLabel::span(1, 2), 5), (std::vector<float>{0, 1, 1, 0, 0}));
+    EXPECT_EQ(rewards(EpisodeLabel::failed(), 3), (std::vector<float>{0, 0, 0}));
+    EXPECT_EQ(rewards(EpisodeLabel::span(0), 2), (std::vector<float>{1, 1}));
     EXPECT_EQ(dones(4), (std::vector<bool>{false, false, false, true}));
     EXPECT_TRUE(dones(0).empty());
-    EXPECT_EQ(success_frames({.start = 2}, 5), 3);
-    EXPECT_EQ(success_frames({.start = 1, .end = 2}, 5), 2);
-    EXPECT_EQ(success_frames({.never = true}, 5), 0);
+    EXPECT_EQ(success_frames(EpisodeLabel::span(2), 5), 3);
+    EXPECT_EQ(success_frames(EpisodeLabel::span(1, 2), 5), 2);
+    EXPECT_EQ(success_frames(EpisodeLabel::failed(), 5), 0);
 }
 
 TEST(LabelSpans, LabelFromRewardsRoundTrips) {
-    for (const EpisodeLabel& l : {EpisodeLabel{.start = 3}, EpisodeLabel{.start = 0, .end = 4},
-                                  EpisodeLabel{.never = true}, EpisodeLabel{.start = 9}}) {
+    for (const EpisodeLabel& l : {EpisodeLabel::span(3), EpisodeLabel::span(0, 4),
+                                  EpisodeLabel::failed(), EpisodeLabel::span(9)}) {
         bool contiguous = false;
         EXPECT_EQ(label_from_rewards(rewards(l, 10), &contiguous), l) << to_string(l);
         EXPECT_TRUE(contiguous);
@@ -228,7 +228,7 @@ TEST(LabelSpans, LabelFromRewardsRoundTrips) {
     bool contiguous = true;
     const EpisodeLabel gappy = label_from_rewards({0, 1, 0, 1, 0}, &contiguous);
     EXPECT_FALSE(contiguous);
-    EXPECT_EQ(gappy, (EpisodeLabel{.start = 1, .end = 3}));
+    EXPECT_EQ(gappy, (EpisodeLabel::span(1, 3)));
 }
 
 TEST(LabelSummaryTest, ReferenceArithmetic) {
