@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include <opencv2/imgproc.hpp>
 
@@ -106,9 +109,24 @@ cv::Mat contact_sheet(const dataset::Dataset& d,
 std::vector<fs::path> write_contact_sheets(const dataset::Dataset& d,
                                            const fs::path& dir,
                                            const ContactSheetOptions& options) {
-    choose_camera(d, options.camera);  // fails before any work
+    const std::string camera = choose_camera(d, options.camera);  // fails before any work
+    // Real datasets miss files: episodes whose video is missing are left out, in one warning.
+    std::set<std::int64_t> missing;
+    for (const dataset::FileProblem& problem : d.find_problems()) {
+        if (problem.path.string().find(camera) != std::string::npos ||
+            problem.path.extension() == ".mp4") {
+            missing.insert(problem.episode_index);
+        }
+    }
+    if (!missing.empty()) {
+        std::vector<std::string> names;
+        for (const std::int64_t e : missing) names.push_back(std::to_string(e));
+        spdlog::warn("{}: {} episodes left out, their video is missing: {}", d.root().string(),
+                     missing.size(), join(names, ", "));
+    }
     std::vector<fs::path> written;
     for (const dataset::EpisodeMeta& e : d.meta().episodes) {
+        if (missing.count(e.episode_index) > 0) continue;
         char name[48];
         std::snprintf(name, sizeof name, "episode_%06lld.png",
                       static_cast<long long>(e.episode_index));

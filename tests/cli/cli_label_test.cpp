@@ -2,8 +2,15 @@
 //
 // `rcls label`: the reference's table in and out, --show/--json, every bad input as one line
 // naming the episode with exit 3 (label input) or 5 (data), copies, contact sheets.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <filesystem>
+#include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -158,6 +165,60 @@ TEST_F(CliLabel, OutputWritesACopy) {
     EXPECT_EQ(reward(0, 149), 0.0f);  // the source is unchanged
     const ProcessResult show = run_rcls({"label", out.string(), "--show"});
     EXPECT_EQ(show.out, kReferenceOutput);
+}
+
+/// Rewards of every episode of the dataset at `root`, concatenated.
+std::vector<float> all_rewards(const fs::path& root) {
+    const dataset::Dataset d = dataset::Dataset::open(root);
+    std::vector<float> out;
+    for (const dataset::EpisodeMeta& e : d.meta().episodes) {
+        const auto r = d.read_episode(e.episode_index).column("next.reward").as<float>();
+        out.insert(out.end(), r.begin(), r.end());
+    }
+    return out;
+}
+
+TEST_F(CliLabel, SigkillLeavesTheOldLabelsOrTheNew) {
+    // Two label sets, written alternately; every kill must leave one of them whole.
+    const fs::path other = dir_ / "other.txt";
+    std::string shifted;
+    for (std::size_t e = 0; e < 20; ++e) {
+        shifted += std::to_string(e) + ": " + std::to_string(kReferenceStarts[e] / 2) + "\n";
+    }
+    write_text(other, shifted);
+    ASSERT_EQ(run_rcls({"label", root_.string(), "--labels", notes_.string()}).exit_code, 0);
+    const std::vector<float> a = all_rewards(root_);
+    ASSERT_EQ(run_rcls({"label", root_.string(), "--labels", other.string()}).exit_code, 0);
+    const std::vector<float> b = all_rewards(root_);
+    ASSERT_NE(a, b);
+    std::mt19937 random(20261207);
+    int killed = 0;
+    for (int round = 0; round < 16; ++round) {
+        const fs::path& file = round % 2 == 0 ? notes_ : other;
+        const pid_t pid = fork();
+        if (pid == 0) {
+            const int null = ::open("/dev/null", O_WRONLY);
+            dup2(null, 1);
+            dup2(null, 2);
+            execl(RCLS_BINARY, RCLS_BINARY, "label", root_.c_str(), "--labels", file.c_str(),
+                  static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(
+            std::uniform_int_distribution<int>(2000, 250000)(random)));
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        killed += WIFSIGNALED(status) ? 1 : 0;
+        const std::vector<float> now = all_rewards(root_);
+        EXPECT_TRUE(now == a || now == b) << "round " << round << ": a mix of old and new labels";
+    }
+    std::printf("%d of 16 label runs killed mid-way\n", killed);
+    // Labelling still works afterwards.
+    const ProcessResult r = run_rcls({"label", root_.string(), "--labels", notes_.string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, kReferenceOutput);
+    EXPECT_EQ(all_rewards(root_), a);
 }
 
 TEST(CliLabelCamera, ContactSheetsOnePngPerEpisode) {
