@@ -41,6 +41,7 @@ inline constexpr std::string_view kPageHtml = R"RCLSPAGE(<!doctype html>
   #keys { color: #999; margin-top: 10px; line-height: 1.5; }
   #suggest { display: none; margin-top: 6px; }
   kbd { border: 1px solid #666; border-radius: 3px; padding: 0 3px; }
+  [hidden] { display: none !important; }
 </style>
 </head>
 <body>
