@@ -73,6 +73,14 @@ try {
   result.save = await page.evaluate(() => window.rclsStats.lastSave || null);
   result.saveError = await page.evaluate(() => window.rclsStats.lastError || null);
   await press("ArrowRight", 1, 1);
+  // With --checkpoint: the classifier's probabilities, drawn under the scrubber.
+  result.probabilities = await page.evaluate(async () => {
+    const r = await fetch("/api/probabilities?episode=1");
+    return r.ok ? await r.json() : { status: r.status };
+  });
+  await page.waitForFunction(() => !document.getElementById("probability").hidden,
+                             { timeout: 60000 }).catch(() => {});
+  result.probabilityShown = await page.$eval("#probability", (e) => !e.hidden);
   await page.screenshot({ path: screenshot });
 } finally {
   await browser.close();

@@ -24,6 +24,7 @@
 #include "rcls/dataset/dataset.hpp"
 
 #include "../../unit/label/label_fixtures.hpp"
+#include "checkpoint_fixture.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 
@@ -118,7 +119,9 @@ TEST(LabelBrowser, LabelsTwoEpisodesWithKeysAndSaves) {
     TempDir dir;
     const fs::path root = dir / "cam";
     write_reference_dataset(root, true, 3);
-    Server server({"label", root.string(), "--serve", "--port", "0", "--every", "10"});
+    write_random_checkpoint(dir / "model", classifier_config({"front"}), 3);
+    Server server({"label", root.string(), "--serve", "--port", "0", "--every", "10",
+                   "--checkpoint", (dir / "model").string()});
     const std::string url = server.url(std::chrono::seconds(60));
     ASSERT_FALSE(url.empty());
     const fs::path shot = dir / "label_page.png";
@@ -137,6 +140,16 @@ TEST(LabelBrowser, LabelsTwoEpisodesWithKeysAndSaves) {
     EXPECT_NE(result["statusBack"].get<std::string>().find("label 15-35"), std::string::npos);
     ASSERT_TRUE(result["save"].is_object()) << result.dump(2);
     EXPECT_TRUE(fs::exists(shot));
+    // The classifier's probability per frame of episode 1 (88 frames), and the strip drawn.
+    const auto& p = result["probabilities"];
+    ASSERT_TRUE(p.contains("probabilities")) << p.dump();
+    ASSERT_EQ(p["probabilities"].size(), 88u);
+    for (const auto& v : p["probabilities"]) {
+        EXPECT_GE(v.get<double>(), 0.0);
+        EXPECT_LE(v.get<double>(), 1.0);
+    }
+    EXPECT_TRUE(p["onset"].is_null() || p["onset"].get<int>() < 88);
+    EXPECT_TRUE(result["probabilityShown"].get<bool>());
     if (const char* keep = std::getenv("RCLS_LABEL_SCREENSHOT")) fs::copy_file(
         shot, keep, fs::copy_options::overwrite_existing);
 
