@@ -67,7 +67,16 @@ void EncoderWorker::run() {
             break;
         }
     }
+    cv::Size size;
+    {
+        std::lock_guard lock(mutex_);
+        size = first_size_;
+    }
     try {
+        if (!finish && writer_->frames_written() == 0 && !size.empty()) {
+            // libsvtav1 hangs on an end of stream without frames: give it one, then drop it all.
+            writer_->write(cv::Mat(cv::Mat::zeros(size, CV_8UC3)));
+        }
         writer_->finish();  // also on abort: the encoder needs its end of stream
         if (!finish) {
             std::error_code ignored;
@@ -90,6 +99,7 @@ void EncoderWorker::push(cv::Mat image) {
         changed_.wait(lock, [&] { return !error_.empty() || abort_ || queue_.size() < capacity_; });
         if (!error_.empty()) throw DataError(error_);
         if (abort_) throw DataError(where_ + ": the video encoder has stopped");
+        if (first_size_.empty()) first_size_ = image.size();
         queue_.push_back(std::move(image));
     }
     changed_.notify_all();
