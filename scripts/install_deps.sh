@@ -22,6 +22,8 @@ packages=(
   python3-sklearn
   # the browser that renders the eval report in tests/browser
   chromium
+  # node and npm for the browser tests' puppeteer-core (tests/browser/*/package.json)
+  nodejs npm
 )
 
 missing=()

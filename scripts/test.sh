@@ -8,6 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install_deps.sh
+# The browser tests' npm packages, from their lockfiles (once; they need the npm registry).
+for lock in tests/browser/*/package-lock.json; do
+  if [ -f "$lock" ] && [ ! -d "$(dirname "$lock")/node_modules" ]; then
+    npm ci --prefix "$(dirname "$lock")" --no-audit --no-fund
+  fi
+done
 start=$(date +%s)
 scripts/build.sh -DRCLS_BUILD_TESTS=ON -DRCLS_BUILD_BENCH=ON
 echo "test.sh: build took $(( $(date +%s) - start )) s"

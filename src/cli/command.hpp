@@ -46,5 +46,6 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
 void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_camera(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_eval(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+void register_label(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 
 }  // namespace rcls::cli

@@ -140,6 +140,7 @@ int run(int argc, char** argv) {
     register_predict(app, globals, commands);
     register_camera(app, globals, commands);
     register_eval(app, globals, commands);
+    register_label(app, globals, commands);
 
     try {
         app.parse(argc, argv);

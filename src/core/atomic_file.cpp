@@ -187,6 +187,156 @@ void AtomicOutput::commit() {
     sync_path(parent.empty() ? fs::path(".") : parent);
 }
 
+StagedFiles::StagedFiles(Options options) : options_(std::move(options)) {}
+
+StagedFiles::StagedFiles(StagedFiles&& other) noexcept
+    : options_(std::move(other.options_)),
+      entries_(std::move(other.entries_)),
+      committed_(other.committed_),
+      journal_written_(other.journal_written_) {
+    other.entries_.clear();
+    other.committed_ = 0;
+}
+
+StagedFiles::~StagedFiles() {
+    if (journal_written_) return;
+    for (std::size_t i = committed_; i < entries_.size(); ++i) {
+        std::error_code ignored;
+        fs::remove_all(entries_[i].temp, ignored);
+    }
+}
+
+void StagedFiles::step(std::string_view what) const {
+    if (options_.on_step) options_.on_step(what);
+}
+
+fs::path StagedFiles::add_produced(const fs::path& target) {
+    std::error_code error;
+    if (!options_.staging_dir.empty()) {
+        fs::create_directories(options_.staging_dir, error);
+        if (error) {
+            throw DataError(options_.staging_dir.string() +
+                            ": cannot create folder: " + error.message());
+        }
+    }
+    create_parent(target);
+    step("create");
+    entries_.push_back({target, temporary_path(target, options_.staging_dir)});
+    return entries_.back().temp;
+}
+
+void StagedFiles::add(const fs::path& target, std::string_view contents) {
+    constexpr std::size_t kBlock = 64 * 1024;
+    const fs::path temp = add_produced(target);
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw DataError(target.string() + ": cannot create " + temp.string(), errno);
+    std::size_t done = 0;
+    while (done < contents.size()) {
+        step("write");
+        const std::size_t n = std::min(kBlock, contents.size() - done);
+        const ssize_t written = ::write(fd, contents.data() + done, n);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            const int saved = errno;
+            ::close(fd);
+            throw DataError(target.string() + ": write failed", saved);
+        }
+        done += static_cast<std::size_t>(written);
+    }
+    if (::close(fd) != 0) throw DataError(target.string() + ": write failed", errno);
+}
+
+std::vector<fs::path> StagedFiles::targets() const {
+    std::vector<fs::path> out;
+    for (const Entry& e : entries_) out.push_back(e.target);
+    return out;
+}
+
+namespace {
+
+/// Renames `temp` over `target` (creating its folder); fsyncs the folder when durable.
+void rename_into_place(const fs::path& temp, const fs::path& target, bool durable) {
+    create_parent(target);
+    std::error_code error;
+    fs::rename(temp, target, error);
+    if (error) {
+        throw DataError(target.string() +
+                        ": cannot move the finished file into place: " + error.message());
+    }
+    if (durable) {
+        const fs::path parent = target.parent_path();
+        sync_path(parent.empty() ? fs::path(".") : parent);
+    }
+}
+
+}  // namespace
+
+bool StagedFiles::finish_journal(const fs::path& journal, bool durable) {
+    std::error_code error;
+    if (!fs::exists(journal, error)) return false;
+    const std::string text = read_file(journal);
+    const fs::path base = journal.parent_path();
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t end = text.find('\n', at);
+        const std::size_t tab = text.find('\t', at);
+        if (end == std::string::npos || tab == std::string::npos || tab > end) {
+            throw DataError(journal.string() + ": corrupt commit journal (delete it to keep the "
+                                               "old files)");
+        }
+        const fs::path temp = base / text.substr(at, tab - at);
+        const fs::path target = base / text.substr(tab + 1, end - tab - 1);
+        if (fs::exists(temp, error)) rename_into_place(temp, target, durable);
+        at = end + 1;
+    }
+    fs::remove(journal, error);
+    if (error) throw DataError(journal.string() + ": cannot remove: " + error.message());
+    if (durable) sync_path(base);
+    return true;
+}
+
+void StagedFiles::commit() {
+    for (std::size_t i = committed_; i < entries_.size(); ++i) {
+        std::error_code error;
+        if (!fs::exists(entries_[i].temp, error)) {
+            throw DataError(entries_[i].target.string() + ": nothing was written (missing " +
+                            entries_[i].temp.string() + ")");
+        }
+        step("fsync");
+        if (options_.durable) sync_path(entries_[i].temp);
+    }
+    const fs::path& journal = options_.journal;
+    if (!journal.empty()) {
+        std::string text;
+        const fs::path base = fs::absolute(journal.parent_path()).lexically_normal();
+        const auto relative = [&](const fs::path& p) {
+            return fs::absolute(p).lexically_normal().lexically_relative(base).string();
+        };
+        for (std::size_t i = committed_; i < entries_.size(); ++i) {
+            text += relative(entries_[i].temp) + "\t" + relative(entries_[i].target) + "\n";
+        }
+        step("journal");
+        const fs::path temp = temporary_path(journal);
+        create_parent(journal);
+        create_and_write(temp, text, journal);
+        if (options_.durable) sync_path(temp);
+        step("rename");
+        rename_into_place(temp, journal, options_.durable);  // the commit point
+        journal_written_ = true;
+    }
+    for (; committed_ < entries_.size(); ++committed_) {
+        step("rename");
+        rename_into_place(entries_[committed_].temp, entries_[committed_].target,
+                          options_.durable);
+    }
+    if (!journal.empty()) {
+        step("remove");
+        std::error_code error;
+        fs::remove(journal, error);
+        if (options_.durable) sync_path(journal.parent_path());
+    }
+}
+
 fs::path temporary_path(const fs::path& target, const fs::path& directory) {
     static std::atomic<unsigned> counter{0};
     const std::string name = "." + target.stem().string() + std::string(kTempMarker) +

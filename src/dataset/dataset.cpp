@@ -5,6 +5,8 @@
 #include <map>
 
 #include "rcls/core/error.hpp"
+#include "rcls/dataset/labels.hpp"
+#include "rcls/dataset/lock.hpp"
 #include "rcls/parquet/reader.hpp"
 #include "rcls/video/concat.hpp"
 
@@ -14,6 +16,13 @@ namespace fs = std::filesystem;
 Dataset::Dataset(Metadata meta) : meta_(std::move(meta)) {}
 
 Dataset Dataset::open(const fs::path& root) {
+    std::error_code error;
+    if (fs::exists(label_journal_path(root), error)) {
+        // A label rewrite committed but its files are not all in place: wait for its writer, or
+        // complete it when that writer was killed, so that no mix of old and new labels is read.
+        const DatasetLock lock = DatasetLock::wait(root, "completing a label rewrite");
+        finish_label_rewrite(root);
+    }
     return Dataset(load_metadata(root));
 }
 

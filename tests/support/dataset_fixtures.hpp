@@ -60,6 +60,16 @@ inline dataset::DatasetSpec synthetic_spec(double data_files_size_in_mb = 100.0,
     return spec;
 }
 
+/// Relabelled values of synthetic episode `e` (tests of dataset::rewrite_labels): next.reward 0.75
+/// from a third of the episode on (instead of 1 from its half), next.done at the last frame but
+/// one (instead of the last). Every episode's old and new labels differ.
+inline float synthetic_new_reward(std::int64_t e, std::int64_t t) {
+    return t >= synthetic_length(e) / 3 ? 0.75f : 0.0f;
+}
+inline bool synthetic_new_done(std::int64_t e, std::int64_t t) {
+    return t == synthetic_length(e) - 2;
+}
+
 /// Writes synthetic episodes [first, last) with `writer`.
 inline void write_synthetic_episodes(dataset::DatasetWriter& writer,
                                      std::int64_t first,

@@ -8,8 +8,10 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rcls {
 
@@ -71,6 +73,75 @@ bool is_temporary_name(std::string_view file_name);
 /// Deletes rcls temporary files and directories directly inside `directory` left behind by
 /// killed processes. Returns how many were removed. Missing directories are fine (0).
 std::size_t remove_stale_temporaries(const std::filesystem::path& directory);
+
+/// Several files replaced in a fixed order, the last one being the commit point (e.g. a dataset's
+/// data, videos, metadata and finally meta/info.json). Each file is first staged: written (or
+/// produced by another writer) under a temporary name in the staging folder, outside the folders
+/// readers look at. commit() then fsyncs every staged file and renames them into place in the
+/// order they were added, fsyncing each target folder, so a kill at any moment leaves every
+/// target either old or new, and only the files before the kill's point renamed. Targets must be
+/// on the staging folder's file system. The destructor deletes staged files not yet renamed
+/// (unless a journal was written: they are then the journal's to complete). Not
+/// thread-safe; movable, not copyable.
+///
+/// With Options::journal, the set commits as one: commit() first writes the journal (the pairs of
+/// staged and target names) atomically, the commit point, then renames, then deletes the
+/// journal. A kill before the journal leaves every target old; a kill after it leaves a journal
+/// that finish_journal() completes, so every target becomes new.
+class StagedFiles {
+public:
+    struct Options {
+        /// Where staged files live (created when needed); empty: beside each target.
+        std::filesystem::path staging_dir;
+        /// fsync files and folders (survives power loss); without it, renames are still atomic,
+        /// which is all a killed process needs.
+        bool durable = true;
+        /// Called before every file operation with a short label ("create", "write" per 64 KiB
+        /// block, "fsync", "rename"), for tracing and fault injection.
+        std::function<void(std::string_view step)> on_step;
+        /// When set, the commit point of the whole set (see above); it names files relative to
+        /// its own folder, which must be on the targets' file system.
+        std::filesystem::path journal;
+    };
+
+    /// Completes the commit `journal` recorded: renames every staged file still there over its
+    /// target, in order, then deletes the journal. Returns false when there is no journal.
+    /// Throws DataError naming the journal when it is unreadable or a rename fails.
+    static bool finish_journal(const std::filesystem::path& journal, bool durable = true);
+
+    explicit StagedFiles(Options options);
+    ~StagedFiles();
+    StagedFiles(StagedFiles&&) noexcept;
+    StagedFiles& operator=(StagedFiles&&) = delete;
+    StagedFiles(const StagedFiles&) = delete;
+    StagedFiles& operator=(const StagedFiles&) = delete;
+
+    /// Stages `contents` for `target` (written now, in blocks). Throws DataError naming the target.
+    void add(const std::filesystem::path& target, std::string_view contents);
+    /// Stages a file another writer produces (e.g. a video muxer): returns the temporary path it
+    /// must write before commit(); it keeps the target's extension.
+    std::filesystem::path add_produced(const std::filesystem::path& target);
+
+    /// The targets in commit order.
+    std::vector<std::filesystem::path> targets() const;
+
+    /// fsyncs the staged files, then renames each over its target in order (creating its folder).
+    /// Throws DataError naming the target when a staged file is missing or a rename fails; the
+    /// targets renamed before stay replaced.
+    void commit();
+
+private:
+    struct Entry {
+        std::filesystem::path target;
+        std::filesystem::path temp;
+    };
+    void step(std::string_view what) const;
+
+    Options options_;
+    std::vector<Entry> entries_;
+    std::size_t committed_ = 0;
+    bool journal_written_ = false;  ///< Past the commit point: staged files belong to the journal.
+};
 
 /// fsyncs a file or directory by path; errors are ignored (best effort, e.g. on tmpfs).
 void sync_path(const std::filesystem::path& path) noexcept;

@@ -30,7 +30,9 @@ struct FileProblem {
 class Dataset {
 public:
     /// Opens the dataset at `root` (its meta/ folder). Throws DataError naming the file when the
-    /// metadata is missing or corrupt.
+    /// metadata is missing or corrupt. When a label rewrite committed but was killed before its
+    /// files were all in place (rcls/dataset/labels.hpp), completes it first (waiting for the
+    /// dataset's lock), which needs write access.
     static Dataset open(const std::filesystem::path& root);
 
     const Metadata& meta() const { return meta_; }

@@ -2,9 +2,15 @@
 //
 // Writes LeRobotDataset v3.0 (lerobot_formats.md §5.2), crash-safe.
 //
-// Crash safety. Every file is written to <root>/.rcls-staging/ (outside the folders LeRobot
-// globs), flushed, and renamed into place, so no reader ever sees a torn file. save_episode()
-// then replaces files in a fixed order:
+// Recording. add_frame() checks and buffers a frame's values and hands each camera image to that
+// camera's encoder thread through a bounded queue (WriterOptions::encode_queue_frames): it waits
+// for the encoder only when the queue is full, so a 30 fps control loop is not held up by AV1
+// encoding. An encoder failure is thrown, naming the episode and the camera, by the next
+// add_frame() or by save_episode().
+//
+// Crash safety. save_episode() asks plan_episode() (rcls/dataset/episode_plan.hpp) what the episode
+// changes, without touching the disk, then stages every file in <root>/.rcls-staging/ (outside the
+// folders LeRobot globs) with core's StagedFiles and renames them into place in a fixed order:
 //   1. the data parquet holding the episode (the current file, rewritten with the episode's
 //      rows appended, or a new file after LeRobot's size rollover),
 //   2. per camera, the concatenated video: the current mp4 and the episode's own mp4 joined by
@@ -18,6 +24,9 @@
 // used, rewrites stats.json and tasks.parquet to match, and empties the staging folder. So a
 // kill at any moment leaves a dataset that opens with every episode saved before it, and
 // appending can resume.
+//
+// Locking. A writer holds the dataset's lock (rcls/dataset/lock.hpp) from create()/open() to its
+// destruction: a second writer fails at once with a DataError naming the holder's pid.
 #pragma once
 
 #include <cstdint>
@@ -73,7 +82,11 @@ struct Frame {
     std::optional<double> timestamp;  ///< Seconds; default frame_index / fps.
 };
 
-/// Hooks for tracing and fault-injection tests.
+/// Bounds of WriterOptions::encode_queue_frames.
+inline constexpr int kMinEncodeQueueFrames = 1;
+inline constexpr int kMaxEncodeQueueFrames = 1024;
+
+/// How the writer works, and hooks for tracing and fault-injection tests.
 struct WriterOptions {
     /// Called before every file operation (write of a block, flush, rename) with a short label.
     std::function<void(std::string_view step)> on_step;
@@ -83,27 +96,36 @@ struct WriterOptions {
     /// How camera images are encoded. Default: LeRobot's (libsvtav1, yuv420p, g=2, crf=30) for a
     /// new dataset; for an existing one, the codec its info.json names, with LeRobot's g and crf.
     std::optional<video::EncoderSettings> video;
+    /// Camera images that may wait for each camera's encoder thread (1 to 1024; create() and
+    /// open() throw ConfigError otherwise). add_frame() waits only when the queue is full. Each
+    /// waiting image is a copy: 32 frames of 640x480 RGB are 29 MB per camera, about 1 s of
+    /// recording at 30 fps.
+    int encode_queue_frames = 32;
 };
 
-/// Appends episodes to a v3.0 dataset. Not thread-safe: one writer per dataset, and no other
-/// process may write the same dataset at the same time.
+struct EpisodeLabels;
+
+/// Appends episodes to a v3.0 dataset. Not thread-safe (call it from one thread); one writer per
+/// dataset, which the dataset's lock enforces across processes.
 class DatasetWriter {
 public:
     /// Creates a dataset at `root`, which must not exist or be an empty folder. Throws DataError
-    /// if it is not, or cannot be written.
+    /// if it is not, cannot be written, or another writer holds its lock.
     static DatasetWriter create(const std::filesystem::path& root,
                                 const DatasetSpec& spec,
                                 WriterOptions options = {});
     /// Opens an existing v3.0 dataset for appending, repairing what an interrupted writer left
-    /// (see the file comment). Throws DataError for v2.x datasets or corrupt metadata.
+    /// (see the file comment). Throws DataError for v2.x datasets, corrupt metadata, or when
+    /// another writer holds the dataset's lock (naming its pid).
     static DatasetWriter open(const std::filesystem::path& root, WriterOptions options = {});
 
     DatasetWriter(DatasetWriter&&) noexcept;
     DatasetWriter& operator=(DatasetWriter&&) noexcept;
     ~DatasetWriter();
 
-    /// Buffers one frame of the current episode. Throws DataError naming the feature when a value
-    /// is missing or has the wrong size.
+    /// Buffers one frame of the current episode and queues its images for encoding. Throws
+    /// DataError naming the feature when a value is missing or has the wrong size, and naming the
+    /// episode and camera when an earlier image failed to encode.
     void add_frame(const Frame& frame);
     /// Writes the buffered frames as the next episode and commits it; returns its index. Throws
     /// DataError when nothing is buffered or a file cannot be written (the dataset then still
@@ -124,6 +146,9 @@ public:
     const Metadata& meta() const;
 
 private:
+    friend void rewrite_labels(const std::filesystem::path& root,
+                               const std::map<std::int64_t, EpisodeLabels>& labels,
+                               WriterOptions options);
     struct State;
     explicit DatasetWriter(std::unique_ptr<State> state);
     std::unique_ptr<State> state_;

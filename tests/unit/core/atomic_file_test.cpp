@@ -3,6 +3,10 @@
 
 #include <unistd.h>
 
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "rcls/core/error.hpp"
@@ -141,6 +145,92 @@ TEST(AtomicOutputDirectory, KilledWritersFolderIsRemovedAsStale) {
     EXPECT_FALSE(fs::is_empty(dir.path()));
     EXPECT_EQ(remove_stale_temporaries(dir.path()), 1u);
     EXPECT_TRUE(fs::is_empty(dir.path()));
+}
+
+TEST(StagedFiles, NothingIsVisibleUntilCommitThenEveryFileInOrder) {
+    TempDir dir;
+    write_text(dir / "b.txt", "old b");
+    std::vector<std::string> steps;
+    std::vector<std::string> seen_at_rename;
+    StagedFiles::Options o;
+    o.staging_dir = dir / ".staging";
+    o.on_step = [&](std::string_view step) {
+        steps.emplace_back(step);
+        if (step == "rename") {
+            seen_at_rename.push_back(std::string(fs::exists(dir / "x/a.txt") ? "a" : "-") +
+                                     read_file(dir / "b.txt"));
+        }
+    };
+    StagedFiles files(o);
+    files.add(dir / "x/a.txt", "new a");
+    const fs::path produced = files.add_produced(dir / "b.txt");
+    EXPECT_EQ(produced.parent_path(), dir / ".staging");
+    EXPECT_EQ(produced.extension(), ".txt");
+    write_text(produced, "new b");
+    EXPECT_FALSE(fs::exists(dir / "x/a.txt"));
+    EXPECT_EQ(read_file(dir / "b.txt"), "old b");
+    EXPECT_EQ(files.targets(), (std::vector<fs::path>{dir / "x/a.txt", dir / "b.txt"}));
+    files.commit();
+    EXPECT_EQ(read_file(dir / "x/a.txt"), "new a");
+    EXPECT_EQ(read_file(dir / "b.txt"), "new b");
+    // a is renamed before b: at b's rename, a is there and b still old.
+    EXPECT_EQ(seen_at_rename, (std::vector<std::string>{"-old b", "aold b"}));
+    EXPECT_EQ(steps, (std::vector<std::string>{"create", "write", "create", "fsync", "fsync",
+                                               "rename", "rename"}));
+    EXPECT_TRUE(fs::is_empty(dir / ".staging"));
+}
+
+TEST(StagedFiles, AnUncommittedSetLeavesNoFilesAndTheTargetsOld) {
+    TempDir dir;
+    write_text(dir / "a.txt", "old");
+    {
+        StagedFiles files({dir / ".staging", true, {}, {}});
+        files.add(dir / "a.txt", "new");
+        files.add(dir / "b.txt", "new");
+    }
+    EXPECT_EQ(read_file(dir / "a.txt"), "old");
+    EXPECT_FALSE(fs::exists(dir / "b.txt"));
+    EXPECT_TRUE(fs::is_empty(dir / ".staging"));
+    StagedFiles missing({dir / ".staging", true, {}, {}});
+    (void)missing.add_produced(dir / "c.txt");  // never written
+    EXPECT_THROW(missing.commit(), DataError);
+}
+
+TEST(StagedFiles, AJournalCompletesASetInterruptedAfterItsCommitPoint) {
+    TempDir dir;
+    write_text(dir / "a.txt", "old a");
+    write_text(dir / "b.txt", "old b");
+    const fs::path journal = dir / ".staging/set.journal";
+    int renames = 0;
+    StagedFiles::Options o{dir / ".staging", false, {}, journal};
+    o.on_step = [&](std::string_view step) {
+        // The journal's own rename is the first; fail before b's, the third.
+        if (step == "rename" && ++renames == 3) throw std::runtime_error("killed");
+    };
+    {
+        StagedFiles files(o);
+        files.add(dir / "a.txt", "new a");
+        files.add(dir / "b.txt", "new b");
+        EXPECT_THROW(files.commit(), std::runtime_error);
+    }
+    EXPECT_EQ(read_file(dir / "a.txt"), "new a");
+    EXPECT_EQ(read_file(dir / "b.txt"), "old b");  // a mix, until the journal is finished
+    ASSERT_TRUE(fs::exists(journal));
+    EXPECT_TRUE(StagedFiles::finish_journal(journal, false));
+    EXPECT_EQ(read_file(dir / "b.txt"), "new b");
+    EXPECT_FALSE(fs::exists(journal));
+    EXPECT_FALSE(StagedFiles::finish_journal(journal, false));
+    // Interrupted before the journal: nothing changes, and there is nothing to finish.
+    o.on_step = [&](std::string_view step) {
+        if (step == "journal") throw std::runtime_error("killed");
+    };
+    {
+        StagedFiles files(o);
+        files.add(dir / "a.txt", "newer a");
+        EXPECT_THROW(files.commit(), std::runtime_error);
+    }
+    EXPECT_EQ(read_file(dir / "a.txt"), "new a");
+    EXPECT_FALSE(StagedFiles::finish_journal(journal, false));
 }
 
 }  // namespace
