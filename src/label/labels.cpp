@@ -13,6 +13,7 @@
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/sim/world.hpp"
 #include "rcls/core/strings.hpp"
 
 namespace rcls::label {
@@ -349,7 +350,7 @@ fs::path record_keys_path(const fs::path& root) {
 }
 
 fs::path sim_ground_truth_path(const fs::path& root) {
-    return root / "meta" / "rcls_sim_ground_truth.json";
+    return sim::ground_truth_path(root);
 }
 
 LabelSet load_record_keys(const fs::path& root) {
@@ -397,13 +398,14 @@ LabelSet load_sim_ground_truth(const fs::path& root) {
                           ": missing; --from-sim needs the ground truth the simulated scene "
                           "writes there");
     }
-    const std::string name = path.string();
-    const Json doc = parse_json_text(read_file(path), name);
-    const Json& episodes = episodes_object(doc, name, true);
     LabelSet set;
-    for (const auto& [key, value] : episodes.items()) {
-        const std::string where = name + ": /episodes/" + key;
-        set.set(episode_key(key, where), json_label(value, where), where);
+    for (const sim::EpisodeTruth& truth : sim::read_ground_truth(path)) {
+        const std::string where =
+            path.string() + ": episode " + std::to_string(truth.episode_index);
+        set.set(truth.episode_index,
+                truth.first_success_frame ? EpisodeLabel::span(*truth.first_success_frame)
+                                          : EpisodeLabel::failed(),
+                where);
     }
     return set;
 }

@@ -97,8 +97,12 @@ TEST_F(CliLabel, FormsCombineLaterOnesWinning) {
 }
 
 TEST_F(CliLabel, JsonFileAndSimGroundTruth) {
-    write_text(root_ / "meta/rcls_sim_ground_truth.json",
-               R"({"episodes": {"0": 100, "1": "never"}})");
+    write_text(root_ / "rcls/sim_ground_truth.json",  // as the simulation writes it
+               R"({"format": "rcls_sim_ground_truth", "version": 1, "fps": 10, "episodes": [
+                   {"episode_index": 0, "seed": 1, "num_frames": 200, "outcome": "success",
+                    "first_success_frame": 100},
+                   {"episode_index": 1, "seed": 2, "num_frames": 200, "outcome": "miss",
+                    "first_success_frame": null}]})");
     const fs::path json = dir_ / "l.json";
     write_text(json, R"({"1": 5})");
     const ProcessResult r = run_rcls({"label", root_.string(), "--labels", notes_.string(),
@@ -116,7 +120,7 @@ TEST_F(CliLabel, FromRecordKeyPresses) {
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["episodes"][2]["label"], "30-60");
     EXPECT_EQ(j["episodes"][3]["label"], "never");
-    expect_error({"--from-sim"}, 3, "rcls_sim_ground_truth.json: missing");
+    expect_error({"--from-sim"}, 3, "sim_ground_truth.json: missing");
 }
 
 TEST_F(CliLabel, BadLabelInputExits3NamingTheEpisode) {

@@ -90,8 +90,8 @@ LabelSet load_labels_file(const std::filesystem::path& path);
 /// indices of the presses in the episode: the first starts the success span, a second one ends it
 /// (inclusive); none means the episode failed).
 std::filesystem::path record_keys_path(const std::filesystem::path& root);
-/// The simulated scene's ground truth: <root>/meta/rcls_sim_ground_truth.json =
-/// {"episodes": {"0": 42, "1": "never", "2": "40-90"}}.
+/// The simulated scene's ground truth (sim::ground_truth_path(): <root>/rcls/sim_ground_truth.json,
+/// written by the simulation): the first frame the cube is held 2 cm up, per episode, or never.
 std::filesystem::path sim_ground_truth_path(const std::filesystem::path& root);
 
 /// Labels from record_keys_path(root). Throws ConfigError naming the file when it is missing or

@@ -6,6 +6,8 @@
 #include <numeric>
 
 #include <gtest/gtest.h>
+
+#include "rcls/sim/world.hpp"
 #include <nlohmann/json.hpp>
 
 #include "rcls/core/error.hpp"
@@ -171,12 +173,19 @@ TEST(LabelParse, RecordKeysAndSimGroundTruth) {
     EXPECT_EQ(keys.episodes.at(0), (EpisodeLabel::span(42)));
     EXPECT_TRUE(keys.episodes.at(1).never);
     EXPECT_EQ(keys.episodes.at(2), (EpisodeLabel::span(10, 30)));
-    testing::write_text(sim_ground_truth_path(dir.path()),
-                        R"({"episodes": {"0": 42, "1": "never", "2": "40-90"}})");
+    sim::write_ground_truth(dir.path(),
+                            {{.episode_index = 0, .seed = 1, .num_frames = 100,
+                              .first_success_frame = 42, .outcome = sim::Outcome::kSuccess},
+                             {.episode_index = 1, .seed = 2, .num_frames = 100,
+                              .first_success_frame = std::nullopt, .outcome = sim::Outcome::kMiss},
+                             {.episode_index = 2, .seed = 3, .num_frames = 100,
+                              .first_success_frame = 40, .outcome = sim::Outcome::kDrop}},
+                            10.0);
+    EXPECT_EQ(sim_ground_truth_path(dir.path()), sim::ground_truth_path(dir.path()));
     const LabelSet sim = load_sim_ground_truth(dir.path());
     EXPECT_EQ(sim.episodes.at(0), (EpisodeLabel::span(42)));
     EXPECT_TRUE(sim.episodes.at(1).never);
-    EXPECT_EQ(sim.episodes.at(2), (EpisodeLabel::span(40, 90)));
+    EXPECT_EQ(sim.episodes.at(2), (EpisodeLabel::span(40)));
     testing::TempDir empty;
     EXPECT_NE(config_error([&] { load_record_keys(empty.path()); })
                   .find("rcls_record_keys.json: missing"),
