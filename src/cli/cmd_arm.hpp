@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // What the `rcls arm <verb>` files share: one register function per verb (cmd_arm_<verb>.cpp),
-// the console prompter (the terminal side of the arm tools' interactive steps) and, until the
-// CLI's terminal renderer handles them, a small event printer for the arm commands' notices and
-// teleop's live status line.
+// and the console prompter (the terminal side of the arm tools' interactive steps). Their notices
+// and teleop's live status line are events, drawn by the CLI's terminal renderer.
 #pragma once
 
 #include <cstdio>

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 //
-// The terminal side of the arm commands: the console prompter (reads stdin, draws on stderr) and
-// the printer of their notices and teleop's live status line.
+// The terminal side of the arm commands: the console prompter (reads stdin, draws on stderr).
 #include <algorithm>
 #include <cerrno>
 #include <poll.h>

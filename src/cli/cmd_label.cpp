@@ -143,7 +143,7 @@ void register_label(CLI::App& root, const GlobalOptions&, Commands& commands) {
                   "meta/rcls_record_keys.json");
     app->add_flag("--from-sim", options->from_sim,
                   "Labels from the simulated scene's ground truth, "
-                  "meta/rcls_sim_ground_truth.json");
+                  "rcls/sim_ground_truth.json");
     app->add_option("--output", options->output,
                     "Write a labelled v3.0 copy here instead of relabelling in place (v2.x "
                     "datasets always get a copy, by default <dataset>_labelled)")
