@@ -26,7 +26,8 @@ protected:
     void TearDown() override { reset_interrupt(); }
 
     static Predictor small_predictor() {
-        return Predictor::untrained(ClassifierConfig{}, 1,
+        const ClassifierConfig config;  // a named default (GCC 12 misreads a temporary's base)
+        return Predictor::untrained(config, 1,
                                     {.threshold = 0.5, .num_threads = 1, .optimized = true});
     }
 };
