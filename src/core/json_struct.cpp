@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/json_struct.hpp"
 
+#include "rcls/core/atomic_file.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
@@ -107,18 +109,14 @@ Json parse_text(std::string_view text, const std::string& source, ErrorKind kind
 }
 
 std::string read_text(const std::filesystem::path& path, ErrorKind kind) {
-    std::error_code error;
-    if (!std::filesystem::exists(path, error))
-        throw_error(kind, path.string() + ": file not found");
-    if (std::filesystem::is_directory(path, error)) {
-        throw_error(kind, path.string() + ": is a directory, not a file");
+    // core's read_file: a named pipe without a writer, a device or a socket is refused rather than
+    // waited on or read for ever; its DataError becomes the caller's kind of error here, once.
+    try {
+        return read_file(path);
+    } catch (const DataError& e) {
+        if (kind == ErrorKind::kData) throw;
+        throw_error(kind, e.what());
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw_error(kind, path.string() + ": cannot open: " + errno_text(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw_error(kind, path.string() + ": read failed: " + errno_text(errno));
-    return std::move(text).str();
 }
 
 Json parse_file(const std::filesystem::path& path, ErrorKind kind, std::string_view what) {
