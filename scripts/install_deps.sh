@@ -22,9 +22,13 @@ packages=(
   python3-sklearn
   # the browser that renders the eval report in tests/browser
   chromium
-  # node and npm for the browser tests' puppeteer-core (tests/browser/*/package.json)
-  nodejs npm
 )
+# node and npm for the browser tests' puppeteer-core (tests/browser/*/package.json): Debian's,
+# unless a node with its own npm is installed already (a NodeSource nodejs bundles npm and
+# conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
