@@ -66,8 +66,9 @@ int run_label(CLI::App& app, const LabelOptions& options) {
     const int modes = (options.show ? 1 : 0) + (options.serve ? 1 : 0) +
                       (options.contact_sheet.empty() ? 0 : 1) + (inputs.empty() ? 0 : 1);
     if (modes > 1) {
-        throw UsageError("label: --show, --serve, --contact-sheet and label inputs (--labels, "
-                         "--set, --from-record, --from-sim) are separate uses; give one");
+        throw UsageError(
+            "label: --show, --serve, --contact-sheet and label inputs (--labels, "
+            "--set, --from-record, --from-sim) are separate uses; give one");
     }
     if (options.show) {
         const dataset::Dataset d = dataset::Dataset::open(root);
@@ -82,7 +83,8 @@ int run_label(CLI::App& app, const LabelOptions& options) {
         sheet.camera = options.camera;
         const std::vector<std::filesystem::path> written =
             label::write_contact_sheets(d, options.contact_sheet, sheet);
-        for (const auto& path : written) std::cout << path.string() << "\n";
+        for (const auto& path : written)
+            std::cout << path.string() << "\n";
         spdlog::info("label: {} contact sheets in {}", written.size(), options.contact_sheet);
         return 0;
     }
@@ -101,8 +103,9 @@ int run_label(CLI::App& app, const LabelOptions& options) {
         return 0;
     }
     if (inputs.empty()) {
-        throw UsageError("label: no labels given; use --labels FILE, --set EP=SPEC, "
-                         "--from-record or --from-sim (or --show, --serve, --contact-sheet)");
+        throw UsageError(
+            "label: no labels given; use --labels FILE, --set EP=SPEC, "
+            "--from-record or --from-sim (or --show, --serve, --contact-sheet)");
     }
     const label::LabelSet labels = label::gather_labels(inputs, root);
     label::ApplyOptions apply;

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/json_struct.hpp"
 
-#include "rcls/core/atomic_file.hpp"
-
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
 
+#include "rcls/core/atomic_file.hpp"
 #include "rcls/core/strings.hpp"
 
 namespace rcls::json_struct {

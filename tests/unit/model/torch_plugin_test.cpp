@@ -3,6 +3,8 @@
 // The torch plugin as the `rcls` binary uses it: this test program links librcls.so and no torch,
 // and its Predictors come from librcls_torch.so, loaded through the facade. Code in the plugin must
 // see the host's process-wide state: the Ctrl-C flag, the event sink, the logger.
+#include "rcls/model/torch_plugin.hpp"
+
 #include <dlfcn.h>
 #include <sstream>
 
@@ -15,7 +17,6 @@
 #include "rcls/core/events.hpp"
 #include "rcls/core/interrupt.hpp"
 #include "rcls/model/predictor.hpp"
-#include "rcls/model/torch_plugin.hpp"
 
 namespace rcls::model {
 namespace {
@@ -74,7 +75,8 @@ TEST_F(TorchPlugin, PluginCodeLogsThroughTheHostsLogger) {
     { const Predictor predictor = small_predictor(); }
     logger->sinks().pop_back();
     logger->set_level(level);
-    EXPECT_NE(lines.str().find("model: untrained (observation.images.front, 128x128)"), std::string::npos)
+    EXPECT_NE(lines.str().find("model: untrained (observation.images.front, 128x128)"),
+              std::string::npos)
         << lines.str();
 }
 
