@@ -3,14 +3,14 @@
 // Loads librcls_videoio (videoio_plugin.cpp) with dlopen on first use. It is looked for in
 // $RCLS_VIDEOIO_PLUGIN (a file), next to the executable (the build tree), then in
 // <prefix>/lib/rcls/ (an installed rcls), as the libtorch plugin is.
-#include <dlfcn.h>
-
 #include <cstdlib>
+#include <dlfcn.h>
 #include <mutex>
 #include <vector>
 
 #include "rcls/camera/v4l2.hpp"
 #include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
 
 #include "sources.hpp"
 
@@ -20,25 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kPluginName = "librcls_videoio.so";
 
-std::vector<fs::path> plugin_candidates() {
-    std::vector<fs::path> out;
-    if (const char* env = std::getenv("RCLS_VIDEOIO_PLUGIN"); env != nullptr && *env != '\0') {
-        out.emplace_back(env);
-        return out;
-    }
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        out.push_back(exe.parent_path() / kPluginName);
-        out.push_back(exe.parent_path().parent_path() / "bin" / kPluginName);
-        out.push_back(exe.parent_path().parent_path() / "lib" / "rcls" / kPluginName);
-    }
-    return out;
-}
-
 CreateVideoioSource load_plugin() {
     std::string tried;
-    for (const fs::path& candidate : plugin_candidates()) {
+    for (const fs::path& candidate : plugin_candidates("RCLS_VIDEOIO_PLUGIN", kPluginName)) {
         std::error_code ec;
         if (!fs::exists(candidate, ec)) {
             tried += (tried.empty() ? "" : ", ") + candidate.string();
@@ -46,9 +30,10 @@ CreateVideoioSource load_plugin() {
         }
         void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (handle == nullptr) {
-            throw DeviceError(candidate.string() + ": cannot load OpenCV's videoio part of rcls: " +
-                              ::dlerror() + " (is libopencv-videoio installed? "
-                                            "scripts/install_deps.sh)");
+            throw DeviceError(candidate.string() +
+                              ": cannot load OpenCV's videoio part of rcls: " + ::dlerror() +
+                              " (is libopencv-videoio installed? "
+                              "scripts/install_deps.sh)");
         }
         auto* create = reinterpret_cast<CreateVideoioSource>(::dlsym(handle, kCreateVideoioSymbol));
         if (create == nullptr) {

@@ -3,11 +3,11 @@
 
 #include <cerrno>
 #include <cstdlib>
-
-#include <sys/stat.h>
 #include <string>
 
 #include "rcls/core/error.hpp"
+
+#include <sys/stat.h>
 
 namespace rcls {
 namespace fs = std::filesystem;
@@ -65,12 +65,29 @@ void require_regular_file(const fs::path& path, const char* what) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         const int saved = errno;
-        if (saved == ENOENT || saved == ENOTDIR) throw DataError(path.string() + ": file not found");
+        if (saved == ENOENT || saved == ENOTDIR)
+            throw DataError(path.string() + ": file not found");
         throw DataError(path.string() + ": cannot read", saved);
     }
     if (S_ISREG(st.st_mode)) return;
     throw DataError(path.string() + ": is " + describe_file_type(st.st_mode) + ", not a " + what +
                     "; give the path of a regular file");
+}
+
+std::vector<fs::path> plugin_candidates(const char* env_var, const char* file_name) {
+    std::vector<fs::path> out;
+    if (const char* env = std::getenv(env_var); env != nullptr && *env != '\0') {
+        out.emplace_back(env);
+        return out;
+    }
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        out.push_back(exe.parent_path() / file_name);
+        out.push_back(exe.parent_path().parent_path() / "bin" / file_name);
+        out.push_back(exe.parent_path().parent_path() / "lib" / "rcls" / file_name);
+    }
+    return out;
 }
 
 }  // namespace rcls

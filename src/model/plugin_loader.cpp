@@ -11,9 +11,10 @@
 #include <system_error>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
+#include "rcls/model/torch_plugin.hpp"
 
 #include "process_setup.hpp"
-#include "rcls/model/torch_plugin.hpp"
 
 namespace rcls::model {
 namespace fs = std::filesystem;
@@ -21,27 +22,12 @@ namespace {
 
 constexpr const char* kPluginName = "librcls_torch.so";
 
-std::vector<fs::path> plugin_candidates() {
-    std::vector<fs::path> out;
-    if (const char* env = std::getenv("RCLS_TORCH_PLUGIN"); env != nullptr && *env != '\0') {
-        out.emplace_back(env);
-        return out;
-    }
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        out.push_back(exe.parent_path() / kPluginName);
-        out.push_back(exe.parent_path().parent_path() / "lib" / "rcls" / kPluginName);
-    }
-    return out;
-}
-
 const TorchPlugin* load_plugin() {
     // libgomp, which comes with libtorch, reads its settings when it is loaded: here, unless
     // prepare_process_for_inference() already ran.
     detail::prefer_passive_openmp_waiting();
     std::string tried;
-    for (const fs::path& candidate : plugin_candidates()) {
+    for (const fs::path& candidate : plugin_candidates("RCLS_TORCH_PLUGIN", kPluginName)) {
         std::error_code ec;
         if (!fs::exists(candidate, ec)) {
             tried += (tried.empty() ? "" : ", ") + candidate.string();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <filesystem>
+#include <vector>
 
 namespace rcls {
 
@@ -26,6 +27,11 @@ std::filesystem::path hf_hub_cache();
 /// would block on a FIFO or read a device for ever (FFmpeg, std::ifstream); stat() never blocks.
 /// `what` names the expected kind in the message ("video", "Parquet file").
 void require_regular_file(const std::filesystem::path& path, const char* what = "file");
+
+/// Where rcls looks for one of its plugins (`file_name`, e.g. "librcls_torch.so"), in order: the
+/// path in environment variable `env_var` alone when it is set; else beside the running binary,
+/// in ../bin (test programs in build/tests) and in ../lib/rcls (an installed rcls).
+std::vector<std::filesystem::path> plugin_candidates(const char* env_var, const char* file_name);
 
 /// `path` with a leading "~/" replaced by $HOME.
 std::filesystem::path expand_user(const std::filesystem::path& path);
