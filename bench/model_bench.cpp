@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // The ResNet10 encoder and the whole classifier, plain libtorch eager against rcls's optimised
-// inference path (FastResNet10, FastClassifier), in the same run (scripts/bench_model.sh prints the ratios):
+// inference path (FastResNet10, FastClassifier), in the same run (scripts/bench_model.sh prints the
+// ratios):
 //
 //   BM_Encoder/batch:32/optimized:{0,1}     encoder throughput at 128x128 (frames/s)
 //   BM_Encoder/batch:1/optimized:{0,1}      one frame through the encoder

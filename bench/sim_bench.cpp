@@ -11,9 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <vector>
-
 #include <time.h>
+#include <vector>
 
 #include <benchmark/benchmark.h>
 #include <opencv2/imgproc.hpp>
@@ -55,9 +54,9 @@ void render_benchmark(benchmark::State& state, sim::View view) {
         const double cpu_start = thread_cpu_ms();
         renderer.render(snapshot, world.appearance(), view, n, frame);
         cpu_ms.push_back(thread_cpu_ms() - cpu_start);
-        ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                               start)
-                         .count());
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
         benchmark::DoNotOptimize(frame.data);
     }
     state.counters["p50_ms"] = percentile(ms, 50);
@@ -66,8 +65,12 @@ void render_benchmark(benchmark::State& state, sim::View view) {
     state.counters["cpu_p99_ms"] = percentile(cpu_ms, 99);
 }
 
-void BM_RenderFront(benchmark::State& state) { render_benchmark(state, sim::View::kFront); }
-void BM_RenderWrist(benchmark::State& state) { render_benchmark(state, sim::View::kWrist); }
+void BM_RenderFront(benchmark::State& state) {
+    render_benchmark(state, sim::View::kFront);
+}
+void BM_RenderWrist(benchmark::State& state) {
+    render_benchmark(state, sim::View::kWrist);
+}
 BENCHMARK(BM_RenderFront)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_RenderWrist)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
@@ -137,7 +140,8 @@ int contact_sheet(const char* path) {
     }
     // 6 bits per channel (invisible here) keep the PNG small enough for the README.
     sheet.forEach<cv::Vec3b>([](cv::Vec3b& p, const int*) {
-        for (int k = 0; k < 3; ++k) p[k] = static_cast<std::uint8_t>(p[k] & 0xFC);
+        for (int k = 0; k < 3; ++k)
+            p[k] = static_cast<std::uint8_t>(p[k] & 0xFC);
     });
     video::write_image(path, sheet, image::ChannelOrder::kRgb, {.png_compression = 9});
     std::printf("wrote %s\n", path);

@@ -85,7 +85,7 @@ void PtySimServer::stop() {
 
 void PtySimServer::serve(const std::function<bool()>& keep_running) {
     using Clock = SimBus::Clock;
-    Clock& clock = steady_clock();  // a pty is served on real time
+    Clock& clock = steady_clock();       // a pty is served on real time
     std::vector<SimBus::Reply> pending;  // sorted by due time
     std::array<std::uint8_t, 1024> buffer{};
     while (keep_running()) {

@@ -571,9 +571,10 @@ Calibration simulated_calibration() {
     for (std::size_t i = 0; i < kSweeps.size(); ++i) {
         const Sweep& sweep = kSweeps[i];
         const bool full_turn = i == kWristRollIndex;
-        const int low = full_turn ? 0 : static_cast<int>(std::lround(sweep.center - sweep.amplitude));
-        const int high =
-            full_turn ? kResolution - 1 : static_cast<int>(std::lround(sweep.center + sweep.amplitude));
+        const int low =
+            full_turn ? 0 : static_cast<int>(std::lround(sweep.center - sweep.amplitude));
+        const int high = full_turn ? kResolution - 1
+                                   : static_cast<int>(std::lround(sweep.center + sweep.amplitude));
         calibration.emplace_back(std::string(kNames[i]),
                                  MotorCalibration{static_cast<int>(i) + 1, 0, 0, low, high});
     }

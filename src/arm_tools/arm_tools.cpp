@@ -406,8 +406,7 @@ SimStats serve_simulated_bus(const SimOptions& options,
     on_ready(server.path());
     server.serve([&] {
         if (interrupted()) return false;
-        return !duration_s ||
-               seconds_between(start, clock.now()) < *duration_s;
+        return !duration_s || seconds_between(start, clock.now()) < *duration_s;
     });
     return bus->stats();
 }

@@ -48,8 +48,8 @@ LoopStats run_teleop(arm::Arm& leader,
     loop.add_hook([&](const StepTiming& timing) {
         if (timing.end - last_status >= status_every) {
             last_status = timing.end;
-            emit(StatusEvent{"teleop", status_line(teleop_stats(loop.statistics(), leader, follower)),
-                             false});
+            emit(StatusEvent{
+                "teleop", status_line(teleop_stats(loop.statistics(), leader, follower)), false});
         }
         return LoopControl::kContinue;
     });

@@ -30,7 +30,9 @@ Camera::Camera(std::unique_ptr<FrameSource> source, CameraOptions options, Clock
     }
 }
 
-Camera::~Camera() { stop(); }
+Camera::~Camera() {
+    stop();
+}
 
 std::string Camera::label() const {
     return "camera " + options_.name + " (" + source_->describe() + ")";
@@ -63,8 +65,9 @@ Frame Camera::capture_now() {
     cv::Mat image;
     image::ChannelOrder order = image::ChannelOrder::kRgb;
     if (!source_->grab(image, order)) {
-        throw DeviceError(label() + ": no more frames (the video ended); set \"loop\": true to "
-                                    "play it again");
+        throw DeviceError(label() +
+                          ": no more frames (the video ended); set \"loop\": true to "
+                          "play it again");
     }
     finish(image, order);
     Frame f;
@@ -86,8 +89,8 @@ void Camera::start() {
     }
     running_ = true;
     thread_ = std::thread([this] { capture_loop(); });
-    const auto limit = std::chrono::duration<double>(options_.warmup_s +
-                                                     options_.no_frame_timeout_s);
+    const auto limit =
+        std::chrono::duration<double>(options_.warmup_s + options_.no_frame_timeout_s);
     std::unique_lock lock(mutex_);
     new_frame_.wait_for(lock, limit, [this] { return have_frame_ || !error_.empty(); });
     if (!error_.empty()) {
@@ -113,8 +116,9 @@ void Camera::capture_loop() {
         try {
             if (!source_->grab(image, order)) {
                 std::lock_guard lock(mutex_);
-                error_ = label() + ": no more frames (the video ended); set \"loop\": true to "
-                                   "play it again";
+                error_ = label() +
+                         ": no more frames (the video ended); set \"loop\": true to "
+                         "play it again";
                 new_frame_.notify_all();
                 return;
             }
@@ -162,9 +166,8 @@ Frame Camera::latest() {
     const double age = seconds_between(latest_.captured, now);
     const double limit = options_.max_age_s;
     if (age > limit) {
-        throw DeviceError(label() + ": the newest frame is " + seconds_text(age) +
-                          " old (limit " + seconds_text(limit) + "); " +
-                          source_->what_to_check());
+        throw DeviceError(label() + ": the newest frame is " + seconds_text(age) + " old (limit " +
+                          seconds_text(limit) + "); " + source_->what_to_check());
     }
     if (latest_.sequence != last_delivered_) ++stats_.delivered;
     last_delivered_ = latest_.sequence;

@@ -8,8 +8,10 @@
 
 namespace rcls::camera {
 
-std::unique_ptr<Camera> open_camera(const std::string& name, const config::CameraConfig& config,
-                                    Clock& clock, const SimSceneSource& sim) {
+std::unique_ptr<Camera> open_camera(const std::string& name,
+                                    const config::CameraConfig& config,
+                                    Clock& clock,
+                                    const SimSceneSource& sim) {
     CameraOptions options;
     options.name = name;
     options.rotation = config.rotation;

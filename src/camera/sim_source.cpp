@@ -79,7 +79,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FrameSource> make_sim_source(const config::CameraConfig& config, Clock& clock,
+std::unique_ptr<FrameSource> make_sim_source(const config::CameraConfig& config,
+                                             Clock& clock,
                                              const SimSceneSource& scene) {
     return std::make_unique<SimSource>(config, clock, scene);
 }

@@ -12,18 +12,20 @@
 namespace rcls::camera::detail {
 
 /// The simulated scene, rendered at the config's size and rate.
-std::unique_ptr<FrameSource> make_sim_source(const config::CameraConfig& config, Clock& clock,
+std::unique_ptr<FrameSource> make_sim_source(const config::CameraConfig& config,
+                                             Clock& clock,
                                              const SimSceneSource& scene);
 
 /// A video file through FFmpeg, paced at its frame rate.
-std::unique_ptr<FrameSource> make_video_file_source(const std::filesystem::path& path, bool loop,
+std::unique_ptr<FrameSource> make_video_file_source(const std::filesystem::path& path,
+                                                    bool loop,
                                                     Clock& clock);
 
 /// What the videoio plugin is asked to open.
 struct VideoioRequest {
-    int index = -1;      ///< >= 0: a V4L2 device by index.
-    std::string path;    ///< Otherwise a device path or a URL.
-    bool v4l2 = true;    ///< V4L2 backend (devices); false: FFmpeg backend (URLs).
+    int index = -1;    ///< >= 0: a V4L2 device by index.
+    std::string path;  ///< Otherwise a device path or a URL.
+    bool v4l2 = true;  ///< V4L2 backend (devices); false: FFmpeg backend (URLs).
     int width = 640;
     int height = 480;
     int fps = 30;

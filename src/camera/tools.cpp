@@ -30,8 +30,7 @@ std::vector<std::filesystem::path> snapshot_cameras(const CameraList& cameras,
     return written;
 }
 
-std::vector<StreamReport> stream_cameras(const CameraList& cameras, double seconds,
-                                         Clock& clock) {
+std::vector<StreamReport> stream_cameras(const CameraList& cameras, double seconds, Clock& clock) {
     struct Open {
         std::unique_ptr<Camera> camera;
         StreamReport report;
@@ -53,7 +52,8 @@ std::vector<StreamReport> stream_cameras(const CameraList& cameras, double secon
     }
     const auto start = clock.now();
     const auto end = start + seconds_to_duration(seconds);
-    for (Open& o : open) o.next = start;
+    for (Open& o : open)
+        o.next = start;
     while (clock.now() < end) {
         throw_if_interrupted();
         Open* due = &open.front();

@@ -8,13 +8,14 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <linux/videodev2.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "rcls/core/error.hpp"
+
+#include <linux/videodev2.h>
+#include <sys/ioctl.h>
 
 namespace rcls::camera {
 namespace {
@@ -29,7 +30,8 @@ int xioctl(int fd, unsigned long request, void* arg) {
 
 std::string fourcc_text(std::uint32_t f) {
     std::string s(4, ' ');
-    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((f >> (8 * i)) & 0xFF);
+    for (int i = 0; i < 4; ++i)
+        s[i] = static_cast<char>((f >> (8 * i)) & 0xFF);
     return s;
 }
 
@@ -42,8 +44,7 @@ std::vector<double> rates(int fd, std::uint32_t format, std::uint32_t w, std::ui
     for (iv.index = 0; xioctl(fd, VIDIOC_ENUM_FRAMEINTERVALS, &iv) == 0; ++iv.index) {
         if (iv.type == V4L2_FRMIVAL_TYPE_DISCRETE) {
             if (iv.discrete.numerator > 0) {
-                out.push_back(static_cast<double>(iv.discrete.denominator) /
-                              iv.discrete.numerator);
+                out.push_back(static_cast<double>(iv.discrete.denominator) / iv.discrete.numerator);
             }
         } else {
             if (iv.stepwise.min.numerator > 0) {
@@ -65,11 +66,10 @@ std::vector<VideoMode> modes_of(int fd) {
         size.pixel_format = fmt.pixelformat;
         for (size.index = 0; xioctl(fd, VIDIOC_ENUM_FRAMESIZES, &size) == 0; ++size.index) {
             if (size.type == V4L2_FRMSIZE_TYPE_DISCRETE) {
-                out.push_back({fourcc_text(fmt.pixelformat),
-                               static_cast<int>(size.discrete.width),
-                               static_cast<int>(size.discrete.height),
-                               rates(fd, fmt.pixelformat, size.discrete.width,
-                                     size.discrete.height)});
+                out.push_back(
+                    {fourcc_text(fmt.pixelformat), static_cast<int>(size.discrete.width),
+                     static_cast<int>(size.discrete.height),
+                     rates(fd, fmt.pixelformat, size.discrete.width, size.discrete.height)});
             } else {
                 out.push_back({fourcc_text(fmt.pixelformat),
                                static_cast<int>(size.stepwise.max_width),
@@ -167,7 +167,8 @@ std::string format_devices(const std::vector<VideoDevice>& devices) {
         } else if (!d.capture) {
             s += "    no video capture (a metadata node)\n";
         } else {
-            for (const VideoMode& m : d.modes) s += "    " + describe_modes({m}) + "\n";
+            for (const VideoMode& m : d.modes)
+                s += "    " + describe_modes({m}) + "\n";
         }
     }
     return s;
@@ -186,8 +187,8 @@ std::string devices_to_json(const std::vector<VideoDevice>& devices) {
         j["error"] = d.error;
         j["modes"] = nlohmann::ordered_json::array();
         for (const VideoMode& m : d.modes) {
-            j["modes"].push_back({{"fourcc", m.fourcc}, {"width", m.width},
-                                  {"height", m.height}, {"fps", m.fps}});
+            j["modes"].push_back(
+                {{"fourcc", m.fourcc}, {"width", m.width}, {"height", m.height}, {"fps", m.fps}});
         }
         list.push_back(j);
     }

@@ -66,7 +66,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<FrameSource> make_video_file_source(const std::filesystem::path& path, bool loop,
+std::unique_ptr<FrameSource> make_video_file_source(const std::filesystem::path& path,
+                                                    bool loop,
                                                     Clock& clock) {
     return std::make_unique<VideoFileSource>(path, loop, clock);
 }

@@ -17,15 +17,15 @@ namespace {
 std::string fourcc_of(double value) {
     const auto code = static_cast<std::uint32_t>(value);
     std::string s(4, ' ');
-    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((code >> (8 * i)) & 0xFF);
+    for (int i = 0; i < 4; ++i)
+        s[i] = static_cast<char>((code >> (8 * i)) & 0xFF);
     return s;
 }
 
 class VideoioSource final : public FrameSource {
 public:
     explicit VideoioSource(const VideoioRequest& request)
-        : name_(request.index >= 0 ? "/dev/video" + std::to_string(request.index)
-                                   : request.path) {
+        : name_(request.index >= 0 ? "/dev/video" + std::to_string(request.index) : request.path) {
         const int api = request.v4l2 ? cv::CAP_V4L2 : cv::CAP_FFMPEG;
         const bool opened = request.index >= 0 ? capture_.open(request.index, api)
                                                : capture_.open(request.path, api);
@@ -52,13 +52,11 @@ public:
         if (width != request.width || height != request.height ||
             std::abs(fps_ - request.fps) > 0.5 || !fourcc_ok) {
             throw DeviceError("camera " + name_ + ": refused the mode " +
-                              std::to_string(request.width) + "x" +
-                              std::to_string(request.height) + " @ " +
-                              std::to_string(request.fps) + " fps" +
-                              (request.fourcc.empty() ? "" : " " + request.fourcc) +
-                              " (it gives " + std::to_string(width) + "x" +
-                              std::to_string(height) + " @ " + std::to_string(std::lround(fps_)) +
-                              " fps " + fourcc + ")");
+                              std::to_string(request.width) + "x" + std::to_string(request.height) +
+                              " @ " + std::to_string(request.fps) + " fps" +
+                              (request.fourcc.empty() ? "" : " " + request.fourcc) + " (it gives " +
+                              std::to_string(width) + "x" + std::to_string(height) + " @ " +
+                              std::to_string(std::lround(fps_)) + " fps " + fourcc + ")");
         }
     }
 

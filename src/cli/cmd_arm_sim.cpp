@@ -36,7 +36,7 @@ struct SimCliOptions {
     std::string drop, corrupt, truncate, garbage, delay;
     std::string error_bits = "0x20";
     std::vector<int> error_ids, missing, wrong_model, old_firmware;
-    std::string scene;                        // "reach_grasp": src/sim/serve.cpp
+    std::string scene;                       // "reach_grasp": src/sim/serve.cpp
     std::optional<std::string> leader_link;  // with --scene
 };
 
@@ -158,8 +158,10 @@ void register_arm_sim(CLI::App& arm_app, const GlobalOptions&, Commands& command
     sim_app->add_option("--old-firmware", sim->old_firmware, "Servos with firmware 3.9")
         ->delimiter(',')
         ->group(kFaults);
-    sim_app->add_option("--scene", sim->scene, "Serve the simulated task: follower (--link) and "
-                        "leader (--leader-link) buses, a person moving the leader")
+    sim_app
+        ->add_option("--scene", sim->scene,
+                     "Serve the simulated task: follower (--link) and "
+                     "leader (--leader-link) buses, a person moving the leader")
         ->check(CLI::IsMember({"reach_grasp"}));
     sim_app->add_option("--leader-link", sim->leader_link, "With --scene: link to the leader's");
     commands.push_back({sim_app, [sim] { return run_sim(*sim); }});

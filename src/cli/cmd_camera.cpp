@@ -22,9 +22,9 @@ namespace {
 
 /// Which cameras: those of a record config, or one described by flags.
 struct CameraSelection {
-    std::string config;                 ///< Record config file (robot.cameras).
-    std::vector<std::string> names;     ///< Only these cameras of the config.
-    std::string type = "opencv";        ///< Without --config.
+    std::string config;              ///< Record config file (robot.cameras).
+    std::vector<std::string> names;  ///< Only these cameras of the config.
+    std::string type = "opencv";     ///< Without --config.
     std::string index_or_path = "0";
     int width = 640;
     int height = 480;
@@ -121,10 +121,11 @@ void register_camera(CLI::App& root, const GlobalOptions&, Commands& commands) {
     add_selection_flags(snapshot_app, snapshot->selection);
     snapshot_app->add_option("--output-dir", snapshot->output_dir, "Where the PNGs go");
     commands.push_back({snapshot_app, [snapshot] {
-                            const auto files = camera::snapshot_cameras(
-                                selected_cameras(snapshot->selection), snapshot->output_dir,
-                                steady_clock());
-                            for (const auto& f : files) std::cout << f.string() << "\n";
+                            const auto files =
+                                camera::snapshot_cameras(selected_cameras(snapshot->selection),
+                                                         snapshot->output_dir, steady_clock());
+                            for (const auto& f : files)
+                                std::cout << f.string() << "\n";
                             return 0;
                         }});
 
@@ -136,9 +137,9 @@ void register_camera(CLI::App& root, const GlobalOptions&, Commands& commands) {
         ->check(CLI::Range(0.1, 3600.0));
     stream_app->add_flag("--json", stream->json, "Print the reports as JSON");
     commands.push_back({stream_app, [stream] {
-                            const auto reports = camera::stream_cameras(
-                                selected_cameras(stream->selection), stream->seconds,
-                                steady_clock());
+                            const auto reports =
+                                camera::stream_cameras(selected_cameras(stream->selection),
+                                                       stream->seconds, steady_clock());
                             std::cout << (stream->json ? camera::stream_reports_to_json(reports)
                                                        : camera::format_stream_reports(reports));
                             return 0;

@@ -51,8 +51,7 @@ int run_eval(const EvalCliOptions& options) {
     if (const std::string why = eval::save_recommendation(result); !why.empty()) {
         spdlog::warn("{}", why);
     } else {
-        spdlog::info("recommendation saved to {}",
-                     (result.checkpoint / eval::kEvalFile).string());
+        spdlog::info("recommendation saved to {}", (result.checkpoint / eval::kEvalFile).string());
     }
     if (!options.report.empty()) {
         eval::write_report(result, options.report);

@@ -2,13 +2,14 @@
 #include "terminal_renderer.hpp"
 
 #include <algorithm>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/strings.hpp"
+
+#include <sys/ioctl.h>
 
 namespace rcls::cli {
 namespace {
@@ -48,9 +49,9 @@ std::string progress_line(const ProgressEvent& event, bool bar) {
     if (!bar) return event.label + ": " + counts + " (" + rate_text + tail + ")";
     std::string line = event.label + " ";
     if (event.total > 0) {
-        const auto filled = static_cast<int>(
-            kBarWidth * std::min(1.0, static_cast<double>(event.done) /
-                                          static_cast<double>(event.total)));
+        const auto filled =
+            static_cast<int>(kBarWidth * std::min(1.0, static_cast<double>(event.done) /
+                                                           static_cast<double>(event.total)));
         line += "[" + std::string(static_cast<std::size_t>(filled), '#') +
                 std::string(static_cast<std::size_t>(kBarWidth - filled), '.') + "] ";
     }

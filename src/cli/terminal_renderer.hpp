@@ -32,7 +32,7 @@ struct TerminalOptions {
     std::FILE* stream = stderr;
     bool terminal = false;  ///< Live lines and coloured level names (stream is a terminal).
     bool quiet = false;     ///< No progress or status output at all.
-    int columns = 0;        ///< Live lines are cut to fit; 0: ask the terminal (80 if it can't say).
+    int columns = 0;  ///< Live lines are cut to fit; 0: ask the terminal (80 if it can't say).
     const Clock* clock = nullptr;  ///< Times redraws and periodic lines; null: the steady clock.
     double redraw_interval_s = 0.1;
     double line_interval_s = 5.0;

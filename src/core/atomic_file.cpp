@@ -248,7 +248,8 @@ void StagedFiles::add(const fs::path& target, std::string_view contents) {
 
 std::vector<fs::path> StagedFiles::targets() const {
     std::vector<fs::path> out;
-    for (const Entry& e : entries_) out.push_back(e.target);
+    for (const Entry& e : entries_)
+        out.push_back(e.target);
     return out;
 }
 
@@ -281,8 +282,9 @@ bool StagedFiles::finish_journal(const fs::path& journal, bool durable) {
         const std::size_t end = text.find('\n', at);
         const std::size_t tab = text.find('\t', at);
         if (end == std::string::npos || tab == std::string::npos || tab > end) {
-            throw DataError(journal.string() + ": corrupt commit journal (delete it to keep the "
-                                               "old files)");
+            throw DataError(journal.string() +
+                            ": corrupt commit journal (delete it to keep the "
+                            "old files)");
         }
         const fs::path temp = base / text.substr(at, tab - at);
         const fs::path target = base / text.substr(tab + 1, end - tab - 1);
@@ -326,8 +328,7 @@ void StagedFiles::commit() {
     }
     for (; committed_ < entries_.size(); ++committed_) {
         step("rename");
-        rename_into_place(entries_[committed_].temp, entries_[committed_].target,
-                          options_.durable);
+        rename_into_place(entries_[committed_].temp, entries_[committed_].target, options_.durable);
     }
     if (!journal.empty()) {
         step("remove");

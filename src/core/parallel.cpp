@@ -5,8 +5,8 @@
 #include <atomic>
 #include <exception>
 #include <mutex>
-#include <string>
 #include <sched.h>
+#include <string>
 #include <thread>
 #include <vector>
 

@@ -58,7 +58,7 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<cv::Mat> queue_;
-    cv::Size first_size_;  ///< Of the first image pushed (written before finish() without one).
+    cv::Size first_size_;   ///< Of the first image pushed (written before finish() without one).
     bool closing_ = false;  ///< No more images: drain and stop.
     bool abort_ = false;    ///< Stop now, dropping the queue.
     std::string error_;     ///< The worker's failure, once it failed.

@@ -7,6 +7,7 @@
 
 #include "rcls/core/error.hpp"
 #include "rcls/parquet/writer.hpp"
+
 #include "tables.hpp"
 
 namespace rcls::dataset {
@@ -35,8 +36,7 @@ Table make_episode_table(const DatasetInfo& info,
         for (std::size_t i = 0; i < buffer.size(); ++i) {
             const auto frame_index = static_cast<std::int64_t>(i);
             if (f->key == "timestamp") {
-                push_number(c,
-                            buffer[i].timestamp.value_or(static_cast<double>(i) / info.fps));
+                push_number(c, buffer[i].timestamp.value_or(static_cast<double>(i) / info.fps));
             } else if (f->key == "frame_index") {
                 push_number(c, static_cast<double>(frame_index));
             } else if (f->key == "episode_index") {
@@ -57,7 +57,6 @@ Table make_episode_table(const DatasetInfo& info,
     }
     return t;
 }
-
 
 /// Per-episode statistics of every numeric feature; cameras from the images as they came (a
 /// video given as a file has none).
@@ -253,8 +252,10 @@ CommittedState new_dataset_state(const fs::path& root, const DatasetSpec& spec) 
 
 std::vector<fs::path> EpisodePlan::commit_order() const {
     std::vector<fs::path> out{data.target};
-    for (const PlannedVideo& v : videos) out.push_back(v.target);
-    for (const PlannedFile& f : metadata) out.push_back(f.target);
+    for (const PlannedVideo& v : videos)
+        out.push_back(v.target);
+    for (const PlannedFile& f : metadata)
+        out.push_back(f.target);
     return out;
 }
 
@@ -373,9 +374,9 @@ void plan_metadata(EpisodePlan& plan, const std::map<std::string, JoinedVideo>& 
         }
         const double from = start->second.start_s;
         next.videos.at(v.key).second = start->second.bytes;
-        m.videos[v.key] = VideoRef{next.videos.at(v.key).first.chunk,
-                                   next.videos.at(v.key).first.file, from,
-                                   from + static_cast<double>(m.length) / info.fps};
+        m.videos[v.key] =
+            VideoRef{next.videos.at(v.key).first.chunk, next.videos.at(v.key).first.file, from,
+                     from + static_cast<double>(m.length) / info.fps};
     }
     plan.metadata.clear();
     plan.metadata.push_back({next.episodes_path(next.meta_at),

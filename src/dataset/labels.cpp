@@ -9,6 +9,7 @@
 #include "rcls/core/error.hpp"
 #include "rcls/parquet/reader.hpp"
 #include "rcls/parquet/writer.hpp"
+
 #include "tables.hpp"
 #include "writer_state.hpp"
 
@@ -58,8 +59,8 @@ Column relabel(const Table& old,
         const auto it = labels.find(e);
         if (it == labels.end()) {
             if (before == nullptr) {
-                throw DataError(path.string() + ": episode " + std::to_string(e) +
-                                " has no \"" + key + "\" and no new labels");
+                throw DataError(path.string() + ": episode " + std::to_string(e) + " has no \"" +
+                                key + "\" and no new labels");
             }
             c.append_rows(*before, r, r + 1);
             continue;
@@ -190,7 +191,8 @@ void rewrite_labels(const fs::path& root,
         meta_files.insert({next.episode_meta_file[i].chunk, next.episode_meta_file[i].file});
     }
     if (added) {
-        for (const ChunkFile& at : next.episode_meta_file) meta_files.insert({at.chunk, at.file});
+        for (const ChunkFile& at : next.episode_meta_file)
+            meta_files.insert({at.chunk, at.file});
     }
     std::size_t meta_bytes = next.meta_bytes;
     for (const auto& [chunk, file] : meta_files) {

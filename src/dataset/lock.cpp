@@ -4,11 +4,12 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <string>
-#include <sys/file.h>
 #include <unistd.h>
 #include <utility>
 
 #include "rcls/core/error.hpp"
+
+#include <sys/file.h>
 
 namespace rcls::dataset {
 
@@ -44,7 +45,8 @@ DatasetLock DatasetLock::take(const std::filesystem::path& root,
                         (holder.empty() ? std::string("pid unknown") : holder) +
                         "); wait for it to finish or stop it");
     }
-    const std::string text = "pid " + std::to_string(::getpid()) + ", " + std::string(purpose) + "\n";
+    const std::string text =
+        "pid " + std::to_string(::getpid()) + ", " + std::string(purpose) + "\n";
     if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, text.data(), text.size(), 0) < 0) {
         const int saved = errno;
         ::close(fd);

@@ -29,7 +29,8 @@ Samples::Samples(const Dataset& dataset, SampleOptions options)
     }
     episodes_ = options_.episodes;
     if (episodes_.empty()) {
-        for (const EpisodeMeta& m : dataset_.meta().episodes) episodes_.push_back(m.episode_index);
+        for (const EpisodeMeta& m : dataset_.meta().episodes)
+            episodes_.push_back(m.episode_index);
     }
     for (const std::int64_t e : episodes_) {
         starts_.push_back(total_);
@@ -49,9 +50,10 @@ const Samples::EpisodeRows& Samples::rows(std::int64_t episode_index) {
     const parquet::Column* timestamp = t.find("timestamp");
     const parquet::Column* state = has_state_ ? t.find("observation.state") : nullptr;
     const parquet::Column* label = has_labels_ ? t.find("next.reward") : nullptr;
-    const std::string where = dataset_.root().string() + ": episode " +
-                              std::to_string(episode_index) + ": column ";
-    if (index == nullptr || timestamp == nullptr) throw DataError(where + "index or timestamp missing");
+    const std::string where =
+        dataset_.root().string() + ": episode " + std::to_string(episode_index) + ": column ";
+    if (index == nullptr || timestamp == nullptr)
+        throw DataError(where + "index or timestamp missing");
     if (has_state_ && state == nullptr) throw DataError(where + "\"observation.state\" missing");
     if (has_labels_ && label == nullptr) throw DataError(where + "\"next.reward\" missing");
     for (std::size_t i = 0; i < n; ++i) {

@@ -35,7 +35,6 @@ bool is_scalar(const Feature& f) {
     return f.shape.size() == 1 && f.shape[0] == 1;
 }
 
-
 /// The `huggingface` key-value metadata `datasets` writes: the features in its own schema.
 std::string hf_features_json(const std::vector<Feature>& features) {
     nlohmann::ordered_json out = nlohmann::ordered_json::object();
@@ -116,7 +115,6 @@ void push_list(Column& c, const std::vector<double>& values) {
                                          : static_cast<std::int64_t>(c.num_values());
     c.offsets[0].push_back(end);
 }
-
 
 /// features[key]["info"] for a video stream, as LeRobot writes it.
 std::string video_info_json(const video::VideoProbe& probe) {

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "encoder_worker.hpp"
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/dataset/episode_plan.hpp"
@@ -18,6 +17,8 @@
 #include "rcls/parquet/reader.hpp"
 #include "rcls/parquet/writer.hpp"
 #include "rcls/video/concat.hpp"
+
+#include "encoder_worker.hpp"
 #include "tables.hpp"
 #include "writer_state.hpp"
 
@@ -152,8 +153,8 @@ void DatasetWriter::State::repair() {
 
     // Data: keep the committed rows of the last file in use; later files are leftovers.
     c.data_at = meta.episodes.empty() ? ChunkFile{}
-                                    : ChunkFile{meta.episodes.back().data_chunk_index,
-                                                meta.episodes.back().data_file_index};
+                                      : ChunkFile{meta.episodes.back().data_chunk_index,
+                                                  meta.episodes.back().data_file_index};
     for (const auto& [at, path] : chunk_files(root / "data", ".parquet")) {
         if (meta.episodes.empty() || before(c.data_at, at)) remove_file(path, quiet);
     }
@@ -284,8 +285,8 @@ DatasetWriter DatasetWriter::open(const fs::path& root, WriterOptions options) {
     if (state->options.video) state->encoder = *state->options.video;
     for (const Feature* f : tabular_features(meta.info)) {
         if (!value_type_of(f->dtype)) {
-            throw DataError(root.string() + ": feature \"" + f->key + "\" has dtype \"" +
-                            f->dtype + "\", which rcls cannot append");
+            throw DataError(root.string() + ": feature \"" + f->key + "\" has dtype \"" + f->dtype +
+                            "\", which rcls cannot append");
         }
     }
     state->committed.data_table = empty_data_table(meta.info);
@@ -296,7 +297,8 @@ DatasetWriter DatasetWriter::open(const fs::path& root, WriterOptions options) {
 void DatasetWriter::add_frame(const Frame& frame) {
     State& s = *state_;
     const Metadata& meta = s.meta();
-    for (const auto& [key, worker] : s.encoders) worker->check();  // a failure surfaces here
+    for (const auto& [key, worker] : s.encoders)
+        worker->check();  // a failure surfaces here
     const std::string where = "frame " + std::to_string(s.buffer.size()) + " of episode " +
                               std::to_string(meta.info.total_episodes);
     for (const Feature* f : tabular_features(meta.info)) {
@@ -429,7 +431,8 @@ std::int64_t DatasetWriter::save_episode() {
         joined[v.key].bytes = static_cast<std::size_t>(fs::file_size(temp, error));
     }
     plan_metadata(plan, joined);
-    for (const PlannedFile& f : plan.metadata) files.add(f.target, f.bytes);
+    for (const PlannedFile& f : plan.metadata)
+        files.add(f.target, f.bytes);
     files.commit();
 
     // Committed.

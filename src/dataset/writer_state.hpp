@@ -10,11 +10,12 @@
 #include <string>
 #include <vector>
 
-#include "encoder_worker.hpp"
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/dataset/episode_plan.hpp"
 #include "rcls/dataset/lock.hpp"
 #include "rcls/dataset/writer.hpp"
+
+#include "encoder_worker.hpp"
 
 namespace rcls::dataset {
 

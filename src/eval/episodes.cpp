@@ -52,8 +52,8 @@ EpisodeOutcome analyse_episode(const EpisodeScores& episode, double threshold, i
     }
     if (out.labelled_onset && out.predicted_onset) {
         out.onset_error_frames = *out.predicted_onset - *out.labelled_onset;
-        out.onset_error_s = static_cast<double>(*out.onset_error_frames) /
-                            (episode.fps > 0 ? episode.fps : 1.0);
+        out.onset_error_s =
+            static_cast<double>(*out.onset_error_frames) / (episode.fps > 0 ? episode.fps : 1.0);
     }
     out.missed = out.labelled_onset.has_value() && !out.predicted_onset.has_value();
     out.false_alarm = !out.labelled_onset.has_value() && out.predicted_onset.has_value();
@@ -129,16 +129,16 @@ Recommendation recommend(const std::vector<GridPoint>& grid) {
         return out;
     }
     if (grid.front().success_episodes == 0) {
-        out.reason = "none of the evaluated episodes reaches success (no frame labelled 1), so "
-                     "no onset can be timed";
+        out.reason =
+            "none of the evaluated episodes reaches success (no frame labelled 1), so "
+            "no onset can be timed";
         return out;
     }
     const GridPoint* best = nullptr;
     const auto key = [](const GridPoint& g) {
         // Smaller is better in every component.
         return std::make_tuple(*g.median_onset_error_frames, -*g.episode_recall,
-                               g.mean_detected_onset_error_frames.value_or(0.0), -g.threshold,
-                               g.k);
+                               g.mean_detected_onset_error_frames.value_or(0.0), -g.threshold, g.k);
     };
     bool any_safe = false;
     for (const GridPoint& g : grid) {

@@ -32,9 +32,12 @@ using json = nlohmann::ordered_json;
 
 const char* to_string(TrainingStatus status) {
     switch (status) {
-        case TrainingStatus::kHeldOut: return "held-out";
-        case TrainingStatus::kTrainingSet: return "training-set";
-        case TrainingStatus::kUnknown: break;
+        case TrainingStatus::kHeldOut:
+            return "held-out";
+        case TrainingStatus::kTrainingSet:
+            return "training-set";
+        case TrainingStatus::kUnknown:
+            break;
     }
     return "unknown";
 }
@@ -114,8 +117,7 @@ void check_cameras(const fs::path& pretrained,
     for (const std::string& key : wanted) {
         if (std::find(have.begin(), have.end(), key) == have.end()) {
             throw UsageError(data.root().string() + ": no camera " + key + ", which " +
-                             pretrained.string() + " was trained on (the dataset has " +
-                             have_text +
+                             pretrained.string() + " was trained on (the dataset has " + have_text +
                              "); name the dataset camera with --camera if it shows the same view");
         }
     }
@@ -174,8 +176,7 @@ void compute_figures(EvalResult& result) {
     result.recommendation = recommend(result.grid);
     result.recommendation_frame_recall.reset();
     if (result.recommendation.found) {
-        const double recall =
-            threshold_metrics(p, y, result.recommendation.point.threshold).recall;
+        const double recall = threshold_metrics(p, y, result.recommendation.point.threshold).recall;
         if (!std::isnan(recall)) result.recommendation_frame_recall = recall;
     }
 }
@@ -204,7 +205,8 @@ EvalResult run_eval(const EvalOptions& options) {
     if (data.info().feature("next.reward") == nullptr) {
         throw DataError(root.string() +
                         ": no next.reward labels; mark each episode's first success frame with "
-                        "`rcls label " + options.dataset + "` first");
+                        "`rcls label " +
+                        options.dataset + "` first");
     }
     check_cameras(result.checkpoint, data, options.camera);
 
@@ -232,12 +234,12 @@ EvalResult run_eval(const EvalOptions& options) {
         std::set<std::int64_t> seen;
         for (const std::int64_t e : selected) {
             if (present.count(e) == 0) {
-                throw UsageError(
-                    "--episodes " + std::to_string(e) + ": " + root.string() + " has " +
-                    std::to_string(present.size()) + " episodes" +
-                    (present.empty() ? std::string()
-                                     : " (" + std::to_string(*present.begin()) + " to " +
-                                           std::to_string(*present.rbegin()) + ")"));
+                throw UsageError("--episodes " + std::to_string(e) + ": " + root.string() +
+                                 " has " + std::to_string(present.size()) + " episodes" +
+                                 (present.empty()
+                                      ? std::string()
+                                      : " (" + std::to_string(*present.begin()) + " to " +
+                                            std::to_string(*present.rbegin()) + ")"));
             }
             if (!seen.insert(e).second) {
                 throw UsageError("--episodes " + std::to_string(e) + ": given twice");
@@ -271,8 +273,8 @@ EvalResult run_eval(const EvalOptions& options) {
             result.status_note = "every episode was held out from training";
         } else {
             result.status = TrainingStatus::kUnknown;
-            result.status_note = "some episodes are in neither list of " +
-                                 std::string(kTrainInfoFile);
+            result.status_note =
+                "some episodes are in neither list of " + std::string(kTrainInfoFile);
         }
     }
 
@@ -446,8 +448,8 @@ std::string recommendation_sentence(const EvalResult& result) {
     if (!r.found) return "No recommendation: " + r.reason + ".";
     const GridPoint& g = r.point;
     std::ostringstream s;
-    s << "Use threshold " << fixed(g.threshold, 2) << " with k " << g.k
-      << " (reward after " << g.k << " consecutive frame" << (g.k == 1 ? "" : "s")
+    s << "Use threshold " << fixed(g.threshold, 2) << " with k " << g.k << " (reward after " << g.k
+      << " consecutive frame" << (g.k == 1 ? "" : "s")
       << " with p >= threshold): no false positive before the onset on these episodes; median "
          "onset delay "
       << fixed(*g.median_onset_error_frames, 1) << " frames ("
@@ -466,11 +468,13 @@ std::string recommendation_sentence(const EvalResult& result) {
 std::string data_sentence(const EvalResult& result) {
     std::ostringstream s;
     const std::size_t n = result.episodes.size();
-    s << "Based on " << n << " episode" << (n == 1 ? "" : "s") << " (" << result.summary.success_episodes
-      << " reaching success, " << result.summary.failure_episodes << " not) and " << result.frames
-      << " frames";
+    s << "Based on " << n << " episode" << (n == 1 ? "" : "s") << " ("
+      << result.summary.success_episodes << " reaching success, " << result.summary.failure_episodes
+      << " not) and " << result.frames << " frames";
     switch (result.status) {
-        case TrainingStatus::kHeldOut: s << ", all held out from training"; break;
+        case TrainingStatus::kHeldOut:
+            s << ", all held out from training";
+            break;
         case TrainingStatus::kTrainingSet:
             s << ", TRAINING-SET: " << result.status_note << ", so these figures flatter the model";
             break;
@@ -540,8 +544,7 @@ std::string to_json(const EvalResult& result) {
     j["roc_curve"] = roc;
     json pr = json::array();
     for (const CurvePoint& c : result.pr) {
-        pr.push_back(
-            {{"recall", c.x}, {"precision", c.y}, {"threshold", number(c.threshold)}});
+        pr.push_back({{"recall", c.x}, {"precision", c.y}, {"threshold", number(c.threshold)}});
     }
     j["pr_curve"] = pr;
 
@@ -637,20 +640,21 @@ std::string to_text(const EvalResult& result) {
 
     out << "\n"
         << heading(result, "Episode level") << " (threshold " << fixed(result.threshold, 2)
-        << ", k " << result.k << "; onset = first frame labelled 1 / first frame the reward fires)\n";
+        << ", k " << result.k
+        << "; onset = first frame labelled 1 / first frame the reward fires)\n";
     out << "  episode  frames  labelled onset  predicted onset  error (frames)  error (s)  "
            "false positives before onset  first false positive  flicker\n";
     const auto opt = [](const auto& v) { return v ? std::to_string(*v) : std::string("-"); };
     for (const EpisodeOutcome& o : result.outcomes) {
-        std::snprintf(line, sizeof line, "  %7lld  %6lld  %14s  %15s  %14s  %9s  %28lld  %20s  %7lld\n",
-                      static_cast<long long>(o.episode_index), static_cast<long long>(o.length),
-                      opt(o.labelled_onset).c_str(),
-                      o.predicted_onset ? std::to_string(*o.predicted_onset).c_str() : "never",
-                      opt(o.onset_error_frames).c_str(),
-                      o.onset_error_s ? fixed(*o.onset_error_s, 2).c_str() : "-",
-                      static_cast<long long>(o.false_positives_before_onset),
-                      opt(o.first_false_positive).c_str(),
-                      static_cast<long long>(o.flicker_after_onset));
+        std::snprintf(
+            line, sizeof line, "  %7lld  %6lld  %14s  %15s  %14s  %9s  %28lld  %20s  %7lld\n",
+            static_cast<long long>(o.episode_index), static_cast<long long>(o.length),
+            opt(o.labelled_onset).c_str(),
+            o.predicted_onset ? std::to_string(*o.predicted_onset).c_str() : "never",
+            opt(o.onset_error_frames).c_str(),
+            o.onset_error_s ? fixed(*o.onset_error_s, 2).c_str() : "-",
+            static_cast<long long>(o.false_positives_before_onset),
+            opt(o.first_false_positive).c_str(), static_cast<long long>(o.flicker_after_onset));
         out << line;
     }
     const GridPoint& g = result.summary;
@@ -661,8 +665,9 @@ std::string to_text(const EvalResult& result) {
     out << "  episodes with false positives before the onset: " << g.episodes_with_false_positives
         << " (" << g.false_positive_frames << " frames)\n";
 
-    out << "\n" << heading(result, "Recommendation") << "\n  " << recommendation_sentence(result)
-        << "\n  " << data_sentence(result) << "\n";
+    out << "\n"
+        << heading(result, "Recommendation") << "\n  " << recommendation_sentence(result) << "\n  "
+        << data_sentence(result) << "\n";
     return out.str();
 }
 

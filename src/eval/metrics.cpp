@@ -72,10 +72,9 @@ ThresholdMetrics threshold_metrics(std::span<const double> probability,
     m.accuracy = ratio(c.tp + c.tn, c.total());
     m.precision = ratio(c.tp, c.tp + c.fp);
     m.recall = ratio(c.tp, c.tp + c.fn);
-    m.f1 = c.total() == 0 ? kNaN
-           : 2 * c.tp + c.fp + c.fn == 0
-               ? kNaN
-               : ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn);
+    m.f1 = c.total() == 0                ? kNaN
+           : 2 * c.tp + c.fp + c.fn == 0 ? kNaN
+                                         : ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn);
     return m;
 }
 
@@ -165,7 +164,8 @@ std::vector<ReliabilityBin> reliability_bins(std::span<const double> probability
     }
     for (std::size_t i = 0; i < probability.size(); ++i) {
         const double scaled = std::floor(probability[i] * bins);
-        const auto b = static_cast<std::size_t>(std::clamp(scaled, 0.0, static_cast<double>(bins - 1)));
+        const auto b =
+            static_cast<std::size_t>(std::clamp(scaled, 0.0, static_cast<double>(bins - 1)));
         ++out[b].count;
         sum_p[b] += probability[i];
         sum_y[b] += label[i] != 0 ? 1.0 : 0.0;

@@ -31,8 +31,8 @@ std::string base64(const std::vector<std::uint8_t>& bytes) {
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        const std::uint32_t v = (std::uint32_t{bytes[i]} << 16) |
-                                (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+        const std::uint32_t v =
+            (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
         out += kAlphabet[(v >> 18) & 63];
         out += kAlphabet[(v >> 12) & 63];
         out += kAlphabet[(v >> 6) & 63];
@@ -44,7 +44,8 @@ std::string base64(const std::vector<std::uint8_t>& bytes) {
         out += kAlphabet[(v >> 12) & 63];
         out += "==";
     } else if (i + 2 == bytes.size()) {
-        const std::uint32_t v = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8);
+        const std::uint32_t v =
+            (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8);
         out += kAlphabet[(v >> 18) & 63];
         out += kAlphabet[(v >> 12) & 63];
         out += kAlphabet[(v >> 6) & 63];
@@ -90,11 +91,20 @@ std::string escape(const std::string& text) {
     std::string out;
     for (const char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -128,7 +138,10 @@ struct Plot {
     double py(double y) const {
         return height - bottom - (y - y0) / (y1 - y0 == 0 ? 1 : y1 - y0) * (height - top - bottom);
     }
-    void axes(const std::string& xlabel, const std::string& ylabel, int xticks = 5, int yticks = 5,
+    void axes(const std::string& xlabel,
+              const std::string& ylabel,
+              int xticks = 5,
+              int yticks = 5,
               int xdigits = 1) {
         svg << "<rect x='" << c1(left) << "' y='" << c1(top) << "' width='"
             << c1(width - left - right) << "' height='" << c1(height - top - bottom)
@@ -136,23 +149,23 @@ struct Plot {
         for (int i = 0; i <= xticks; ++i) {
             const double x = x0 + (x1 - x0) * i / xticks;
             svg << "<line x1='" << c1(px(x)) << "' x2='" << c1(px(x)) << "' y1='" << c1(py(y0))
-                << "' y2='" << c1(py(y0) + 4) << "' class='tick'/><text x='" << c1(px(x))
-                << "' y='" << c1(py(y0) + 15) << "' class='tl' text-anchor='middle'>"
-                << num(x, xdigits) << "</text>";
+                << "' y2='" << c1(py(y0) + 4) << "' class='tick'/><text x='" << c1(px(x)) << "' y='"
+                << c1(py(y0) + 15) << "' class='tl' text-anchor='middle'>" << num(x, xdigits)
+                << "</text>";
         }
         for (int i = 0; i <= yticks; ++i) {
             const double y = y0 + (y1 - y0) * i / yticks;
-            svg << "<line x1='" << c1(px(x0) - 4) << "' x2='" << c1(px(x0)) << "' y1='"
-                << c1(py(y)) << "' y2='" << c1(py(y)) << "' class='tick'/><text x='"
-                << c1(px(x0) - 6) << "' y='" << c1(py(y) + 3)
-                << "' class='tl' text-anchor='end'>" << num(y, 1) << "</text>";
+            svg << "<line x1='" << c1(px(x0) - 4) << "' x2='" << c1(px(x0)) << "' y1='" << c1(py(y))
+                << "' y2='" << c1(py(y)) << "' class='tick'/><text x='" << c1(px(x0) - 6) << "' y='"
+                << c1(py(y) + 3) << "' class='tl' text-anchor='end'>" << num(y, 1) << "</text>";
         }
         svg << "<text x='" << c1((left + width - right) / 2) << "' y='" << c1(height - 4)
             << "' class='al' text-anchor='middle'>" << escape(xlabel) << "</text>";
         svg << "<text transform='translate(11," << c1((top + height - bottom) / 2)
             << ") rotate(-90)' class='al' text-anchor='middle'>" << escape(ylabel) << "</text>";
     }
-    void polyline(const std::vector<std::pair<double, double>>& points, const std::string& cls,
+    void polyline(const std::vector<std::pair<double, double>>& points,
+                  const std::string& cls,
                   bool step = false) {
         if (points.empty()) return;
         svg << "<polyline class='" << cls << "' points='";
@@ -275,8 +288,7 @@ std::string key_numbers(const EvalResult& result) {
         s << "<tr><td class='l'>" << name << "</td><td>" << value << "</td></tr>";
     };
     row("frame accuracy", num(m.accuracy));
-    row("precision / recall / F1",
-        num(m.precision) + " / " + num(m.recall) + " / " + num(m.f1));
+    row("precision / recall / F1", num(m.precision) + " / " + num(m.recall) + " / " + num(m.f1));
     row("ROC-AUC / PR-AUC", num(result.roc_auc) + " / " + num(result.average_precision));
     row("log-loss / Brier / ECE",
         num(result.log_loss) + " / " + num(result.brier) + " / " + num(result.ece));
@@ -314,9 +326,8 @@ std::string timeline_svg(const EvalResult& result,
         p.svg << "<rect class='span' x='" << c1(p.px(static_cast<double>(*o.labelled_onset)))
               << "' y='" << c1(p.top) << "' width='"
               << c1(p.px(std::max(1.0, n - 1)) - p.px(static_cast<double>(*o.labelled_onset)))
-              << "' height='"
-              << c1(p.height - p.top - p.bottom) << "'><title>labelled success from frame "
-              << *o.labelled_onset << "</title></rect>";
+              << "' height='" << c1(p.height - p.top - p.bottom)
+              << "'><title>labelled success from frame " << *o.labelled_onset << "</title></rect>";
     }
     p.svg << "<line class='thr' x1='" << c1(p.px(0)) << "' x2='" << c1(p.px(p.x1)) << "' y1='"
           << c1(p.py(result.threshold)) << "' y2='" << c1(p.py(result.threshold))
@@ -334,9 +345,9 @@ std::string timeline_svg(const EvalResult& result,
     }
     if (o.predicted_onset) {
         const double x = p.px(static_cast<double>(*o.predicted_onset));
-        p.svg << "<line class='ponset' x1='" << c1(x) << "' x2='" << c1(x) << "' y1='"
-              << c1(p.top) << "' y2='" << c1(p.py(0)) << "'><title>predicted onset, frame "
-              << *o.predicted_onset << "</title></line>";
+        p.svg << "<line class='ponset' x1='" << c1(x) << "' x2='" << c1(x) << "' y1='" << c1(p.top)
+              << "' y2='" << c1(p.py(0)) << "'><title>predicted onset, frame " << *o.predicted_onset
+              << "</title></line>";
     }
     const std::vector<bool> on = detector_states(e.probability, result.threshold, result.k);
     const std::int64_t onset = o.labelled_onset.value_or(static_cast<std::int64_t>(n));
@@ -372,10 +383,11 @@ std::string pr_svg(const EvalResult& result) {
         pts.emplace_back(c.x, c.y);
     p.polyline(pts, "curve", /*step=*/true);
     if (pts.empty()) {
-        p.svg << "<text x='160' y='120' class='al' text-anchor='middle'>needs success frames</text>";
+        p.svg
+            << "<text x='160' y='120' class='al' text-anchor='middle'>needs success frames</text>";
     }
-    return p.done("pr-svg", "precision-recall curve, average precision " +
-                                num(result.average_precision));
+    return p.done("pr-svg",
+                  "precision-recall curve, average precision " + num(result.average_precision));
 }
 
 std::string reliability_svg(const EvalResult& result) {
@@ -387,12 +399,10 @@ std::string reliability_svg(const EvalResult& result) {
         const double w = p.px(b.upper) - p.px(b.lower);
         if (b.count == 0) continue;
         p.svg << "<rect x='" << c1(p.px(b.lower) + 1) << "' y='" << c1(p.py(b.fraction_positive))
-              << "' width='" << c1(w - 2) << "' height='"
-              << c1(p.py(0) - p.py(b.fraction_positive))
+              << "' width='" << c1(w - 2) << "' height='" << c1(p.py(0) - p.py(b.fraction_positive))
               << "' fill='#1f6fb2' fill-opacity='.25'><title>" << num(b.lower, 1) << "-"
-              << num(b.upper, 1) << ": " << b.count << " frames, mean p "
-              << num(b.mean_probability) << ", fraction success " << num(b.fraction_positive)
-              << "</title></rect>";
+              << num(b.upper, 1) << ": " << b.count << " frames, mean p " << num(b.mean_probability)
+              << ", fraction success " << num(b.fraction_positive) << "</title></rect>";
         pts.emplace_back(b.mean_probability, b.fraction_positive);
     }
     p.polyline(pts, "curve");
@@ -464,8 +474,9 @@ std::string render_report(const EvalResult& result, const ReportOptions& options
       << "<title>rcls eval: " << escape(result.checkpoint.string()) << "</title><style>" << kStyle
       << "</style></head><body>";
     h << "<h1>Reward classifier evaluation</h1><p class='meta'>checkpoint "
-      << escape(result.checkpoint.string()) << "<br>dataset " << escape(result.dataset_root.string())
-      << " (" << escape(join(result.cameras, ", ")) << ", " << num(result.fps, 0) << " fps)</p>";
+      << escape(result.checkpoint.string()) << "<br>dataset "
+      << escape(result.dataset_root.string()) << " (" << escape(join(result.cameras, ", ")) << ", "
+      << num(result.fps, 0) << " fps)</p>";
 
     h << "<section id='summary'><h2>" << heading(result, "Summary") << "</h2>";
     if (result.status == TrainingStatus::kTrainingSet) {
@@ -473,8 +484,7 @@ std::string render_report(const EvalResult& result, const ReportOptions& options
           << ". The model was trained on these frames, so every figure below flatters it.</p>";
     }
     h << verdict(result) << "<p id='based-on'>" << escape(data_sentence(result)) << "</p>"
-      << key_numbers(result)
-      << "</section>";
+      << key_numbers(result) << "</section>";
 
     h << "<section id='recommendation'><h2>" << heading(result, "Recommendation") << "</h2>";
     const Recommendation& r = result.recommendation;
@@ -485,9 +495,8 @@ std::string render_report(const EvalResult& result, const ReportOptions& options
              "episode) and the smallest median onset delay.</p><table id='recommendation-table'>"
           << "<tr><th class='l'>threshold</th><td>" << num(g.threshold, 2) << "</td></tr>"
           << "<tr><th class='l'>k (consecutive frames)</th><td>" << g.k << "</td></tr>"
-          << "<tr><th class='l'>median onset delay</th><td>"
-          << num(*g.median_onset_error_frames, 1) << " frames ("
-          << num(*g.median_onset_error_frames / result.fps, 2) << " s)</td></tr>"
+          << "<tr><th class='l'>median onset delay</th><td>" << num(*g.median_onset_error_frames, 1)
+          << " frames (" << num(*g.median_onset_error_frames / result.fps, 2) << " s)</td></tr>"
           << "<tr><th class='l'>episode recall</th><td>" << num(*g.episode_recall) << " ("
           << g.detected_success_episodes << " of " << g.success_episodes << ")</td></tr>"
           << "<tr><th class='l'>frame recall at this threshold</th><td>"
@@ -519,17 +528,18 @@ std::string render_report(const EvalResult& result, const ReportOptions& options
               << " frames, " << num(*o.onset_error_s, 2) << " s)";
         }
         h << "; " << o.false_positives_before_onset << " false positive frames before the onset"
-          << "; flicker " << o.flicker_after_onset << "</figcaption>"
-          << timeline_svg(result, e, o) << "<div class='thumbs'>";
+          << "; flicker " << o.flicker_after_onset << "</figcaption>" << timeline_svg(result, e, o)
+          << "<div class='thumbs'>";
         if (o.labelled_onset) {
             h << thumbs.img(e.episode_index, *o.labelled_onset,
-                            "labelled onset, frame " + std::to_string(*o.labelled_onset) +
-                                ", p " + num(e.probability[static_cast<std::size_t>(*o.labelled_onset)]));
+                            "labelled onset, frame " + std::to_string(*o.labelled_onset) + ", p " +
+                                num(e.probability[static_cast<std::size_t>(*o.labelled_onset)]));
         }
         if (o.predicted_onset) {
             h << thumbs.img(e.episode_index, *o.predicted_onset,
                             "predicted onset, frame " + std::to_string(*o.predicted_onset) +
-                                ", p " + num(e.probability[static_cast<std::size_t>(*o.predicted_onset)]));
+                                ", p " +
+                                num(e.probability[static_cast<std::size_t>(*o.predicted_onset)]));
         }
         const std::vector<bool> on = detector_states(e.probability, result.threshold, result.k);
         const std::int64_t onset =
@@ -554,17 +564,20 @@ std::string render_report(const EvalResult& result, const ReportOptions& options
     h << "<section id='curves'><h2>" << heading(result, "Frame-level curves") << "</h2>"
       << "<div class='figs'><figure id='roc'>" << roc_svg(result) << "<figcaption>"
       << heading(result, "ROC curve") << ", AUC " << num(result.roc_auc) << "</figcaption></figure>"
-      << "<figure id='pr'>" << pr_svg(result) << "<figcaption>" << heading(result, "Precision-recall curve")
-      << ", average precision " << num(result.average_precision) << "</figcaption></figure>"
+      << "<figure id='pr'>" << pr_svg(result) << "<figcaption>"
+      << heading(result, "Precision-recall curve") << ", average precision "
+      << num(result.average_precision) << "</figcaption></figure>"
       << "<figure id='reliability'>" << reliability_svg(result) << "<figcaption>"
       << heading(result, "Reliability diagram") << ", expected calibration error "
       << num(result.ece) << " (10 bins)</figcaption></figure>"
       << "<figure id='confusion'>" << confusion_table(result) << "<figcaption>"
-      << heading(result, "Confusion matrix") << " at threshold " << num(result.threshold, 2)
-      << " (" << result.frames << " frames)</figcaption></figure></div></section>";
+      << heading(result, "Confusion matrix") << " at threshold " << num(result.threshold, 2) << " ("
+      << result.frames << " frames)</figcaption></figure></div></section>";
 
-    h << "<section id='sweep'><h2>" << heading(result, "Threshold sweep") << "</h2><div class='figs'>"
-      << "<figure>" << sweep_svg(result) << "</figure><table id='sweep-table'><tr><th>threshold</th>"
+    h << "<section id='sweep'><h2>" << heading(result, "Threshold sweep")
+      << "</h2><div class='figs'>"
+      << "<figure>" << sweep_svg(result)
+      << "</figure><table id='sweep-table'><tr><th>threshold</th>"
       << "<th>accuracy</th><th>precision</th><th>recall</th><th>F1</th><th>false positive "
          "frames</th><th>episodes with false positives (k 1)</th></tr>";
     for (const ThresholdMetrics& m : result.sweep) {
@@ -580,7 +593,8 @@ std::string render_report(const EvalResult& result, const ReportOptions& options
     h << "<section id='worst-frames'><h2>" << heading(result, "Worst frames")
       << "</h2><p class='legend'>The frames with the highest loss (the model most confidently "
          "wrong), worst first.</p><div class='thumbs'>";
-    for (const auto& [ei, t] : worst_frames(result, static_cast<std::size_t>(options.worst_frames))) {
+    for (const auto& [ei, t] :
+         worst_frames(result, static_cast<std::size_t>(options.worst_frames))) {
         const EpisodeScores& e = result.episodes[ei];
         const auto i = static_cast<std::size_t>(t);
         h << thumbs.img(e.episode_index, t,

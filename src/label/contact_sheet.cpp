@@ -7,9 +7,8 @@
 #include <cstdio>
 #include <set>
 
-#include <spdlog/spdlog.h>
-
 #include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
@@ -38,7 +37,8 @@ std::string choose_camera(const dataset::Dataset& d, const std::string& wanted) 
 std::vector<std::int64_t> sheet_frames(std::int64_t length, int every) {
     std::vector<std::int64_t> frames;
     const std::int64_t step = std::max(every, 1);
-    for (std::int64_t t = 0; t < length; t += step) frames.push_back(t);
+    for (std::int64_t t = 0; t < length; t += step)
+        frames.push_back(t);
     if (length > 0 && frames.back() != length - 1) frames.push_back(length - 1);
     return frames;
 }
@@ -81,7 +81,8 @@ cv::Mat contact_sheet(const dataset::Dataset& d,
             cv::putText(sheet, title, {pad, 17}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
                         cv::Scalar(230, 230, 230), 1, cv::LINE_AA);
         }
-        const int x = pad + static_cast<int>(i % static_cast<std::size_t>(columns)) * (thumb_w + pad);
+        const int x =
+            pad + static_cast<int>(i % static_cast<std::size_t>(columns)) * (thumb_w + pad);
         const int y =
             header + static_cast<int>(i / static_cast<std::size_t>(columns)) * (thumb_h + pad);
         cv::Mat cell = sheet(cv::Rect(x, y, thumb_w, thumb_h));
@@ -94,8 +95,7 @@ cv::Mat contact_sheet(const dataset::Dataset& d,
         }
         const std::string number = std::to_string(frames[i]);
         int baseline = 0;
-        const cv::Size text =
-            cv::getTextSize(number, cv::FONT_HERSHEY_SIMPLEX, 0.5, 1, &baseline);
+        const cv::Size text = cv::getTextSize(number, cv::FONT_HERSHEY_SIMPLEX, 0.5, 1, &baseline);
         cv::rectangle(sheet, cv::Rect(x, y, text.width + 6, text.height + baseline + 4),
                       cv::Scalar(0, 0, 0), cv::FILLED);
         cv::putText(sheet, number, {x + 3, y + text.height + 2}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
@@ -120,7 +120,8 @@ std::vector<fs::path> write_contact_sheets(const dataset::Dataset& d,
     }
     if (!missing.empty()) {
         std::vector<std::string> names;
-        for (const std::int64_t e : missing) names.push_back(std::to_string(e));
+        for (const std::int64_t e : missing)
+            names.push_back(std::to_string(e));
         spdlog::warn("{}: {} episodes left out, their video is missing: {}", d.root().string(),
                      missing.size(), join(names, ", "));
     }

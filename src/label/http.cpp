@@ -3,20 +3,20 @@
 // The labelling page's HTTP server (http.hpp).
 #include "rcls/label/http.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <poll.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/strings.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 namespace rcls::label {
 
@@ -24,15 +24,24 @@ namespace {
 
 const char* reason(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 400: return "Bad Request";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 408: return "Request Timeout";
-        case 413: return "Payload Too Large";
-        case 422: return "Unprocessable Entity";
-        case 500: return "Internal Server Error";
-        default: return "Status";
+        case 200:
+            return "OK";
+        case 400:
+            return "Bad Request";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 413:
+            return "Payload Too Large";
+        case 422:
+            return "Unprocessable Entity";
+        case 500:
+            return "Internal Server Error";
+        default:
+            return "Status";
     }
 }
 
@@ -68,8 +77,8 @@ std::string url_decode(std::string_view text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '+') {
             out += ' ';
-        } else if (text[i] == '%' && i + 2 < text.size() &&
-                   hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+        } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+                   hex_value(text[i + 2]) >= 0) {
             out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
             i += 2;
         } else {
@@ -138,9 +147,9 @@ HttpServer::HttpServer(int port) {
         const int error = errno;
         ::close(fd_);
         fd_ = -1;
-        throw ConfigError("--port " + std::to_string(port) + ": cannot listen on 127.0.0.1:" +
-                          std::to_string(port) + ": " + errno_text(error) +
-                          " (choose another port, or 0 for any free one)");
+        throw ConfigError("--port " + std::to_string(port) +
+                          ": cannot listen on 127.0.0.1:" + std::to_string(port) + ": " +
+                          errno_text(error) + " (choose another port, or 0 for any free one)");
     }
     socklen_t length = sizeof address;
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);

@@ -13,8 +13,8 @@
 
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
-#include "rcls/sim/world.hpp"
 #include "rcls/core/strings.hpp"
+#include "rcls/sim/world.hpp"
 
 namespace rcls::label {
 namespace fs = std::filesystem;
@@ -55,12 +55,15 @@ std::vector<std::string_view> lines_of(std::string_view text) {
     return lines;
 }
 
-void add_once(LabelSet& set, std::int64_t episode, EpisodeLabel label, std::string source,
+void add_once(LabelSet& set,
+              std::int64_t episode,
+              EpisodeLabel label,
+              std::string source,
               const std::string& name) {
     if (set.episodes.count(episode) > 0) {
         throw ConfigError(source + ": episode " + std::to_string(episode) +
-                          " is labelled twice in " + name + " (also at " +
-                          set.sources.at(episode) + ")");
+                          " is labelled twice in " + name + " (also at " + set.sources.at(episode) +
+                          ")");
     }
     set.set(episode, label, std::move(source));
 }
@@ -198,9 +201,12 @@ LabelFormat detect_format(std::string_view text) {
 
 LabelSet parse_labels(std::string_view text, const std::string& name) {
     switch (detect_format(text)) {
-        case LabelFormat::kJson: return parse_json(text, name);
-        case LabelFormat::kCsv: return parse_csv(text, name);
-        case LabelFormat::kTable: break;
+        case LabelFormat::kJson:
+            return parse_json(text, name);
+        case LabelFormat::kCsv:
+            return parse_csv(text, name);
+        case LabelFormat::kTable:
+            break;
     }
     return parse_table(text, name);
 }
@@ -217,7 +223,8 @@ LabelSet parse_table(std::string_view text, const std::string& name) {
         const std::string where = name + " line " + std::to_string(n + 1);
         std::size_t i = 0;
         auto skip_space = [&] {
-            while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+            while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i])))
+                ++i;
         };
         auto fail = [&](const std::string& what) {
             return ConfigError(where + ": " + what +
@@ -228,9 +235,11 @@ LabelSet parse_table(std::string_view text, const std::string& name) {
         if (line.find("frames:") != std::string_view::npos) continue;
         while (i < line.size()) {
             const std::size_t episode_begin = i;
-            while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+            while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])))
+                ++i;
             const auto episode = parse_index(line.substr(episode_begin, i - episode_begin));
-            if (!episode) throw fail(shown(line.substr(episode_begin)) + " does not start an entry");
+            if (!episode)
+                throw fail(shown(line.substr(episode_begin)) + " does not start an entry");
             skip_space();
             if (i >= line.size() || line[i] != ':') {
                 throw fail("episode " + std::to_string(*episode) + " has no `:` after it");
@@ -238,7 +247,8 @@ LabelSet parse_table(std::string_view text, const std::string& name) {
             ++i;
             skip_space();
             const std::size_t spec_begin = i;
-            while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+            while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i])))
+                ++i;
             const std::string_view spec = line.substr(spec_begin, i - spec_begin);
             if (spec.empty()) throw fail("episode " + std::to_string(*episode) + " has no label");
             const std::string entry_where = where + ", episode " + std::to_string(*episode);
@@ -254,8 +264,9 @@ LabelSet parse_table(std::string_view text, const std::string& name) {
         }
     }
     if (!any) {
-        throw ConfigError(name + ": no labels found; expected the reference table "
-                                 "(`00: 119    05: 39`), CSV with an episode_index header, or JSON");
+        throw ConfigError(name +
+                          ": no labels found; expected the reference table "
+                          "(`00: 119    05: 39`), CSV with an episode_index header, or JSON");
     }
     return set;
 }
@@ -280,8 +291,9 @@ LabelSet parse_csv(std::string_view text, const std::string& name) {
                             fields[0] == "episode_index" && fields[1] == "success_start" &&
                             (fields.size() == 2 || fields[2] == "success_end");
             if (!ok) {
-                throw ConfigError(where + ": expected the header "
-                                          "episode_index,success_start[,success_end], got " +
+                throw ConfigError(where +
+                                  ": expected the header "
+                                  "episode_index,success_start[,success_end], got " +
                                   shown(line));
             }
             if (fields.size() == 3) end_column = 2;
@@ -290,8 +302,8 @@ LabelSet parse_csv(std::string_view text, const std::string& name) {
         }
         const std::size_t expected = end_column ? 3 : 2;
         if (fields.size() != expected) {
-            throw ConfigError(where + ": expected " + std::to_string(expected) +
-                              " fields, got " + std::to_string(fields.size()));
+            throw ConfigError(where + ": expected " + std::to_string(expected) + " fields, got " +
+                              std::to_string(fields.size()));
         }
         const std::int64_t episode = episode_key(fields[0], where);
         const std::string entry_where = where + ", episode " + std::to_string(episode);
@@ -299,8 +311,9 @@ LabelSet parse_csv(std::string_view text, const std::string& name) {
         if (fields[1] == "-1" || ascii_lower(fields[1]) == "never") {
             label.never = true;
             if (end_column && !fields[2].empty()) {
-                throw ConfigError(entry_where + ": a success_end for an episode that never "
-                                                "succeeds");
+                throw ConfigError(entry_where +
+                                  ": a success_end for an episode that never "
+                                  "succeeds");
             }
         } else {
             const auto start = parse_index(fields[1]);
@@ -414,10 +427,18 @@ LabelSet gather_labels(const std::vector<LabelInput>& inputs, const fs::path& ro
     LabelSet set;
     for (const LabelInput& input : inputs) {
         switch (input.kind) {
-            case LabelInput::Kind::kFile: set.merge(load_labels_file(input.value)); break;
-            case LabelInput::Kind::kSet: set.merge(parse_set_option(input.value)); break;
-            case LabelInput::Kind::kRecord: set.merge(load_record_keys(root)); break;
-            case LabelInput::Kind::kSim: set.merge(load_sim_ground_truth(root)); break;
+            case LabelInput::Kind::kFile:
+                set.merge(load_labels_file(input.value));
+                break;
+            case LabelInput::Kind::kSet:
+                set.merge(parse_set_option(input.value));
+                break;
+            case LabelInput::Kind::kRecord:
+                set.merge(load_record_keys(root));
+                break;
+            case LabelInput::Kind::kSim:
+                set.merge(load_sim_ground_truth(root));
+                break;
         }
     }
     return set;
@@ -427,16 +448,17 @@ void validate(const LabelSet& labels,
               const std::vector<EpisodeLength>& episodes,
               bool allow_unlabelled) {
     std::map<std::int64_t, std::int64_t> lengths;
-    for (const EpisodeLength& e : episodes) lengths[e.episode_index] = e.length;
+    for (const EpisodeLength& e : episodes)
+        lengths[e.episode_index] = e.length;
     for (const auto& [episode, label] : labels.episodes) {
         const std::string from = " (from " + labels.sources.at(episode) + ")";
         const std::string where = "episode " + std::to_string(episode);
         const auto it = lengths.find(episode);
         if (it == lengths.end()) {
-            const std::string range =
-                lengths.empty() ? "none"
-                                : std::to_string(lengths.begin()->first) + "-" +
-                                      std::to_string(lengths.rbegin()->first);
+            const std::string range = lengths.empty()
+                                          ? "none"
+                                          : std::to_string(lengths.begin()->first) + "-" +
+                                                std::to_string(lengths.rbegin()->first);
             throw ConfigError(where + ": no such episode in the dataset (episodes " + range + ")" +
                               from);
         }
@@ -469,8 +491,7 @@ void validate(const LabelSet& labels,
         }
         throw ConfigError("episode " + first + ": no label (" + std::to_string(count) +
                           (count == 1 ? " episode" : " episodes") +
-                          " unlabelled: " + join(missing, ", ") +
-                          "); label it (--set " + first +
+                          " unlabelled: " + join(missing, ", ") + "); label it (--set " + first +
                           "=FRAME or never) or pass --allow-unlabelled");
     }
 }
@@ -479,7 +500,8 @@ std::vector<float> rewards(const EpisodeLabel& label, std::int64_t length) {
     std::vector<float> out(static_cast<std::size_t>(std::max<std::int64_t>(length, 0)), 0.0f);
     if (label.never) return out;
     const std::int64_t last = label.end ? std::min(*label.end, length - 1) : length - 1;
-    for (std::int64_t t = label.start; t <= last; ++t) out[static_cast<std::size_t>(t)] = 1.0f;
+    for (std::int64_t t = label.start; t <= last; ++t)
+        out[static_cast<std::size_t>(t)] = 1.0f;
     return out;
 }
 
@@ -568,7 +590,8 @@ std::string to_table(const LabelSummary& summary) {
     if (summary.unlabelled > 0) out << ", " << summary.unlabelled << " unlabelled";
     out << "\n";
     bool any_gaps = false;
-    for (const EpisodeResult& e : summary.episodes) any_gaps = any_gaps || !e.contiguous;
+    for (const EpisodeResult& e : summary.episodes)
+        any_gaps = any_gaps || !e.contiguous;
     if (any_gaps) out << "* success frames not one span: first-last shown\n";
     return out.str();
 }

@@ -16,7 +16,8 @@ void rewrite_label_columns(const std::filesystem::path& root, const LabelColumns
         out.reward = reward;
         const std::vector<bool>& done = columns.done.at(episode);
         out.done.reserve(done.size());
-        for (const bool d : done) out.done.push_back(d ? 1 : 0);
+        for (const bool d : done)
+            out.done.push_back(d ? 1 : 0);
     }
     dataset::rewrite_labels(root, labels);
 }

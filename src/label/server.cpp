@@ -63,7 +63,8 @@ std::int64_t predicted_onset(const std::vector<double>& p, double threshold) {
         if (p[t] <= threshold) continue;
         const std::size_t end = std::min(n, t + 5);
         std::size_t above = 0;
-        for (std::size_t i = t; i < end; ++i) above += p[i] > threshold ? 1 : 0;
+        for (std::size_t i = t; i < end; ++i)
+            above += p[i] > threshold ? 1 : 0;
         if (above * 2 > end - t) return static_cast<std::int64_t>(t);
     }
     return -1;

@@ -5,6 +5,8 @@
 // FFmpeg's dependencies) reads OMP_WAIT_POLICY once, when it is loaded; its default, spinning idle
 // threads, makes a forward pass 2-4x slower on a machine shared with other busy processes, while
 // waiting passively costs under a millisecond on an idle one.
+#include "process_setup.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -18,8 +20,6 @@
 
 #include "rcls/core/error.hpp"
 #include "rcls/model/predictor.hpp"
-
-#include "process_setup.hpp"
 
 namespace rcls::model {
 

@@ -12,8 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
-#include "rcls/core/parallel.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/parallel.hpp"
 #include "rcls/core/stats.hpp"
 #include "rcls/core/strings.hpp"
 #include "rcls/dataset/dataset.hpp"
@@ -261,7 +261,8 @@ BenchmarkReport run_benchmark(const BenchmarkOptions& options) {
     const auto make = [&](bool optimized) {
         const model::PredictorOptions predictor_options{
             .threshold = 0.5,
-            .num_threads = static_cast<int>(resolve_thread_option(options.num_threads, "--threads")),
+            .num_threads =
+                static_cast<int>(resolve_thread_option(options.num_threads, "--threads")),
             .optimized = optimized};
         return options.checkpoint
                    ? model::Predictor(*options.checkpoint, predictor_options)

@@ -39,24 +39,30 @@ constexpr double kTwoPi = 2.0 * std::numbers::pi;
 constexpr double kGripperSpan = 1.74533 + 0.174533;
 
 // The moving jaw's inner point at the tool depth, relative to the hinge, when the jaws touch.
-constexpr double kInnerDx = kFixedJawInnerX - 0.0202;   // -0.0406
-constexpr double kInnerDz = -0.0981274 - (-0.0234);     // -0.0747
+constexpr double kInnerDx = kFixedJawInnerX - 0.0202;  // -0.0406
+constexpr double kInnerDz = -0.0981274 - (-0.0234);    // -0.0747
 
 }  // namespace
 
-double steps_to_radians(double steps) { return (steps - kZeroSteps) * kTwoPi / 4096.0; }
-double radians_to_steps(double radians) { return radians * 4096.0 / kTwoPi + kZeroSteps; }
+double steps_to_radians(double steps) {
+    return (steps - kZeroSteps) * kTwoPi / 4096.0;
+}
+double radians_to_steps(double radians) {
+    return radians * 4096.0 / kTwoPi + kZeroSteps;
+}
 
 JointAngles from_lerobot(const std::array<double, kNumJoints>& values) {
     JointAngles q{};
-    for (std::size_t i = 0; i + 1 < kNumJoints; ++i) q[i] = values[i] * std::numbers::pi / 180.0;
+    for (std::size_t i = 0; i + 1 < kNumJoints; ++i)
+        q[i] = values[i] * std::numbers::pi / 180.0;
     q[5] = kJointLower[5] + std::clamp(values[5], 0.0, 100.0) / 100.0 * kGripperSpan;
     return q;
 }
 
 std::array<double, kNumJoints> to_lerobot(const JointAngles& q) {
     std::array<double, kNumJoints> v{};
-    for (std::size_t i = 0; i + 1 < kNumJoints; ++i) v[i] = q[i] * 180.0 / std::numbers::pi;
+    for (std::size_t i = 0; i + 1 < kNumJoints; ++i)
+        v[i] = q[i] * 180.0 / std::numbers::pi;
     v[5] = (q[5] - kJointLower[5]) / kGripperSpan * 100.0;
     return v;
 }
@@ -93,8 +99,7 @@ Vec3 grasp_point_in_gripper(double cube_size) {
     return {kFixedJawInnerX + 0.5 * cube_size, kGripperFrame.xyz.y, kGripperFrame.xyz.z};
 }
 
-JointAngles inverse_kinematics(const ToolTarget& target, const JointAngles& seed,
-                               double* error_m) {
+JointAngles inverse_kinematics(const ToolTarget& target, const JointAngles& seed, double* error_m) {
     constexpr int kResiduals = 7;
     constexpr int kUnknowns = 5;
     constexpr double kOrientationWeight = 0.05;  // metres per unit of direction error
@@ -124,18 +129,21 @@ JointAngles inverse_kinematics(const ToolTarget& target, const JointAngles& seed
             JointAngles qh = q;
             qh[j] += h;
             const auto rh = residuals(qh);
-            for (int i = 0; i < kResiduals; ++i) jac[i][j] = (rh[i] - r0[i]) / h;
+            for (int i = 0; i < kResiduals; ++i)
+                jac[i][j] = (rh[i] - r0[i]) / h;
         }
         // (J^T J + lambda I) dq = -J^T r, by Gaussian elimination.
         std::array<std::array<double, kUnknowns + 1>, kUnknowns> a{};
         for (int row = 0; row < kUnknowns; ++row) {
             for (int col = 0; col < kUnknowns; ++col) {
                 double s = 0;
-                for (int i = 0; i < kResiduals; ++i) s += jac[i][row] * jac[i][col];
+                for (int i = 0; i < kResiduals; ++i)
+                    s += jac[i][row] * jac[i][col];
                 a[row][col] = s + (row == col ? 1e-6 : 0.0);
             }
             double s = 0;
-            for (int i = 0; i < kResiduals; ++i) s += jac[i][row] * r0[i];
+            for (int i = 0; i < kResiduals; ++i)
+                s += jac[i][row] * r0[i];
             a[row][kUnknowns] = -s;
         }
         for (int c = 0; c < kUnknowns; ++c) {
@@ -148,7 +156,8 @@ JointAngles inverse_kinematics(const ToolTarget& target, const JointAngles& seed
             for (int row = 0; row < kUnknowns; ++row) {
                 if (row == c) continue;
                 const double f = a[row][c] / a[c][c];
-                for (int k = c; k <= kUnknowns; ++k) a[row][k] -= f * a[c][k];
+                for (int k = c; k <= kUnknowns; ++k)
+                    a[row][k] -= f * a[c][k];
             }
         }
         double step = 0;

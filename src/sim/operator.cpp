@@ -27,8 +27,11 @@ constexpr JointAngles kIkStart = {0.0, -0.5, 0.9, 1.2, 0.0, 0.0};
 
 }  // namespace
 
-ScriptedOperator::ScriptedOperator(const Vec3& cube, double cube_yaw, double cube_size_m,
-                                   std::uint64_t seed, const OperatorOptions& options) {
+ScriptedOperator::ScriptedOperator(const Vec3& cube,
+                                   double cube_yaw,
+                                   double cube_size_m,
+                                   std::uint64_t seed,
+                                   const OperatorOptions& options) {
     std::mt19937_64 rng(seed * 0x2545F4914F6CDD1DULL + 0x0B5);
     std::uniform_real_distribution<double> u(0.0, 1.0);
     auto uni = [&](double lo, double hi) { return lo + (hi - lo) * u(rng); };
@@ -62,7 +65,8 @@ ScriptedOperator::ScriptedOperator(const Vec3& cube, double cube_yaw, double cub
     Waypoint down{aim, yaw, open};
     Waypoint shut{aim, yaw, closed};
     Waypoint lifted{{aim.x + uni(-0.01, 0.01), aim.y + uni(-0.01, 0.01), aim.z + uni(0.055, 0.075)},
-                    yaw, closed};
+                    yaw,
+                    closed};
 
     std::vector<std::pair<double, Waypoint>> plan;  // (duration to reach it, waypoint)
     plan.push_back({uni(0.2, 0.8), rest});          // still, before the attempt
@@ -125,8 +129,8 @@ JointAngles ScriptedOperator::at(double t_s) const {
     w.yaw = seg->from.yaw + (seg->to.yaw - seg->from.yaw) * f;
     w.gripper = seg->from.gripper + (seg->to.gripper - seg->from.gripper) * f;
     // A hand is never perfectly still: a slow tremor of about a millimetre.
-    const double tremor = tremor_amplitude_ * std::sin(2 * std::numbers::pi * 1.7 * t_s +
-                                                       tremor_phase_);
+    const double tremor =
+        tremor_amplitude_ * std::sin(2 * std::numbers::pi * 1.7 * t_s + tremor_phase_);
     w.position = w.position + Vec3{tremor, 0.6 * tremor, 0.0};
     return solve(w, seg->seed);
 }

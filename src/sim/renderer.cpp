@@ -46,9 +46,9 @@ Mat3 look_at(const Vec3& eye, const Vec3& target) {
 
 struct Renderer::Triangle {
     std::array<Vec3, 3> v;
-    Rgb color;                    ///< Unlit colour.
-    float texture = 0.0f;         ///< Stripe strength (0: plain).
-    std::array<float, 3> u{};     ///< Texture coordinate per vertex (stripes along u).
+    Rgb color;                 ///< Unlit colour.
+    float texture = 0.0f;      ///< Stripe strength (0: plain).
+    std::array<float, 3> u{};  ///< Texture coordinate per vertex (stripes along u).
     bool casts_shadow = true;
 };
 
@@ -81,9 +81,11 @@ Appearance random_appearance(std::uint64_t seed) {
     a.table_texture_scale_m = uni(0.02, 0.08);
     a.wall = {uni(0.6, 0.85), uni(0.6, 0.85), uni(0.6, 0.85)};
     // Cubes are strongly coloured (red, green, blue, yellow or orange families).
-    static constexpr std::array<Rgb, 5> kCubeColours = {
-        {{0.85, 0.12, 0.10}, {0.15, 0.65, 0.20}, {0.12, 0.30, 0.85}, {0.90, 0.80, 0.10},
-         {0.95, 0.45, 0.08}}};
+    static constexpr std::array<Rgb, 5> kCubeColours = {{{0.85, 0.12, 0.10},
+                                                         {0.15, 0.65, 0.20},
+                                                         {0.12, 0.30, 0.85},
+                                                         {0.90, 0.80, 0.10},
+                                                         {0.95, 0.45, 0.08}}};
     const Rgb base = kCubeColours[rng() % kCubeColours.size()];
     a.cube = {std::clamp(base.r * uni(0.8, 1.1), 0.0, 1.0),
               std::clamp(base.g * uni(0.8, 1.1), 0.0, 1.0),
@@ -104,8 +106,8 @@ std::optional<std::array<double, 2>> CameraModel::project(const Vec3& world) con
     return std::array<double, 2>{fx * c.x / c.z + cx, fy * c.y / c.z + cy};
 }
 
-CameraModel camera_for(View view, const Appearance& appearance, const SceneSnapshot& scene,
-                       int width, int height) {
+CameraModel camera_for(
+    View view, const Appearance& appearance, const SceneSnapshot& scene, int width, int height) {
     CameraModel cam;
     cam.width = width;
     cam.height = height;
@@ -172,11 +174,13 @@ void Renderer::build_background(const CameraModel& cam, const Appearance& a) {
                     double f = 0;
                     const double s = a.table_texture_scale_m;
                     if (a.table_texture == 0) {
-                        f = 0.5 + 0.5 * std::sin((p.x * 0.9 + p.y * 0.2) / s * 2 * std::numbers::pi +
-                                                 1.5 * std::sin(p.y * 23.0));
+                        f = 0.5 +
+                            0.5 * std::sin((p.x * 0.9 + p.y * 0.2) / s * 2 * std::numbers::pi +
+                                           1.5 * std::sin(p.y * 23.0));
                     } else if (a.table_texture == 1) {
                         f = ((static_cast<std::int64_t>(std::floor(p.x / s)) +
-                              static_cast<std::int64_t>(std::floor(p.y / s))) & 1)
+                              static_cast<std::int64_t>(std::floor(p.y / s))) &
+                             1)
                                 ? 1.0
                                 : 0.0;
                     } else {
@@ -212,7 +216,9 @@ struct Projected {
     float x, y, iz;
 };
 
-bool project_vertex(const Pose& camera_from_world, const CameraModel& cam, const Vec3& v,
+bool project_vertex(const Pose& camera_from_world,
+                    const CameraModel& cam,
+                    const Vec3& v,
                     Projected& out) {
     const Vec3 c = camera_from_world * v;
     if (c.z < 0.02) return false;
@@ -224,8 +230,12 @@ bool project_vertex(const Pose& camera_from_world, const CameraModel& cam, const
 
 /// Calls fill(index, w0, w1, w2, iz) for every pixel centre inside the triangle.
 template <class Fill>
-void scan_triangle(const Projected& a, const Projected& b, const Projected& c, int width,
-                   int height, Fill&& fill) {
+void scan_triangle(const Projected& a,
+                   const Projected& b,
+                   const Projected& c,
+                   int width,
+                   int height,
+                   Fill&& fill) {
     const float area = (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x);
     if (std::abs(area) < 1e-8f) return;
     const int x0 = std::max(0, static_cast<int>(std::floor(std::min({a.x, b.x, c.x}))));
@@ -257,8 +267,13 @@ void scan_triangle(const Projected& a, const Projected& b, const Projected& c, i
     }
 }
 
-void add_box(Tri& out, const Pose& frame, const Vec3& lo, const Vec3& hi, const Rgb& colour,
-             float texture = 0.0f, bool casts_shadow = true) {
+void add_box(Tri& out,
+             const Pose& frame,
+             const Vec3& lo,
+             const Vec3& hi,
+             const Rgb& colour,
+             float texture = 0.0f,
+             bool casts_shadow = true) {
     std::array<Vec3, 8> p;
     for (int i = 0; i < 8; ++i) {
         const Vec3 local = {(i & 1) ? hi.x : lo.x, (i & 2) ? hi.y : lo.y, (i & 4) ? hi.z : lo.z};
@@ -267,15 +282,22 @@ void add_box(Tri& out, const Pose& frame, const Vec3& lo, const Vec3& hi, const 
     static constexpr int kFaces[6][4] = {{0, 1, 3, 2}, {4, 6, 7, 5}, {0, 4, 5, 1},
                                          {2, 3, 7, 6}, {0, 2, 6, 4}, {1, 5, 7, 3}};
     for (const auto& f : kFaces) {
-        Renderer::Triangle t1{{p[f[0]], p[f[1]], p[f[2]]}, colour, texture, {0, 1, 1}, casts_shadow};
-        Renderer::Triangle t2{{p[f[0]], p[f[2]], p[f[3]]}, colour, texture, {0, 1, 0}, casts_shadow};
+        Renderer::Triangle t1{
+            {p[f[0]], p[f[1]], p[f[2]]}, colour, texture, {0, 1, 1}, casts_shadow};
+        Renderer::Triangle t2{
+            {p[f[0]], p[f[2]], p[f[3]]}, colour, texture, {0, 1, 0}, casts_shadow};
         out.push_back(t1);
         out.push_back(t2);
     }
 }
 
 /// A box along the segment a -> b (its length), `w` wide along `side` and `d` deep.
-void add_bar(Tri& out, const Vec3& a, const Vec3& b, const Vec3& side, double w, double d,
+void add_bar(Tri& out,
+             const Vec3& a,
+             const Vec3& b,
+             const Vec3& side,
+             double w,
+             double d,
              const Rgb& colour) {
     const Vec3 axis = b - a;
     const double length = norm(axis);
@@ -290,8 +312,13 @@ void add_bar(Tri& out, const Vec3& a, const Vec3& b, const Vec3& side, double w,
     add_box(out, frame, {-w / 2, -d / 2, 0.0}, {w / 2, d / 2, length}, colour);
 }
 
-void add_cylinder(Tri& out, const Pose& frame, double radius, double z0, double z1,
-                  const Rgb& colour, int segments = 16) {
+void add_cylinder(Tri& out,
+                  const Pose& frame,
+                  double radius,
+                  double z0,
+                  double z1,
+                  const Rgb& colour,
+                  int segments = 16) {
     for (int i = 0; i < segments; ++i) {
         const double a0 = 2 * std::numbers::pi * i / segments;
         const double a1 = 2 * std::numbers::pi * (i + 1) / segments;
@@ -344,7 +371,8 @@ void build_scene(Tri& out, const SceneSnapshot& s, const Appearance& a) {
 
 }  // namespace
 
-void Renderer::rasterize_shadows(const CameraModel& cam, const std::vector<Triangle>& tris,
+void Renderer::rasterize_shadows(const CameraModel& cam,
+                                 const std::vector<Triangle>& tris,
                                  const Appearance& a) {
     const Vec3 light = normalized(a.light_direction);
     if (light.z > -0.05) return;
@@ -404,20 +432,20 @@ void Renderer::rasterize(const CameraModel& cam, const std::vector<Triangle>& tr
         const float cb = static_cast<float>(std::min(255.0, t.color.b * k * 255.0));
         const float tex = t.texture;
         const std::array<float, 3> u = t.u;
-        scan_triangle(p[0], p[1], p[2], width_, height_, [&](std::size_t i, float w0, float w1,
-                                                             float w2) {
-            const float iz = w0 * p[0].iz + w1 * p[1].iz + w2 * p[2].iz;
-            if (iz <= inv_depth_[i]) return;
-            inv_depth_[i] = iz;
-            float f = 1.0f;
-            if (tex > 0.0f) {
-                const float uu = w0 * u[0] + w1 * u[1] + w2 * u[2];
-                f = (static_cast<int>(uu * 6.0f) & 1) ? 1.0f - tex : 1.0f;
-            }
-            rgb_[i * 3 + 0] = static_cast<std::uint8_t>(cr * f);
-            rgb_[i * 3 + 1] = static_cast<std::uint8_t>(cg * f);
-            rgb_[i * 3 + 2] = static_cast<std::uint8_t>(cb * f);
-        });
+        scan_triangle(p[0], p[1], p[2], width_, height_,
+                      [&](std::size_t i, float w0, float w1, float w2) {
+                          const float iz = w0 * p[0].iz + w1 * p[1].iz + w2 * p[2].iz;
+                          if (iz <= inv_depth_[i]) return;
+                          inv_depth_[i] = iz;
+                          float f = 1.0f;
+                          if (tex > 0.0f) {
+                              const float uu = w0 * u[0] + w1 * u[1] + w2 * u[2];
+                              f = (static_cast<int>(uu * 6.0f) & 1) ? 1.0f - tex : 1.0f;
+                          }
+                          rgb_[i * 3 + 0] = static_cast<std::uint8_t>(cr * f);
+                          rgb_[i * 3 + 1] = static_cast<std::uint8_t>(cg * f);
+                          rgb_[i * 3 + 2] = static_cast<std::uint8_t>(cb * f);
+                      });
     }
 }
 
@@ -433,8 +461,11 @@ void Renderer::prepare(const SceneSnapshot& scene, const Appearance& a, View vie
     }
 }
 
-void Renderer::render(const SceneSnapshot& scene, const Appearance& a, View view,
-                      std::uint64_t frame_seed, cv::Mat& out) {
+void Renderer::render(const SceneSnapshot& scene,
+                      const Appearance& a,
+                      View view,
+                      std::uint64_t frame_seed,
+                      cv::Mat& out) {
     const CameraModel cam = camera_for(view, a, scene, width_, height_);
     prepare(scene, a, view);
     std::memcpy(rgb_.data(), background_rgb_.data(), rgb_.size());
@@ -455,8 +486,8 @@ void Renderer::render(const SceneSnapshot& scene, const Appearance& a, View view
     }
     out.create(height_, width_, CV_8UC3);
     const int sigma_q8 = static_cast<int>(std::lround(a.noise_sigma / 16.0 * 256.0));
-    const std::size_t offset = static_cast<std::size_t>(
-        (frame_seed * 0x9E3779B97F4A7C15ULL) >> 44) % kNoiseSize;
+    const std::size_t offset =
+        static_cast<std::size_t>((frame_seed * 0x9E3779B97F4A7C15ULL) >> 44) % kNoiseSize;
     const std::int8_t* noise = noise_.data() + offset;
     const std::size_t n = rgb_.size();
     for (int y = 0; y < height_; ++y) {

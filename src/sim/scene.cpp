@@ -16,11 +16,15 @@ constexpr double kSubstep = 0.005;
 constexpr double kCubeMinX = -0.07, kCubeMaxX = 0.11;
 constexpr double kCubeMinY = -0.25, kCubeMaxY = -0.16;
 
-double yaw_of(const Mat3& r) { return std::atan2(r.m[1][0], r.m[0][0]); }
+double yaw_of(const Mat3& r) {
+    return std::atan2(r.m[1][0], r.m[0][0]);
+}
 
 }  // namespace
 
-Scene::Scene(const SceneOptions& options) : options_(options) { reset(options.seed); }
+Scene::Scene(const SceneOptions& options) : options_(options) {
+    reset(options.seed);
+}
 
 void Scene::reset(std::uint64_t seed) {
     options_.seed = seed;
@@ -40,7 +44,9 @@ void Scene::reset(std::uint64_t seed) {
     time_s_ = 0.0;
 }
 
-double Scene::cube_height_m() const { return cube_.t.z - 0.5 * options_.cube_size_m; }
+double Scene::cube_height_m() const {
+    return cube_.t.z - 0.5 * options_.cube_size_m;
+}
 
 bool Scene::held_above(double height_m) const {
     return mode_ == CubeMode::kHeld && cube_height_m() >= height_m;
@@ -59,7 +65,8 @@ void Scene::step(const JointAngles& q, double dt_s) {
     for (int i = 1; i <= n; ++i) {
         const double f = static_cast<double>(i) / n;
         JointAngles qi{};
-        for (std::size_t j = 0; j < kNumJoints; ++j) qi[j] = from[j] + (q[j] - from[j]) * f;
+        for (std::size_t j = 0; j < kNumJoints; ++j)
+            qi[j] = from[j] + (q[j] - from[j]) * f;
         substep(qi, dt_s / n);
     }
 }

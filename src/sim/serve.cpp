@@ -6,8 +6,8 @@
 #include <memory>
 #include <thread>
 
-#include "rcls/core/interrupt.hpp"
 #include "rcls/core/clock.hpp"
+#include "rcls/core/interrupt.hpp"
 #include "rcls/sim/operator.hpp"
 #include "rcls/sim/scene.hpp"
 #include "rcls/sim/world.hpp"

@@ -26,9 +26,12 @@ std::unique_ptr<arm::SimBus> make_bus(std::uint64_t seed) {
 
 std::string to_string(Outcome outcome) {
     switch (outcome) {
-        case Outcome::kSuccess: return "success";
-        case Outcome::kMiss: return "miss";
-        case Outcome::kDrop: return "drop";
+        case Outcome::kSuccess:
+            return "success";
+        case Outcome::kMiss:
+            return "miss";
+        case Outcome::kDrop:
+            return "drop";
     }
     return "miss";
 }
@@ -52,9 +55,9 @@ void ReachGraspWorld::start_episode(std::int64_t episode) {
     const std::uint64_t seed = episode_seed(options_.seed, episode);
     scene_.reset(seed);
     appearance_ = random_appearance(seed);
-    person_ = std::make_unique<ScriptedOperator>(scene_.cube_start(), scene_.cube_start_yaw(),
-                                                 scene_.options().cube_size_m, seed,
-                                                 options_.person);
+    person_ =
+        std::make_unique<ScriptedOperator>(scene_.cube_start(), scene_.cube_start_yaw(),
+                                           scene_.options().cube_size_m, seed, options_.person);
     time_s_ = 0;
     person_->move_leader(*leader_, 0.0);
     for (std::uint8_t id = 1; id <= 6; ++id) {
@@ -81,9 +84,12 @@ Outcome ReachGraspWorld::outcome() const {
     return scene_.grasps() > 0 ? Outcome::kDrop : Outcome::kMiss;
 }
 
-EpisodeTruth run_episode(ReachGraspWorld& world, std::int64_t episode, double fps,
-                         std::int64_t num_frames,
-                         const std::function<void(std::int64_t, const ReachGraspWorld&)>& on_frame) {
+EpisodeTruth run_episode(
+    ReachGraspWorld& world,
+    std::int64_t episode,
+    double fps,
+    std::int64_t num_frames,
+    const std::function<void(std::int64_t, const ReachGraspWorld&)>& on_frame) {
     world.start_episode(episode);
     EpisodeTruth truth;
     truth.episode_index = episode;
@@ -125,7 +131,8 @@ std::string ground_truth_json(const std::vector<EpisodeTruth>& episodes, double 
 }
 
 void write_ground_truth(const std::filesystem::path& dataset_root,
-                        const std::vector<EpisodeTruth>& episodes, double fps) {
+                        const std::vector<EpisodeTruth>& episodes,
+                        double fps) {
     write_file_atomic(ground_truth_path(dataset_root), ground_truth_json(episodes, fps));
 }
 

@@ -112,10 +112,11 @@ TEST_F(BrowserReport, EverySectionAndPlotRendersWithoutConsoleErrors) {
     EXPECT_EQ(console_messages(dom.err), std::vector<std::string>{}) << dom.err;
     // Chromium re-serialises the page: attributes come back double-quoted.
     for (const char* id :
-         {"summary", "verdict", "key-numbers", "recommendation", "timelines", "episode-0",
-          "episode-1", "episode-2", "episode-3", "timeline-svg-0", "timeline-svg-3", "curves",
-          "roc-svg", "pr-svg", "reliability-svg", "confusion-table", "sweep", "sweep-svg",
-          "sweep-table", "worst-frames", "training-curves", "training-svg"}) {
+         {"summary",         "verdict",     "key-numbers", "recommendation", "timelines",
+          "episode-0",       "episode-1",   "episode-2",   "episode-3",      "timeline-svg-0",
+          "timeline-svg-3",  "curves",      "roc-svg",     "pr-svg",         "reliability-svg",
+          "confusion-table", "sweep",       "sweep-svg",   "sweep-table",    "worst-frames",
+          "training-curves", "training-svg"}) {
         EXPECT_NE(dom.out.find("id=\"" + std::string(id) + "\""), std::string::npos) << id;
     }
     const auto count = [&](const std::string& what) {

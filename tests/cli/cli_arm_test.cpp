@@ -22,7 +22,6 @@
 #include "temp_dir.hpp"
 #include <sys/wait.h>
 
-
 namespace rcls::testing {
 namespace {
 
@@ -205,10 +204,10 @@ TEST_F(CliArm, CtrlCEndsTeleopWithTorqueOffAndExit130) {
     const std::string leader = serve("leader");
     write_text(dir_ / "calibration/robots/so_follower/f.json", kCalibration);
     write_text(dir_ / "calibration/teleoperators/so_leader/l.json", kCalibration);
-    ChildProcess teleop(rcls_argv({"arm", "teleop", "--follower-port", (dir_ / "follower").string(),
-                                   "--leader-port", leader, "--follower-id", "f", "--leader-id",
-                                   "l"}),
-                        env());
+    ChildProcess teleop(
+        rcls_argv({"arm", "teleop", "--follower-port", (dir_ / "follower").string(),
+                   "--leader-port", leader, "--follower-id", "f", "--leader-id", "l"}),
+        env());
     auto torque_on = [&] {
         for (const std::uint8_t id : arm::kJointIds) {
             if (follower_sim->register_value(id, "Torque_Enable") != 1) return false;
@@ -270,10 +269,10 @@ TEST_F(CliArm, TeleopFlagsWithBadValuesAreConfigErrors) {
 }
 
 TEST_F(CliArm, TeleopRunsTheSimulatedArmsChosenByTypeWithoutCalibrating) {
-    const ProcessResult r = run_rcls({"arm", "teleop", "--robot.type", "so101_follower_sim",
-                                      "--teleop.type", "so101_leader_sim", "--fps", "30",
-                                      "--duration", "1", "--json"},
-                                     60s, env());
+    const ProcessResult r =
+        run_rcls({"arm", "teleop", "--robot.type", "so101_follower_sim", "--teleop.type",
+                  "so101_leader_sim", "--fps", "30", "--duration", "1", "--json"},
+                 60s, env());
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto stats = nlohmann::json::parse(r.out);
     EXPECT_GE(stats["steps"].get<int>(), 20);  // 30 on an idle machine, real time

@@ -3,14 +3,13 @@
 // Bad inputs found by trying main as users would (issue "Fixes from trying main as users would"):
 // each must end in one line naming the path or option, with the documented exit code, never a hang
 // or a runaway.
-#include <sys/stat.h>
-
 #include <gtest/gtest.h>
 
 #include "checkpoint_fixture.hpp"
 #include "error_message.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include <sys/stat.h>
 
 namespace rcls::testing {
 namespace {
@@ -66,10 +65,9 @@ TEST_F(CliBadInput, ACharacterDeviceIsRefusedNotReadForEver) {
 TEST_F(CliBadInput, ThreadCountsAreBoundedWithAClearError) {
     write_random_checkpoint(dir_ / "model", classifier_config({"front"}), 3);
     for (const char* threads : {"100000", "1000"}) {
-        const ProcessResult r =
-            run_rcls({"predict", "--checkpoint", (dir_ / "model").string(), "--benchmark", "1",
-                      "--threads", threads},
-                     seconds(60));
+        const ProcessResult r = run_rcls({"predict", "--checkpoint", (dir_ / "model").string(),
+                                          "--benchmark", "1", "--threads", threads},
+                                         seconds(60));
         EXPECT_EQ(r.exit_code, 3) << threads << ": " << r.err;
         EXPECT_NE(r.err.find("--threads: " + std::string(threads) + " threads is out of range"),
                   std::string::npos)
@@ -79,10 +77,9 @@ TEST_F(CliBadInput, ThreadCountsAreBoundedWithAClearError) {
 }
 
 TEST_F(CliBadInput, PreprocessJobsAreBoundedWithAClearError) {
-    const ProcessResult r =
-        run_rcls({"preprocess", "/nonexistent.mp4", "--output", (dir_ / "o").string(), "--jobs",
-                  "100000"},
-                 seconds(20));
+    const ProcessResult r = run_rcls(
+        {"preprocess", "/nonexistent.mp4", "--output", (dir_ / "o").string(), "--jobs", "100000"},
+        seconds(20));
     EXPECT_EQ(r.exit_code, 3) << r.err;
     EXPECT_NE(r.err.find("--jobs: 100000 threads is out of range"), std::string::npos) << r.err;
 }

@@ -9,9 +9,9 @@
 #include "rcls/core/atomic_file.hpp"
 
 #include "dataset_fixtures.hpp"
+#include "prerequisite.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
-#include "prerequisite.hpp"
 
 namespace rcls::testing {
 namespace {

@@ -34,8 +34,8 @@ protected:
     fs::path pretrained() const { return dir_ / "run/checkpoints/000010/pretrained_model"; }
     std::string path(const std::string& name) const { return (dir_ / name).string(); }
     ProcessResult eval(std::vector<std::string> extra) const {
-        std::vector<std::string> args = {"eval", "--checkpoint", path("run"), "--dataset.root",
-                                         path("ds"), "--threads", "1"};
+        std::vector<std::string> args = {"eval",     "--checkpoint", path("run"), "--dataset.root",
+                                         path("ds"), "--threads",    "1"};
         args.insert(args.end(), extra.begin(), extra.end());
         return run_rcls(args);
     }
@@ -50,9 +50,9 @@ TEST_F(CliEval, JsonHasEveryFigure) {
     for (std::int64_t e = 0; e < 3; ++e)
         frames += synthetic_length(e);
     EXPECT_EQ(j["frames"], frames);
-    for (const char* key : {"accuracy", "precision", "recall", "f1", "confusion_matrix", "roc_auc",
-                            "pr_auc_average_precision", "log_loss", "brier_score",
-                            "expected_calibration_error"}) {
+    for (const char* key :
+         {"accuracy", "precision", "recall", "f1", "confusion_matrix", "roc_auc",
+          "pr_auc_average_precision", "log_loss", "brier_score", "expected_calibration_error"}) {
         EXPECT_TRUE(j["frame_level"].contains(key)) << key;
     }
     ASSERT_EQ(j["episodes"].size(), 3u);
@@ -83,8 +83,8 @@ TEST_F(CliEval, TableSaysHowMuchDataItRestsOn) {
 
 TEST_F(CliEval, TrainingEpisodesAreHeadedTrainingSet) {
     write_text(pretrained() / "rcls_train.json",
-               R"({"train_episodes": [0, 1], "val_episodes": [2], "dataset_root": ")" +
-                   path("ds") + "\"}");
+               R"({"train_episodes": [0, 1], "val_episodes": [2], "dataset_root": ")" + path("ds") +
+                   "\"}");
     const ProcessResult held = eval({"--json"});
     ASSERT_EQ(held.exit_code, 0) << held.err;
     const auto j = nlohmann::json::parse(held.out);
@@ -146,12 +146,12 @@ TEST_F(CliEval, ThresholdOutsideZeroToOneExits2) {
 }
 
 TEST_F(CliEval, MissingCheckpointExits6AndMissingDatasetExits5) {
-    EXPECT_EQ(run_rcls({"eval", "--checkpoint", path("nothing"), "--dataset.root", path("ds")})
-                  .exit_code,
-              6);
-    EXPECT_EQ(run_rcls({"eval", "--checkpoint", path("run"), "--dataset.root", path("nods")})
-                  .exit_code,
-              5);
+    EXPECT_EQ(
+        run_rcls({"eval", "--checkpoint", path("nothing"), "--dataset.root", path("ds")}).exit_code,
+        6);
+    EXPECT_EQ(
+        run_rcls({"eval", "--checkpoint", path("run"), "--dataset.root", path("nods")}).exit_code,
+        5);
 }
 
 }  // namespace

@@ -2,15 +2,13 @@
 //
 // `rcls label`: the reference's table in and out, --show/--json, every bad input as one line
 // naming the episode with exit 3 (label input) or 5 (data), copies, contact sheets.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <fcntl.h>
 #include <filesystem>
 #include <random>
+#include <signal.h>
 #include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +19,7 @@
 #include "../unit/label/label_fixtures.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include <sys/wait.h>
 
 namespace rcls::testing {
 namespace {
@@ -83,8 +82,8 @@ TEST_F(CliLabel, FormsCombineLaterOnesWinning) {
     const fs::path csv = dir_ / "fix.csv";
     write_text(csv, "episode_index,success_start,success_end\n3,never,\n4,42,80\n");
     const ProcessResult r =
-        run_rcls({"label", root_.string(), "--set", "4=10", "--labels", notes_.string(),
-                  "--labels", csv.string(), "--set", "7=never", "--json"});
+        run_rcls({"label", root_.string(), "--set", "4=10", "--labels", notes_.string(), "--labels",
+                  csv.string(), "--set", "7=never", "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["episodes"][3]["label"], "never");
@@ -114,8 +113,8 @@ TEST_F(CliLabel, JsonFileAndSimGroundTruth) {
 
 TEST_F(CliLabel, FromRecordKeyPresses) {
     write_text(root_ / "meta/rcls_record_keys.json", R"({"episodes": {"2": [30, 60], "3": []}})");
-    const ProcessResult r = run_rcls(
-        {"label", root_.string(), "--labels", notes_.string(), "--from-record", "--json"});
+    const ProcessResult r =
+        run_rcls({"label", root_.string(), "--labels", notes_.string(), "--from-record", "--json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["episodes"][2]["label"], "30-60");
@@ -146,8 +145,7 @@ TEST_F(CliLabel, AllowUnlabelledKeepsTheRest) {
     const ProcessResult r =
         run_rcls({"label", root_.string(), "--set", "0=119", "--allow-unlabelled"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_NE(r.out.find("20 episodes, 1932 frames: 31 success, 1901 failure\n"),
-              std::string::npos)
+    EXPECT_NE(r.out.find("20 episodes, 1932 frames: 31 success, 1901 failure\n"), std::string::npos)
         << r.out;
 }
 
@@ -208,8 +206,8 @@ TEST_F(CliLabel, SigkillLeavesTheOldLabelsOrTheNew) {
                   static_cast<char*>(nullptr));
             _exit(127);
         }
-        std::this_thread::sleep_for(std::chrono::microseconds(
-            std::uniform_int_distribution<int>(2000, 250000)(random)));
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(std::uniform_int_distribution<int>(2000, 250000)(random)));
         kill(pid, SIGKILL);
         int status = 0;
         waitpid(pid, &status, 0);
@@ -228,9 +226,8 @@ TEST_F(CliLabel, SigkillLeavesTheOldLabelsOrTheNew) {
 TEST(CliLabelCamera, ContactSheetsOnePngPerEpisode) {
     TempDir dir;
     write_reference_dataset(dir / "cam", true, 2);
-    const ProcessResult r = run_rcls(
-        {"label", (dir / "cam").string(), "--contact-sheet", (dir / "sheets").string(), "--every",
-         "5"});
+    const ProcessResult r = run_rcls({"label", (dir / "cam").string(), "--contact-sheet",
+                                      (dir / "sheets").string(), "--every", "5"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(count_lines(r.out), 2) << r.out;
     EXPECT_TRUE(fs::exists(dir / "sheets/episode_000000.png"));

@@ -10,9 +10,9 @@
 #include "checkpoint_fixture.hpp"
 #include "dataset_fixtures.hpp"
 #include "media.hpp"
+#include "prerequisite.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
-#include "prerequisite.hpp"
 
 namespace rcls::testing {
 namespace {

@@ -37,7 +37,7 @@ inline const char* missing_prerequisite_note() {
 
 /// Like GTEST_SKIP() (returns from the test; stream the reason into it), but a fatal failure when
 /// CI=true.
-#define RCLS_PREREQUISITE_MISSING()                                                   \
-    return ::testing::internal::AssertHelper(                                         \
-               ::rcls::testing::missing_prerequisite_result(), __FILE__, __LINE__,    \
+#define RCLS_PREREQUISITE_MISSING()                                                \
+    return ::testing::internal::AssertHelper(                                      \
+               ::rcls::testing::missing_prerequisite_result(), __FILE__, __LINE__, \
                ::rcls::testing::missing_prerequisite_note()) = ::testing::Message()

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdint>
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -231,9 +231,9 @@ bool wait_for_directory_change(const std::filesystem::path& dir,
                                std::chrono::milliseconds timeout) {
     const int fd = ::inotify_init1(IN_CLOEXEC);
     if (fd < 0) throw std::runtime_error("inotify_init1 failed");
-    if (::inotify_add_watch(fd, dir.c_str(),
-                            IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM |
-                                IN_DELETE) < 0) {
+    if (::inotify_add_watch(
+            fd, dir.c_str(),
+            IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0) {
         ::close(fd);
         throw std::runtime_error("inotify_add_watch failed on " + dir.string());
     }

@@ -25,7 +25,8 @@ private:
 void write_text(const std::filesystem::path& path, const std::string& contents);
 
 /// The folder of real LeRobot recordings ($RCLS_REALDATA, else ../shared/realdata beside the
-/// source tree); empty when it is not on this machine. Tests using it skip then (RCLS_PREREQUISITE_MISSING, prerequisite.hpp).
+/// source tree); empty when it is not on this machine. Tests using it skip then
+/// (RCLS_PREREQUISITE_MISSING, prerequisite.hpp).
 std::filesystem::path realdata_dir();
 
 /// The source tree's root (for configs/ and tests/data/).

@@ -41,14 +41,13 @@ int main(int argc, char** argv) {
         spec.robot_type = "so101_follower";
         spec.fps = 30;
         spec.features = dataset::so101_reward_features();
-        spec.features.push_back(dataset::make_feature("observation.images.front", "video",
-                                                      {3, 480, 640},
-                                                      {"channels", "height", "width"}));
+        spec.features.push_back(dataset::make_feature(
+            "observation.images.front", "video", {3, 480, 640}, {"channels", "height", "width"}));
         dataset::WriterOptions options;
         options.durable = false;
         video::EncoderSettings settings;
-        settings.codec = argc > 3 && std::string(argv[3]) == "h264" ? video::Codec::kH264
-                                                                    : video::Codec::kAv1;
+        settings.codec =
+            argc > 3 && std::string(argv[3]) == "h264" ? video::Codec::kH264 : video::Codec::kAv1;
         settings.gop = 2;
         settings.threads = 2;
         if (settings.codec == video::Codec::kAv1) {

@@ -4,8 +4,8 @@
 // servos on one bus, joints shoulder_pan, shoulder_lift, elbow_flex, wrist_flex, wrist_roll and
 // gripper on ids 1-6; body joints in degrees (or -100..100), the gripper in 0..100.
 //
-// So101Arm is the driver behind the Arm interface (arm.hpp) for the real arm and, on a SimServoPort,
-// for the simulated one; the tools (calibrate, read) also use its bus-level methods.
+// So101Arm is the driver behind the Arm interface (arm.hpp) for the real arm and, on a
+// SimServoPort, for the simulated one; the tools (calibrate, read) also use its bus-level methods.
 //
 //     auto follower = make_arm(follower_options(config));   // or So101Arm(port, options)
 //     follower->connect();                        // handshake, calibration, LeRobot's set-up

@@ -83,7 +83,9 @@ struct CalibrateOptions {
 /// torque off, "move to the middle" and half-turn homing, then records the ranges of motion until
 /// Enter (wrist_roll gets 0..4095), writes them to the motors and saves LeRobot's JSON. Returns the
 /// file written. Throws DeviceError (e.g. a joint that did not move) or InterruptedError.
-std::filesystem::path calibrate(arm::So101Arm& arm, Prompter& prompter, const CalibrateOptions& options);
+std::filesystem::path calibrate(arm::So101Arm& arm,
+                                Prompter& prompter,
+                                const CalibrateOptions& options);
 
 // ---- read ---------------------------------------------------------------------------------------
 
@@ -111,8 +113,8 @@ std::string describe_stats(const arm::BusStats& stats);
 /// Serves a simulated bus on a pseudo-terminal until interrupted (Ctrl-C, SIGTERM) or, with
 /// `duration_s`, for that long. `on_ready` gets the path to open as soon as it is served.
 arm::SimStats serve_simulated_bus(const arm::SimOptions& options,
-                             const std::optional<std::filesystem::path>& link,
-                             std::optional<double> duration_s,
-                             const std::function<void(const std::string& path)>& on_ready);
+                                  const std::optional<std::filesystem::path>& link,
+                                  std::optional<double> duration_s,
+                                  const std::function<void(const std::string& path)>& on_ready);
 
 }  // namespace rcls::arm_tools

@@ -41,7 +41,9 @@ struct LoopStats {
 };
 
 /// The teleop statistics of a loop's statistics and the two arms' counters.
-LoopStats teleop_stats(const LoopStatistics& loop, const arm::Arm& leader, const arm::Arm& follower);
+LoopStats teleop_stats(const LoopStatistics& loop,
+                       const arm::Arm& leader,
+                       const arm::Arm& follower);
 
 /// Runs teleop_step() at options.fps until interrupted() (Ctrl-C), options.duration_s, a hook's
 /// kStop, or a DeviceError (thrown). Time comes from the arms' clock, which leader and follower

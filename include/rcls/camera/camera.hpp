@@ -68,7 +68,7 @@ struct CameraOptions {
     int rotation = 0;             ///< Clockwise: 0, 90, 180, 270 (or -90).
     double warmup_s = 0.0;        ///< Frames of the first seconds are dropped.
     image::ChannelOrder order = image::ChannelOrder::kRgb;  ///< Order handed out.
-    double max_age_s = 0.5;          ///< A newest frame older than this is a device error.
+    double max_age_s = 0.5;           ///< A newest frame older than this is a device error.
     double no_frame_timeout_s = 1.0;  ///< No frame at all for this long: a device error.
 };
 
@@ -136,7 +136,9 @@ struct SimSceneSource {
 /// opens a V4L2 device (an index or /dev/videoN) through OpenCV's videoio, a video file through
 /// FFmpeg (looping or ending as `loop` says, paced at the file's rate), or a URL through OpenCV's
 /// FFmpeg backend. Throws DeviceError (ConfigError for an unusable config value).
-std::unique_ptr<Camera> open_camera(const std::string& name, const config::CameraConfig& config,
-                                    Clock& clock, const SimSceneSource& sim = {});
+std::unique_ptr<Camera> open_camera(const std::string& name,
+                                    const config::CameraConfig& config,
+                                    Clock& clock,
+                                    const SimSceneSource& sim = {});
 
 }  // namespace rcls::camera

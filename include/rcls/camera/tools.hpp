@@ -26,7 +26,7 @@ std::vector<std::filesystem::path> snapshot_cameras(const CameraList& cameras,
 /// What one camera achieved in stream_cameras().
 struct StreamReport {
     std::string name;
-    std::string source;      ///< Its description.
+    std::string source;  ///< Its description.
     double requested_fps = 0;
     double achieved_fps = 0;  ///< New frames delivered per second.
     double age_p50_ms = 0;    ///< Age of the frames latest() returned, at return.

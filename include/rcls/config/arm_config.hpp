@@ -22,8 +22,8 @@ inline constexpr std::array<std::string_view, 6> kSo101JointNames = {
 struct RobotConfig {
     /// "so101_follower" or "so100_follower"; "so101_follower_sim": the simulated arm in-process.
     std::string type = "so101_follower";
-    std::string port = "/dev/ttyACM0";    ///< Serial port of the servo bus adapter.
-    std::string id = "follower";          ///< Calibration file name: <calibration_dir>/<id>.json.
+    std::string port = "/dev/ttyACM0";  ///< Serial port of the servo bus adapter.
+    std::string id = "follower";        ///< Calibration file name: <calibration_dir>/<id>.json.
     /// Folder of calibration files; null: $HF_LEROBOT_CALIBRATION/robots/so_follower.
     std::optional<std::string> calibration_dir;
     bool disable_torque_on_disconnect = true;

@@ -19,10 +19,10 @@ struct CameraConfig {
     int height = 480;                ///< Capture height in pixels.
     int fps = 30;                    ///< Capture rate asked of the camera.
     std::string color_mode = "rgb";  ///< Channel order delivered: "rgb" or "bgr".
-    int rotation = 0;  ///< Clockwise rotation applied to frames: 0, 90, 180, 270 (= -90).
-    double warmup_s = 1.0;           ///< Frames read and dropped at start-up, in seconds.
+    int rotation = 0;       ///< Clockwise rotation applied to frames: 0, 90, 180, 270 (= -90).
+    double warmup_s = 1.0;  ///< Frames read and dropped at start-up, in seconds.
     std::optional<std::string> fourcc;  ///< Four-character pixel format asked of the camera.
-    bool loop = true;            ///< A video file standing in for a camera: play it again at its end.
+    bool loop = true;  ///< A video file standing in for a camera: play it again at its end.
     std::string view = "front";  ///< "sim": the fixed "front" camera or the "wrist" camera.
     int seed = 1;                ///< "sim" without a recorder: seed of the camera's own scene.
 

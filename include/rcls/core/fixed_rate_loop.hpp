@@ -26,10 +26,10 @@ namespace rcls {
 
 /// Settings of a FixedRateLoop.
 struct FixedRateLoopOptions {
-    double fps = 30;                      ///< Steps per second (> 0).
-    std::optional<double> duration_s;     ///< Stop once this much clock time has passed.
+    double fps = 30;                       ///< Steps per second (> 0).
+    std::optional<double> duration_s;      ///< Stop once this much clock time has passed.
     std::optional<std::size_t> max_steps;  ///< Stop after this many steps.
-    bool stop_on_interrupt = true;        ///< Stop at Ctrl-C (core/interrupt), between steps.
+    bool stop_on_interrupt = true;         ///< Stop at Ctrl-C (core/interrupt), between steps.
     /// A step that starts later than this after its deadline counts as late (null: a tenth of the
     /// period).
     std::optional<double> late_tolerance_s;
@@ -37,14 +37,14 @@ struct FixedRateLoopOptions {
 
 /// The timing of one step, as the step and the hooks see it.
 struct StepTiming {
-    std::size_t index = 0;          ///< 0 for the first step.
-    Clock::time_point deadline{};   ///< When the step was due.
-    Clock::time_point start{};      ///< When it started (not before the deadline).
-    Clock::time_point end{};        ///< When the step's work ended (hooks only; = start before).
-    double elapsed_s = 0;           ///< From the loop's start to this step's start.
-    double late_ms = 0;             ///< start - deadline.
-    double work_ms = 0;             ///< end - start (hooks only).
-    bool overrun = false;           ///< The work ran past the next step's deadline (hooks only).
+    std::size_t index = 0;         ///< 0 for the first step.
+    Clock::time_point deadline{};  ///< When the step was due.
+    Clock::time_point start{};     ///< When it started (not before the deadline).
+    Clock::time_point end{};       ///< When the step's work ended (hooks only; = start before).
+    double elapsed_s = 0;          ///< From the loop's start to this step's start.
+    double late_ms = 0;            ///< start - deadline.
+    double work_ms = 0;            ///< end - start (hooks only).
+    bool overrun = false;          ///< The work ran past the next step's deadline (hooks only).
 };
 
 /// Whether the loop goes on after a step or a hook.
@@ -56,9 +56,9 @@ enum class LoopEnd { kDuration, kMaxSteps, kStopped, kInterrupted };
 /// Timing statistics of a run (or of the run so far).
 struct LoopStatistics {
     std::size_t steps = 0;
-    double elapsed_s = 0;     ///< From the first step's start to the loop's end (or now).
-    double rate_hz = 0;       ///< steps / elapsed_s.
-    double period_s = 0;      ///< The requested period, 1 / fps.
+    double elapsed_s = 0;      ///< From the first step's start to the loop's end (or now).
+    double rate_hz = 0;        ///< steps / elapsed_s.
+    double period_s = 0;       ///< The requested period, 1 / fps.
     double period_p50_ms = 0;  ///< Median time from one step's start to the next's.
     double period_p99_ms = 0;
     double period_max_ms = 0;

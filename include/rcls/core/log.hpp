@@ -34,5 +34,4 @@ void log_to_file_only(const std::string& message);
 /// True when periodic progress lines should be logged (level info or lower).
 bool progress_lines_enabled();
 
-
 }  // namespace rcls

@@ -31,10 +31,10 @@ struct CommittedState {
     Metadata meta;
     std::vector<Stats> episode_stats;          ///< Per committed episode.
     std::vector<ChunkFile> episode_meta_file;  ///< Per committed episode.
-    ChunkFile data_at;            ///< The data file the next episode goes to (if it fits).
-    parquet::Table data_table;    ///< Committed rows of that file.
-    std::size_t data_bytes = 0;   ///< Its size on disk.
-    ChunkFile meta_at;            ///< The episode metadata file of the next episode.
+    ChunkFile data_at;           ///< The data file the next episode goes to (if it fits).
+    parquet::Table data_table;   ///< Committed rows of that file.
+    std::size_t data_bytes = 0;  ///< Its size on disk.
+    ChunkFile meta_at;           ///< The episode metadata file of the next episode.
     std::size_t meta_bytes = 0;
     /// Per camera: the video file the next episode joins, and its size (0: none yet).
     std::map<std::string, std::pair<ChunkFile, std::size_t>> videos;

@@ -22,8 +22,8 @@ namespace rcls::dataset {
 
 /// The new labels of one episode: one value per frame, both of the episode's length.
 struct EpisodeLabels {
-    std::vector<float> reward;        ///< next.reward.
-    std::vector<std::uint8_t> done;   ///< next.done (0 or 1).
+    std::vector<float> reward;       ///< next.reward.
+    std::vector<std::uint8_t> done;  ///< next.done (0 or 1).
 };
 
 /// The journal of a label rewrite inside a dataset (present only while one commits).

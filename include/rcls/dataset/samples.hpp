@@ -25,13 +25,13 @@ namespace rcls::dataset {
 
 /// One frame of an episode.
 struct Sample {
-    std::int64_t index = 0;          ///< Global frame index (the `index` column).
+    std::int64_t index = 0;  ///< Global frame index (the `index` column).
     std::int64_t episode_index = 0;
     std::int64_t frame_index = 0;
-    double timestamp = 0.0;          ///< Seconds from the episode's start.
-    cv::Mat image;                   ///< The camera frame; empty when no camera was chosen.
-    std::vector<float> state;        ///< observation.state; empty when the dataset has none.
-    std::optional<float> label;      ///< next.reward, when the dataset has it.
+    double timestamp = 0.0;      ///< Seconds from the episode's start.
+    cv::Mat image;               ///< The camera frame; empty when no camera was chosen.
+    std::vector<float> state;    ///< observation.state; empty when the dataset has none.
+    std::optional<float> label;  ///< next.reward, when the dataset has it.
 };
 
 /// Which samples, and how.

@@ -25,7 +25,7 @@ namespace rcls::eval {
 /// One episode's scores.
 struct EpisodeScores {
     std::int64_t episode_index = 0;
-    std::int64_t first_index = 0;      ///< Global dataset index of frame 0.
+    std::int64_t first_index = 0;  ///< Global dataset index of frame 0.
     double fps = 10.0;
     std::vector<double> probability;  ///< Per frame.
     std::vector<int> label;           ///< Per frame, 0 or 1.
@@ -35,8 +35,8 @@ struct EpisodeScores {
 struct EpisodeOutcome {
     std::int64_t episode_index = 0;
     std::int64_t length = 0;
-    std::optional<std::int64_t> labelled_onset;   ///< First frame labelled 1.
-    std::optional<std::int64_t> predicted_onset;  ///< First frame the detector fires.
+    std::optional<std::int64_t> labelled_onset;      ///< First frame labelled 1.
+    std::optional<std::int64_t> predicted_onset;     ///< First frame the detector fires.
     std::optional<std::int64_t> onset_error_frames;  ///< Both onsets known: predicted - labelled.
     std::optional<double> onset_error_s;
     std::int64_t false_positives_before_onset = 0;  ///< Frames.
@@ -59,7 +59,7 @@ EpisodeOutcome analyse_episode(const EpisodeScores& episode, double threshold, i
 struct GridPoint {
     double threshold = 0.5;
     int k = 1;
-    std::int64_t success_episodes = 0;          ///< Episodes with a labelled onset.
+    std::int64_t success_episodes = 0;  ///< Episodes with a labelled onset.
     std::int64_t failure_episodes = 0;
     std::int64_t detected_success_episodes = 0;
     std::int64_t episodes_with_false_positives = 0;  ///< Success or failure episodes.
@@ -88,8 +88,8 @@ std::vector<GridPoint> search_grid(const std::vector<EpisodeScores>& episodes,
 /// the detected episodes, then the higher threshold (a safety margin), then the smaller k.
 struct Recommendation {
     bool found = false;
-    GridPoint point;             ///< Valid when found.
-    std::string reason;          ///< Why none was found (when !found).
+    GridPoint point;     ///< Valid when found.
+    std::string reason;  ///< Why none was found (when !found).
 };
 
 Recommendation recommend(const std::vector<GridPoint>& grid);

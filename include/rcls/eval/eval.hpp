@@ -29,8 +29,8 @@ inline constexpr const char* kEvalFile = "rcls_eval.json";
 
 /// What to evaluate.
 struct EvalOptions {
-    std::filesystem::path checkpoint;  ///< Any folder model::resolve_pretrained_dir accepts.
-    std::string dataset;               ///< A dataset folder or a repo id under $HF_LEROBOT_HOME.
+    std::filesystem::path checkpoint;    ///< Any folder model::resolve_pretrained_dir accepts.
+    std::string dataset;                 ///< A dataset folder or a repo id under $HF_LEROBOT_HOME.
     std::vector<std::int64_t> episodes;  ///< Empty: the held-out ones, else all.
     double threshold = 0.5;  ///< For the frame and episode figures (the grid is searched anyway).
     int k = 1;               ///< Consecutive frames for the episode figures.
@@ -63,12 +63,12 @@ std::optional<TrainInfo> read_train_info(const std::filesystem::path& pretrained
 
 /// Everything `rcls eval` reports.
 struct EvalResult {
-    std::filesystem::path checkpoint;       ///< The pretrained_model folder.
+    std::filesystem::path checkpoint;  ///< The pretrained_model folder.
     std::filesystem::path dataset_root;
-    std::vector<std::string> cameras;       ///< The dataset cameras scored.
+    std::vector<std::string> cameras;  ///< The dataset cameras scored.
     double fps = 10.0;
     TrainingStatus status = TrainingStatus::kUnknown;
-    std::string status_note;                ///< Why (for logs and the report).
+    std::string status_note;  ///< Why (for logs and the report).
     double threshold = 0.5;
     int k = 1;
 

@@ -46,7 +46,7 @@ struct ReliabilityBin {
     double lower = 0.0;
     double upper = 0.0;
     std::int64_t count = 0;
-    double mean_probability = 0.0;  ///< NaN for an empty bin.
+    double mean_probability = 0.0;   ///< NaN for an empty bin.
     double fraction_positive = 0.0;  ///< NaN for an empty bin.
 };
 

@@ -33,8 +33,8 @@ std::optional<std::vector<TrainingPoint>> read_training_curves(
 
 /// How the page is made.
 struct ReportOptions {
-    int thumbnail_size = 96;               ///< Pixels (square: the model's centre crop).
-    int false_positive_thumbnails = 4;     ///< Per episode, earliest first.
+    int thumbnail_size = 96;            ///< Pixels (square: the model's centre crop).
+    int false_positive_thumbnails = 4;  ///< Per episode, earliest first.
     int worst_frames = 16;
 };
 

@@ -17,10 +17,10 @@ namespace rcls::label {
 
 /// How contact sheets look.
 struct ContactSheetOptions {
-    int every = 10;          ///< Frames between thumbnails (the last frame is always shown).
-    int columns = 8;         ///< Thumbnails per row.
-    int thumb_width = 160;   ///< Pixels; the height keeps the camera's aspect ratio.
-    std::string camera;      ///< Camera key; empty: the first.
+    int every = 10;         ///< Frames between thumbnails (the last frame is always shown).
+    int columns = 8;        ///< Thumbnails per row.
+    int thumb_width = 160;  ///< Pixels; the height keeps the camera's aspect ratio.
+    std::string camera;     ///< Camera key; empty: the first.
 };
 
 /// The frames a sheet of an episode of `length` frames shows: 0, every, 2 every, ..., last.

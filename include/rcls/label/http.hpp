@@ -15,9 +15,9 @@ namespace rcls::label {
 
 /// A parsed request.
 struct HttpRequest {
-    std::string method;  ///< "GET", "POST", ...
-    std::string path;    ///< Without the query, percent-decoded.
-    std::map<std::string, std::string> query;  ///< Decoded query parameters.
+    std::string method;                          ///< "GET", "POST", ...
+    std::string path;                            ///< Without the query, percent-decoded.
+    std::map<std::string, std::string> query;    ///< Decoded query parameters.
     std::map<std::string, std::string> headers;  ///< Lower-case names.
     std::string body;
 };

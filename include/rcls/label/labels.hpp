@@ -26,8 +26,8 @@ namespace rcls::label {
 
 /// One episode's success span.
 struct EpisodeLabel {
-    bool never = false;        ///< The episode failed: no success frame.
-    std::int64_t start = 0;    ///< First success frame (ignored when never).
+    bool never = false;               ///< The episode failed: no success frame.
+    std::int64_t start = 0;           ///< First success frame (ignored when never).
     std::optional<std::int64_t> end;  ///< Last success frame, inclusive; nullopt: the last frame.
 
     bool operator==(const EpisodeLabel&) const = default;

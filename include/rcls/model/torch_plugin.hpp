@@ -2,8 +2,8 @@
 //
 // The torch-free facade of rcls's libtorch code: what the torch side implements and the versioned
 // function table through which it hands that out. Code without torch (the `rcls` binary, the
-// workflows) includes this header and the facade classes over it (Predictor in predictor.hpp), never
-// classifier.hpp.
+// workflows) includes this header and the facade classes over it (Predictor in predictor.hpp),
+// never classifier.hpp.
 //
 // Where the torch side lives:
 //   - the `rcls` binary links librcls.so (every non-torch module) and loads librcls_torch.so (the
@@ -66,7 +66,8 @@ inline constexpr std::uint32_t kTorchPluginAbi = 1;
 struct TorchPlugin {
     std::uint32_t abi = kTorchPluginAbi;
     /// A Predictor's model. Throws ModelError for a bad checkpoint.
-    std::unique_ptr<PredictorBackend> (*create_predictor)(const PredictorRequest& request) = nullptr;
+    std::unique_ptr<PredictorBackend> (*create_predictor)(const PredictorRequest& request) =
+        nullptr;
 };
 
 /// What the host tells the plugin when loading it: its ABI and rcls version, and the identity of

@@ -18,11 +18,15 @@ struct Vec3 {
     Vec3 operator-() const { return {-x, -y, -z}; }
 };
 
-inline double dot(const Vec3& a, const Vec3& b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
+inline double dot(const Vec3& a, const Vec3& b) {
+    return a.x * b.x + a.y * b.y + a.z * b.z;
+}
 inline Vec3 cross(const Vec3& a, const Vec3& b) {
     return {a.y * b.z - a.z * b.y, a.z * b.x - a.x * b.z, a.x * b.y - a.y * b.x};
 }
-inline double norm(const Vec3& a) { return std::sqrt(dot(a, a)); }
+inline double norm(const Vec3& a) {
+    return std::sqrt(dot(a, a));
+}
 inline Vec3 normalized(const Vec3& a) {
     const double n = norm(a);
     return n > 0 ? a * (1.0 / n) : a;
@@ -49,7 +53,8 @@ struct Mat3 {
     Mat3 transposed() const {
         Mat3 r;
         for (int i = 0; i < 3; ++i) {
-            for (int j = 0; j < 3; ++j) r.m[i][j] = m[j][i];
+            for (int j = 0; j < 3; ++j)
+                r.m[i][j] = m[j][i];
         }
         return r;
     }

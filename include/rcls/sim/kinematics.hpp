@@ -81,7 +81,8 @@ struct ToolTarget {
 
 /// Damped least squares from `seed` (joint angles; the gripper angle is kept). Returns the angles
 /// reached, inside the joint limits; `error_m` (if not null) gets the remaining position error.
-JointAngles inverse_kinematics(const ToolTarget& target, const JointAngles& seed,
+JointAngles inverse_kinematics(const ToolTarget& target,
+                               const JointAngles& seed,
                                double* error_m = nullptr);
 
 }  // namespace rcls::sim

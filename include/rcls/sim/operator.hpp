@@ -33,7 +33,10 @@ enum class Intent { kGrasp, kMiss };
 class ScriptedOperator {
 public:
     /// An attempt at the cube at `cube` (centre) with yaw `cube_yaw`, seeded by `seed`.
-    ScriptedOperator(const Vec3& cube, double cube_yaw, double cube_size_m, std::uint64_t seed,
+    ScriptedOperator(const Vec3& cube,
+                     double cube_yaw,
+                     double cube_size_m,
+                     std::uint64_t seed,
                      const OperatorOptions& options = {});
 
     /// The leader's joint angles `t_s` seconds into the attempt (holds the last pose after the

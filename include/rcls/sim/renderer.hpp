@@ -29,7 +29,7 @@ struct Rgb {
 
 /// How one episode looks (seeded).
 struct Appearance {
-    std::uint64_t seed = 0;  ///< The seed it was made from (renderers cache by it).
+    std::uint64_t seed = 0;                 ///< The seed it was made from (renderers cache by it).
     Vec3 light_direction{0.3, -0.4, -1.0};  ///< Direction the light travels (world frame).
     double light_intensity = 0.8;
     double ambient = 0.35;
@@ -41,9 +41,9 @@ struct Appearance {
     Rgb cube{0.85, 0.12, 0.10};
     double cube_texture = 0.15;  ///< Strength of the cube's stripes.
     Rgb arm{0.92, 0.90, 0.85};
-    Vec3 camera_offset_m{};  ///< Jitter of the camera's position.
-    Vec3 camera_turn_rad{};  ///< Jitter of its orientation (about its x, y and z axes).
-    double exposure = 1.0;   ///< Gain of the sensor.
+    Vec3 camera_offset_m{};    ///< Jitter of the camera's position.
+    Vec3 camera_turn_rad{};    ///< Jitter of its orientation (about its x, y and z axes).
+    double exposure = 1.0;     ///< Gain of the sensor.
     double noise_sigma = 3.0;  ///< Sensor noise, standard deviation in 8-bit levels.
 };
 
@@ -68,8 +68,11 @@ struct CameraModel {
 };
 
 /// The camera of `view` for a scene state and an appearance, at `width` x `height`.
-CameraModel camera_for(View view, const Appearance& appearance, const SceneSnapshot& scene,
-                       int width = 640, int height = 480);
+CameraModel camera_for(View view,
+                       const Appearance& appearance,
+                       const SceneSnapshot& scene,
+                       int width = 640,
+                       int height = 480);
 
 /// Renders frames. Keeps buffers and the static background between calls; not thread-safe.
 class Renderer {
@@ -81,8 +84,11 @@ public:
 
     /// Renders `scene` as seen from `view` into `rgb` (CV_8UC3, RGB order, reallocated if
     /// needed). `frame_seed` seeds the sensor noise of this frame.
-    void render(const SceneSnapshot& scene, const Appearance& appearance, View view,
-                std::uint64_t frame_seed, cv::Mat& rgb);
+    void render(const SceneSnapshot& scene,
+                const Appearance& appearance,
+                View view,
+                std::uint64_t frame_seed,
+                cv::Mat& rgb);
 
     /// Builds what stays the same for a fixed camera and one appearance (the table, the wall and
     /// their depths), so that the episode's first render() does not pay for it: call it when an
@@ -97,7 +103,8 @@ public:
 private:
     void build_background(const CameraModel& camera, const Appearance& appearance);
     void rasterize(const CameraModel& camera, const std::vector<Triangle>& triangles);
-    void rasterize_shadows(const CameraModel& camera, const std::vector<Triangle>& triangles,
+    void rasterize_shadows(const CameraModel& camera,
+                           const std::vector<Triangle>& triangles,
                            const Appearance& appearance);
 
     int width_;
@@ -105,7 +112,7 @@ private:
     std::vector<std::uint8_t> background_rgb_;
     std::vector<float> background_inv_depth_;
     std::vector<std::uint8_t> rgb_;  ///< Colour being drawn, before exposure and noise.
-    std::vector<float> inv_depth_;  ///< 1 / camera depth; 0: nothing.
+    std::vector<float> inv_depth_;   ///< 1 / camera depth; 0: nothing.
     std::vector<std::uint8_t> shadow_mask_;
     std::vector<std::int8_t> noise_;
     std::vector<std::uint8_t> is_table_;

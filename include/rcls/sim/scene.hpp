@@ -25,10 +25,10 @@ namespace rcls::sim {
 
 /// Settings of a scene.
 struct SceneOptions {
-    std::uint64_t seed = 1;           ///< Cube place, slips (and, in the renderer, the looks).
-    double cube_size_m = 0.025;       ///< Edge of the cube.
-    double slip_probability = 0.15;   ///< Chance that a grasp slips during the lift.
-    double grasp_tolerance_m = 0.008; ///< Largest offset of the cube from the grasp point.
+    std::uint64_t seed = 1;            ///< Cube place, slips (and, in the renderer, the looks).
+    double cube_size_m = 0.025;        ///< Edge of the cube.
+    double slip_probability = 0.15;    ///< Chance that a grasp slips during the lift.
+    double grasp_tolerance_m = 0.008;  ///< Largest offset of the cube from the grasp point.
 };
 
 /// What the cube is doing.
@@ -36,9 +36,9 @@ enum class CubeMode { kResting, kHeld, kFalling };
 
 /// Everything the renderer needs to draw one frame.
 struct SceneSnapshot {
-    JointAngles q{};      ///< Joint angles; q[5] is the jaw angle shown (held cubes block it).
-    ArmPose arm;          ///< forward_kinematics(q).
-    Pose cube;            ///< Cube centre and orientation, world frame.
+    JointAngles q{};  ///< Joint angles; q[5] is the jaw angle shown (held cubes block it).
+    ArmPose arm;      ///< forward_kinematics(q).
+    Pose cube;        ///< Cube centre and orientation, world frame.
     double cube_size_m = 0.025;
     CubeMode mode = CubeMode::kResting;
 };

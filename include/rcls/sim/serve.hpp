@@ -20,9 +20,9 @@ namespace rcls::sim {
 struct ServeOptions {
     std::uint64_t seed = 1;
     std::optional<std::filesystem::path> follower_link{};  ///< Link to the follower's terminal.
-    std::optional<std::filesystem::path> leader_link{};  ///< Link to the leader's terminal.
-    std::optional<double> duration_s{};                  ///< null: until interrupted.
-    double episode_s = 9.0;  ///< One attempt, then the next cube.
+    std::optional<std::filesystem::path> leader_link{};    ///< Link to the leader's terminal.
+    std::optional<double> duration_s{};                    ///< null: until interrupted.
+    double episode_s = 9.0;                                ///< One attempt, then the next cube.
 };
 
 /// What was served.

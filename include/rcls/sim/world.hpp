@@ -104,10 +104,12 @@ struct EpisodeTruth {
 
 /// Runs episode `episode` of `world` for `num_frames` frames at `fps`; `on_frame` (if set) sees
 /// each frame's world after it moved there.
-EpisodeTruth run_episode(ReachGraspWorld& world, std::int64_t episode, double fps,
-                         std::int64_t num_frames,
-                         const std::function<void(std::int64_t frame, const ReachGraspWorld&)>&
-                             on_frame = {});
+EpisodeTruth run_episode(
+    ReachGraspWorld& world,
+    std::int64_t episode,
+    double fps,
+    std::int64_t num_frames,
+    const std::function<void(std::int64_t frame, const ReachGraspWorld&)>& on_frame = {});
 
 /// Where rcls keeps the ground truth of a simulated dataset: <root>/rcls/sim_ground_truth.json
 /// (a folder of rcls's own, which LeRobot does not read).
@@ -121,7 +123,8 @@ std::string ground_truth_json(const std::vector<EpisodeTruth>& episodes, double 
 
 /// Writes ground_truth_json() to ground_truth_path(dataset_root) atomically. Throws DataError.
 void write_ground_truth(const std::filesystem::path& dataset_root,
-                        const std::vector<EpisodeTruth>& episodes, double fps);
+                        const std::vector<EpisodeTruth>& episodes,
+                        double fps);
 
 /// Reads a ground truth file. Throws DataError naming the file when it is missing or invalid.
 std::vector<EpisodeTruth> read_ground_truth(const std::filesystem::path& path);

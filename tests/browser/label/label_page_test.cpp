@@ -5,17 +5,15 @@
 // folder's node_modules: `npm ci` here), labels two episodes with the keyboard and saves; the test
 // then checks the dataset. Without Chromium, node or the npm package the test is skipped, except
 // under CI=true, where that is a failure.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
+#include <signal.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -27,6 +25,7 @@
 #include "checkpoint_fixture.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include <sys/wait.h>
 
 namespace rcls::testing {
 namespace {
@@ -35,11 +34,11 @@ namespace fs = std::filesystem;
 const fs::path kHere = fs::path(RCLS_SOURCE_DIR) / "tests/browser/label";
 
 /// Skips the test, or fails it under CI=true.
-#define SKIP_OR_FAIL_IN_CI(why)                                             \
-    do {                                                                     \
-        const char* ci = std::getenv("CI");                                  \
-        if (ci != nullptr && std::string(ci) == "true") FAIL() << (why);     \
-        GTEST_SKIP() << (why);                                               \
+#define SKIP_OR_FAIL_IN_CI(why)                                          \
+    do {                                                                 \
+        const char* ci = std::getenv("CI");                              \
+        if (ci != nullptr && std::string(ci) == "true") FAIL() << (why); \
+        GTEST_SKIP() << (why);                                           \
     } while (0)
 
 /// `rcls label ... --serve` as a child process whose first stdout line (the URL) is read.
@@ -57,7 +56,8 @@ public:
             std::string binary = RCLS_BINARY;
             argv.push_back(binary.data());
             std::vector<std::string> copy = args;
-            for (std::string& a : copy) argv.push_back(a.data());
+            for (std::string& a : copy)
+                argv.push_back(a.data());
             argv.push_back(nullptr);
             execv(binary.c_str(), argv.data());
             _exit(127);
@@ -126,10 +126,9 @@ TEST(LabelBrowser, LabelsTwoEpisodesWithKeysAndSaves) {
     ASSERT_FALSE(url.empty());
     const fs::path shot = dir / "label_page.png";
     const fs::path result_path = dir / "result.json";
-    const ProcessResult r =
-        run_process({"/usr/bin/node", (kHere / "label_page.mjs").string(), url, shot.string(),
-                     result_path.string()},
-                    std::chrono::seconds(240));
+    const ProcessResult r = run_process({"/usr/bin/node", (kHere / "label_page.mjs").string(), url,
+                                         shot.string(), result_path.string()},
+                                        std::chrono::seconds(240));
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     const auto result = nlohmann::json::parse(read_file(result_path));
     EXPECT_TRUE(result["errors"].empty()) << result.dump(2);
@@ -150,8 +149,8 @@ TEST(LabelBrowser, LabelsTwoEpisodesWithKeysAndSaves) {
     }
     EXPECT_TRUE(p["onset"].is_null() || p["onset"].get<int>() < 88);
     EXPECT_TRUE(result["probabilityShown"].get<bool>());
-    if (const char* keep = std::getenv("RCLS_LABEL_SCREENSHOT")) fs::copy_file(
-        shot, keep, fs::copy_options::overwrite_existing);
+    if (const char* keep = std::getenv("RCLS_LABEL_SCREENSHOT"))
+        fs::copy_file(shot, keep, fs::copy_options::overwrite_existing);
 
     // Frame-step latency as the page measured it (key press to decoded image).
     std::vector<double> steps = result["steps"].get<std::vector<double>>();

@@ -121,7 +121,8 @@ TEST(MakeArm, SimulatedArmsTeleoperateOnOneVirtualClockWithoutACalibrationFile) 
     const std::uint64_t transactions = follower->bus_stats().transactions;
     follower->disconnect();
     EXPECT_FALSE(follower->is_connected());
-    EXPECT_GT(follower->bus_stats().transactions, transactions);  // kept, with the torque-off writes
+    EXPECT_GT(follower->bus_stats().transactions,
+              transactions);  // kept, with the torque-off writes
     EXPECT_THROW(follower->clock(), UsageError);
 }
 

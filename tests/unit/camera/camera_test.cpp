@@ -2,9 +2,9 @@
 #include "rcls/camera/camera.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <functional>
-#include <chrono>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -16,6 +16,7 @@
 #include "rcls/core/error.hpp"
 #include "rcls/video/image_file.hpp"
 #include "rcls/video/video_writer.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::camera {
@@ -30,7 +31,8 @@ public:
     explicit ScriptedSource(std::chrono::milliseconds period) : period_(period) {}
     bool grab(cv::Mat& image, image::ChannelOrder& order) override {
         std::this_thread::sleep_for(period_);
-        while (stall_) std::this_thread::sleep_for(5ms);
+        while (stall_)
+            std::this_thread::sleep_for(5ms);
         if (fail_) throw DeviceError("scripted failure");
         image = cv::Mat(4, 6, CV_8UC3, cv::Scalar(10, 20, 30));
         image.at<cv::Vec3b>(0, 0)[0] = static_cast<std::uint8_t>(++count_ % 256);
@@ -69,7 +71,7 @@ TEST(Camera, LatestFrameSemanticsDropOldFramesAndNeverWaitLong) {
         const Frame f = camera.latest();
         const auto waited = std::chrono::steady_clock::now() - t0;
         EXPECT_LE(waited, 5ms + 60ms);  // at most one period (plus slack on a loaded machine)
-        EXPECT_GT(f.sequence, last);  // a new frame every time
+        EXPECT_GT(f.sequence, last);    // a new frame every time
         last = f.sequence;
         EXPECT_LT(seconds_between(f.captured, steady_clock().now()), 0.3);
         EXPECT_EQ(f.order, image::ChannelOrder::kRgb);
@@ -218,9 +220,8 @@ TEST(OpenCamera, AMissingDeviceIsADeviceErrorNamingIt) {
 
 TEST(Snapshot, WritesOnePngPerCamera) {
     testing::TempDir dir;
-    const config::RecordConfig record =
-        config::load_record_config(std::filesystem::path(RCLS_SOURCE_DIR) /
-                                   "configs/sim_record_config.json");
+    const config::RecordConfig record = config::load_record_config(
+        std::filesystem::path(RCLS_SOURCE_DIR) / "configs/sim_record_config.json");
     CameraList cameras(record.robot.cameras.begin(), record.robot.cameras.end());
     ASSERT_FALSE(cameras.empty());
     EXPECT_EQ(record.robot.type, "so101_follower_sim");

@@ -111,9 +111,8 @@ TEST(TerminalRenderer, DrawsABarAtOnceAndRedrawsAtMostTenTimesASecond) {
     EXPECT_EQ(rig.text(), start + kClear + second);
     rig.clock.advance(10ms);
     rig.renderer->on_progress(job(1, 10, 10, 0.11, true));  // the end is never held back
-    EXPECT_EQ(rig.text(),
-              start + kClear + second + kClear + progress_line(job(1, 10, 10, 0.11, true), true) +
-                  "\n");
+    EXPECT_EQ(rig.text(), start + kClear + second + kClear +
+                              progress_line(job(1, 10, 10, 0.11, true), true) + "\n");
 }
 
 TEST(TerminalRenderer, ConcurrentJobsGetALineEachAndAFinishedOneStaysAbove) {
@@ -170,8 +169,8 @@ TEST(TerminalRenderer, LogLinesGoAboveTheLiveLines) {
 TEST(TerminalRenderer, AStatusAskedToBeLoggedIsLoggedAndShownLive) {
     Rig rig(true);
     rig.renderer->on_status({"record", "episode 3 saved", true});
-    EXPECT_EQ(rig.text(), "episode 3 saved" + kClear + "\033[32minfo\033[0m record: episode 3 saved\n" +
-                              "episode 3 saved");
+    EXPECT_EQ(rig.text(), "episode 3 saved" + kClear +
+                              "\033[32minfo\033[0m record: episode 3 saved\n" + "episode 3 saved");
 }
 
 TEST(TerminalRenderer, LiveLinesAreCutToTheTerminalWidth) {

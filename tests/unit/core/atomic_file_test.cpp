@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/core/atomic_file.hpp"
 
-#include <unistd.h>
-
 #include <stdexcept>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>

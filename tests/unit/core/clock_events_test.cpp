@@ -73,7 +73,14 @@ TEST(Events, GoToTheInstalledSinkAndAreDroppedWithoutOne) {
     emit(StatusEvent{"teleop", "dropped", false});  // no sink: nothing happens
     RecordingSink sink;
     EXPECT_EQ(set_event_sink(&sink), nullptr);
-    emit(ProgressEvent{.id = 7, .label = "train", .unit = "steps", .done = 3, .total = 10, .elapsed_s = 1.0, .note = "", .finished = false});
+    emit(ProgressEvent{.id = 7,
+                       .label = "train",
+                       .unit = "steps",
+                       .done = 3,
+                       .total = 10,
+                       .elapsed_s = 1.0,
+                       .note = "",
+                       .finished = false});
     emit(StatusEvent{"record", "episode 1", true});
     emit(NoticeEvent{"record", "Reset done.", "Reset done."});
     EXPECT_EQ(set_event_sink(nullptr), &sink);
@@ -89,8 +96,14 @@ TEST(Events, GoToTheInstalledSinkAndAreDroppedWithoutOne) {
 
 TEST(Events, ProgressIdsAreDistinctAcrossThreads) {
     std::vector<std::uint64_t> ids(200);
-    std::thread a([&] { for (int i = 0; i < 100; ++i) ids[static_cast<size_t>(i)] = next_progress_id(); });
-    std::thread b([&] { for (int i = 100; i < 200; ++i) ids[static_cast<size_t>(i)] = next_progress_id(); });
+    std::thread a([&] {
+        for (int i = 0; i < 100; ++i)
+            ids[static_cast<size_t>(i)] = next_progress_id();
+    });
+    std::thread b([&] {
+        for (int i = 100; i < 200; ++i)
+            ids[static_cast<size_t>(i)] = next_progress_id();
+    });
     a.join();
     b.join();
     std::sort(ids.begin(), ids.end());

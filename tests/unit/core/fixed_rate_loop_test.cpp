@@ -145,9 +145,8 @@ TEST(FixedRateLoop, CountsStepsThatStartPastTheLateTolerance) {
 
     OversleepingClock slightly_late_clock(3ms);
     FixedRateLoop slightly_late(slightly_late_clock, options);
-    EXPECT_EQ(slightly_late.run([](const StepTiming&) { return LoopControl::kContinue; })
-                  .late_steps,
-              0u);
+    EXPECT_EQ(
+        slightly_late.run([](const StepTiming&) { return LoopControl::kContinue; }).late_steps, 0u);
 }
 
 TEST(FixedRateLoop, ASlowHookIsAnOverrunToo) {

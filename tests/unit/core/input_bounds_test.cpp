@@ -2,7 +2,6 @@
 //
 // Inputs that are not regular files, and resource options out of bounds.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
@@ -12,8 +11,10 @@
 #include "rcls/core/error.hpp"
 #include "rcls/core/parallel.hpp"
 #include "rcls/core/paths.hpp"
+
 #include "error_message.hpp"
 #include "temp_dir.hpp"
+#include <sys/stat.h>
 
 namespace rcls {
 namespace {
@@ -29,8 +30,9 @@ TEST(RequireRegularFile, NamesWhatThePathIsInstead) {
     EXPECT_EQ(error_message<DataError>([&] { require_regular_file(fifo, "video file"); }),
               fifo.string() +
                   ": is a named pipe (FIFO), not a video file; give the path of a regular file");
-    EXPECT_EQ(error_message<DataError>([&] { require_regular_file(dir.path()); }),
-              dir.path().string() + ": is a directory, not a file; give the path of a regular file");
+    EXPECT_EQ(
+        error_message<DataError>([&] { require_regular_file(dir.path()); }),
+        dir.path().string() + ": is a directory, not a file; give the path of a regular file");
     EXPECT_EQ(error_message<DataError>([] { require_regular_file("/dev/null"); }),
               "/dev/null: is a character device, not a file; give the path of a regular file");
     EXPECT_EQ(error_message<DataError>([&] { require_regular_file(dir / "missing"); }),
@@ -43,9 +45,9 @@ TEST(ReadFile, AFifoWithoutAWriterIsAnErrorNotAHang) {
     TempDir dir;
     const fs::path fifo = dir / "pipe";
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
-    EXPECT_EQ(error_message<DataError>([&] { read_file(fifo); }),
-              fifo.string() +
-                  ": is a named pipe (FIFO) with nothing written to it; give a regular file");
+    EXPECT_EQ(
+        error_message<DataError>([&] { read_file(fifo); }),
+        fifo.string() + ": is a named pipe (FIFO) with nothing written to it; give a regular file");
 }
 
 TEST(ReadFile, APipeWithAWriterIsReadToItsEnd) {
@@ -87,8 +89,9 @@ TEST(ThreadOption, ZeroMeansOnePerCoreAndTheRangeIsBounded) {
     EXPECT_EQ(error_message<ConfigError>([] { resolve_thread_option(100000, "--threads"); }),
               "--threads: 100000 threads is out of range; use 0 (one per core) to " + limit +
                   " (4 per hardware thread on this machine)");
-    EXPECT_NE(error_message<ConfigError>([] { resolve_thread_option(-1, "--jobs"); }).find(
-                  "--jobs: -1 threads is out of range"),
+    EXPECT_NE(error_message<ConfigError>([] {
+                  resolve_thread_option(-1, "--jobs");
+              }).find("--jobs: -1 threads is out of range"),
               std::string::npos);
 }
 

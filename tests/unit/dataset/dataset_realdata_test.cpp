@@ -14,8 +14,8 @@
 #include "rcls/core/error.hpp"
 #include "rcls/dataset/dataset.hpp"
 
-#include "temp_dir.hpp"
 #include "prerequisite.hpp"
+#include "temp_dir.hpp"
 
 namespace rcls::dataset {
 namespace {
@@ -26,9 +26,9 @@ fs::path dataset_root(const std::string& name) {
     return root.empty() ? fs::path() : root / name;
 }
 
-#define REQUIRE_REALDATA(root) \
+#define REQUIRE_REALDATA(root)               \
     if ((root).empty() || !fs::exists(root)) \
-        RCLS_PREREQUISITE_MISSING() << "realdata not on this machine"
+    RCLS_PREREQUISITE_MISSING() << "realdata not on this machine"
 
 TEST(DatasetRealData, ChessV21WithoutParquetOpensAndReportsWhatIsMissing) {
     const fs::path root = dataset_root("so101_chess_wrist_lerobot_pr1138");

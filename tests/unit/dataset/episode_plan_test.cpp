@@ -29,7 +29,9 @@ std::vector<Frame> frames_of(std::int64_t e) {
 }
 
 /// Plans and "commits" (in memory) episode `e`; video starts at the camera file's end so far.
-EpisodePlan plan(const CommittedState& state, std::int64_t e, const std::vector<Frame>& frames,
+EpisodePlan plan(const CommittedState& state,
+                 std::int64_t e,
+                 const std::vector<Frame>& frames,
                  std::size_t video_bytes = 0) {
     EpisodeInput input;
     input.frames = frames;
@@ -45,9 +47,9 @@ EpisodePlan plan(const CommittedState& state, std::int64_t e, const std::vector<
     EpisodePlan p = plan_episode(state, input);
     std::map<std::string, JoinedVideo> starts;
     for (const PlannedVideo& v : p.videos) {
-        starts[v.key] = {static_cast<double>(state.meta.info.total_frames) / 10.0,
-                         state.videos.count(v.key) ? state.videos.at(v.key).second + video_bytes
-                                                   : video_bytes};
+        starts[v.key] = {
+            static_cast<double>(state.meta.info.total_frames) / 10.0,
+            state.videos.count(v.key) ? state.videos.at(v.key).second + video_bytes : video_bytes};
     }
     plan_metadata(p, starts);
     (void)e;
@@ -56,7 +58,8 @@ EpisodePlan plan(const CommittedState& state, std::int64_t e, const std::vector<
 
 std::vector<std::string> relative(const std::vector<fs::path>& paths) {
     std::vector<std::string> out;
-    for (const fs::path& p : paths) out.push_back(p.lexically_relative(kRoot).string());
+    for (const fs::path& p : paths)
+        out.push_back(p.lexically_relative(kRoot).string());
     return out;
 }
 
@@ -69,10 +72,9 @@ TEST(EpisodePlan, FirstEpisodeReplacesDataThenMetadataThenInfoLast) {
     EXPECT_EQ(testing::synthetic_mismatch(p.rows, 0, 0, 0), "");
     EXPECT_TRUE(p.adds_tasks);
     EXPECT_EQ(relative(p.commit_order()),
-              (std::vector<std::string>{"data/chunk-000/file-000.parquet",
-                                        "meta/episodes/chunk-000/file-000.parquet",
-                                        "meta/tasks.parquet", "meta/stats.json",
-                                        "meta/info.json"}));
+              (std::vector<std::string>{
+                  "data/chunk-000/file-000.parquet", "meta/episodes/chunk-000/file-000.parquet",
+                  "meta/tasks.parquet", "meta/stats.json", "meta/info.json"}));
     EXPECT_EQ(p.next.meta.info.total_episodes, 1);
     EXPECT_EQ(p.next.meta.info.total_frames, testing::synthetic_length(0));
     EXPECT_EQ(p.next.data_table.num_rows, testing::synthetic_length(0));
@@ -147,11 +149,12 @@ TEST(EpisodePlan, EmptyEpisodesAndMismatchedVideosAreDataErrors) {
     v.probe.frames = static_cast<long>(frames.size()) + 1;
     input.videos[testing::kSyntheticCamera] = v;
     EXPECT_THROW(plan_episode(empty, input), DataError);
-    EXPECT_THROW(new_dataset_state(kRoot, [] {
-                     DatasetSpec s = testing::synthetic_spec();
-                     s.fps = 0;
-                     return s;
-                 }()),
+    EXPECT_THROW(new_dataset_state(kRoot,
+                                   [] {
+                                       DatasetSpec s = testing::synthetic_spec();
+                                       s.fps = 0;
+                                       return s;
+                                   }()),
                  DataError);
 }
 

@@ -17,8 +17,8 @@
 #include "rcls/parquet/reader.hpp"
 
 #include "dataset_fixtures.hpp"
-#include "temp_dir.hpp"
 #include "prerequisite.hpp"
+#include "temp_dir.hpp"
 
 namespace rcls::dataset {
 namespace {

@@ -134,9 +134,9 @@ TEST(LabelsKill, ARewriteKilledAtRandomPointsLeavesOldOrNewLabelsNeverAMix) {
         const std::string trial =
             "kill at step " + std::to_string(point) + " of " + std::to_string(steps);
         const fs::path root = copy_of("kill-" + std::to_string(point));
-        const testing::ProcessResult killed = testing::run_process(
-            {RCLS_LABELS_CHILD, root.string(), "--no-sync", "1", "--kill-at",
-             std::to_string(point)});
+        const testing::ProcessResult killed =
+            testing::run_process({RCLS_LABELS_CHILD, root.string(), "--no-sync", "1", "--kill-at",
+                                  std::to_string(point)});
         ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << trial << ": " << killed.err;
         outcomes.insert(expect_consistent(root, trial));
         const testing::ProcessResult resumed =

@@ -89,7 +89,8 @@ TEST(Labels, RewritesChosenEpisodesAcrossFilesAndKeepsTheRest) {
         if (e != 1) continue;
         const EpisodeLabels l = new_labels(1);
         double sum = 0;
-        for (float v : l.reward) sum += v;
+        for (float v : l.reward)
+            sum += v;
         EXPECT_NEAR(episodes.column("stats/next.reward/mean").numbers(r)[0],
                     sum / static_cast<double>(l.reward.size()), 1e-9);
     }
@@ -119,10 +120,12 @@ TEST(Labels, AddsTheColumnsWhenTheDatasetHasNoneAndLeRobotSeesTheirTypes) {
     // Every episode needs labels when there are none yet.
     EXPECT_THROW(rewrite_labels(root, {{0, new_labels(0)}}), DataError);
     std::map<std::int64_t, EpisodeLabels> labels;
-    for (std::int64_t e = 0; e < 3; ++e) labels[e] = new_labels(e);
+    for (std::int64_t e = 0; e < 3; ++e)
+        labels[e] = new_labels(e);
     rewrite_labels(root, labels);
     const Dataset d = Dataset::open(root);
-    for (std::int64_t e = 0; e < 3; ++e) expect_labels(d, e, labels[e]);
+    for (std::int64_t e = 0; e < 3; ++e)
+        expect_labels(d, e, labels[e]);
     const Feature* reward = d.info().feature("next.reward");
     const Feature* done = d.info().feature("next.done");
     ASSERT_NE(reward, nullptr);
@@ -131,7 +134,8 @@ TEST(Labels, AddsTheColumnsWhenTheDatasetHasNoneAndLeRobotSeesTheirTypes) {
     EXPECT_EQ(done->dtype, "bool");
     EXPECT_EQ(reward->shape, std::vector<std::int64_t>{1});
     std::vector<std::string> keys;
-    for (const Feature& f : d.info().features) keys.push_back(f.key);
+    for (const Feature& f : d.info().features)
+        keys.push_back(f.key);
     EXPECT_EQ(keys, (std::vector<std::string>{"observation.state", "action", "next.reward",
                                               "next.done", "timestamp", "frame_index",
                                               "episode_index", "index", "task_index"}));
@@ -192,9 +196,9 @@ TEST(Labels, AJournalLeftByAKilledRewriteIsCompletedOnOpen) {
         ASSERT_TRUE(fs::exists(label_journal_path(root)));
     }
     // Past the commit point, even an interrupted set keeps its staged files for the journal.
-    EXPECT_EQ(std::distance(fs::directory_iterator(root / ".rcls-staging"),
-                            fs::directory_iterator()),
-              3);  // the journal and two staged files
+    EXPECT_EQ(
+        std::distance(fs::directory_iterator(root / ".rcls-staging"), fs::directory_iterator()),
+        3);  // the journal and two staged files
     EXPECT_NE(read_file(root / "meta/info.json"), new_info);
     const Dataset d = Dataset::open(root);
     EXPECT_EQ(read_file(root / "meta/info.json"), new_info);

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <functional>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,6 +15,7 @@
 
 #include "dataset_fixtures.hpp"
 #include "temp_dir.hpp"
+#include <sys/wait.h>
 
 namespace rcls::dataset {
 namespace {

@@ -4,8 +4,6 @@
 #include <csignal>
 #include <filesystem>
 #include <random>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -15,6 +13,8 @@
 
 #include "dataset_fixtures.hpp"
 #include "temp_dir.hpp"
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 namespace rcls::dataset {
 namespace {
@@ -53,7 +53,8 @@ testing::TempDir* SamplesTest::dir_ = nullptr;
 
 std::int64_t first_index(std::int64_t e) {
     std::int64_t n = 0;
-    for (std::int64_t k = 0; k < e; ++k) n += synthetic_length(k);
+    for (std::int64_t k = 0; k < e; ++k)
+        n += synthetic_length(k);
     return n;
 }
 
@@ -148,7 +149,8 @@ TEST(EncoderThread, AFailureSurfacesNamingTheEpisodeAndCamera) {
         std::signal(SIGXFSZ, SIG_IGN);
         int code = 10;
         try {
-            DatasetWriter writer = DatasetWriter::create(root, testing::synthetic_spec_with_camera());
+            DatasetWriter writer =
+                DatasetWriter::create(root, testing::synthetic_spec_with_camera());
             rlimit limit{64 * 1024, 64 * 1024};
             ::setrlimit(RLIMIT_FSIZE, &limit);
             cv::Mat noise(64, 64, CV_8UC3);

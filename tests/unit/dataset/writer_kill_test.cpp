@@ -24,10 +24,10 @@ extern "C" {
 }
 
 #include "dataset_fixtures.hpp"
+#include "prerequisite.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 #include <sys/wait.h>
-#include "prerequisite.hpp"
 
 namespace rcls::dataset {
 namespace {

@@ -2,11 +2,12 @@
 //
 // Episode-level figures and the recommendation on constructed timelines, where the right answer
 // can be worked out by hand.
+#include "rcls/eval/episodes.hpp"
+
 #include <cmath>
 
 #include <gtest/gtest.h>
 
-#include "rcls/eval/episodes.hpp"
 #include "rcls/eval/metrics.hpp"
 
 namespace rcls::eval {
@@ -27,8 +28,7 @@ EpisodeScores episode(std::int64_t index, std::vector<double> p, std::optional<s
 
 TEST(EvalEpisodes, DetectorNeedsKConsecutiveFrames) {
     const std::vector<double> p = {0.6, 0.6, 0.2, 0.6, 0.6, 0.6};
-    EXPECT_EQ(detector_states(p, 0.5, 1),
-              (std::vector<bool>{true, true, false, true, true, true}));
+    EXPECT_EQ(detector_states(p, 0.5, 1), (std::vector<bool>{true, true, false, true, true, true}));
     EXPECT_EQ(detector_states(p, 0.5, 2),
               (std::vector<bool>{false, true, false, false, true, true}));
     EXPECT_EQ(detector_states(p, 0.5, 3),

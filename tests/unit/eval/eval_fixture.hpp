@@ -19,8 +19,8 @@ inline void write_eval_dataset(const std::filesystem::path& root,
                                bool labelled = true,
                                const std::string& camera = kSyntheticCamera) {
     dataset::DatasetSpec spec = synthetic_spec();
-    spec.features.push_back(dataset::make_feature(camera, "video", {3, 64, 64},
-                                                  {"channels", "height", "width"}));
+    spec.features.push_back(
+        dataset::make_feature(camera, "video", {3, 64, 64}, {"channels", "height", "width"}));
     if (!labelled) {
         std::erase_if(spec.features,
                       [](const dataset::Feature& f) { return f.key == "next.reward"; });

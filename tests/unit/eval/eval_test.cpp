@@ -54,10 +54,9 @@ TEST_F(EvalWorkflow, ScoresEveryFrameAsPredictDoes) {
         EXPECT_EQ(static_cast<std::int64_t>(e.probability.size()),
                   testing::synthetic_length(e.episode_index));
         for (std::size_t t = 0; t < e.label.size(); ++t) {
-            EXPECT_EQ(e.label[t], testing::synthetic_success(e.episode_index,
-                                                             static_cast<std::int64_t>(t))
-                                      ? 1
-                                      : 0);
+            EXPECT_EQ(
+                e.label[t],
+                testing::synthetic_success(e.episode_index, static_cast<std::int64_t>(t)) ? 1 : 0);
         }
         frames += static_cast<std::int64_t>(e.probability.size());
     }
@@ -67,9 +66,8 @@ TEST_F(EvalWorkflow, ScoresEveryFrameAsPredictDoes) {
     po.inputs = {dir_ / "ds"};
     po.num_threads = 1;
     std::vector<double> expected;
-    predict::run_predict(po, [&](const predict::FrameResult& f) {
-        expected.push_back(f.prediction.probability);
-    });
+    predict::run_predict(
+        po, [&](const predict::FrameResult& f) { expected.push_back(f.prediction.probability); });
     std::vector<double> got;
     for (const EpisodeScores& e : r.episodes)
         got.insert(got.end(), e.probability.begin(), e.probability.end());
@@ -103,7 +101,8 @@ TEST_F(EvalWorkflow, DefaultsToTheHeldOutEpisodesOfRclsTrainJson) {
 }
 
 TEST_F(EvalWorkflow, AnotherDatasetIsOfUnknownStatus) {
-    write_train_info(R"({"train_episodes": [0], "val_episodes": [1], "dataset_root": "/elsewhere"})");
+    write_train_info(
+        R"({"train_episodes": [0], "val_episodes": [1], "dataset_root": "/elsewhere"})");
     const EvalResult r = run_eval(options());
     EXPECT_EQ(r.episodes.size(), 4u);
     EXPECT_EQ(r.status, TrainingStatus::kUnknown);
@@ -203,10 +202,11 @@ TEST_F(EvalWorkflow, JsonHasTheDocumentedKeys) {
 }
 
 TEST_F(EvalWorkflow, ReportHasEverySection) {
-    std::ofstream(dir_ / "run" / "metrics.jsonl")
-        << R"({"step": 10, "loss": 0.7, "accuracy": 0.5})" << "\n"
-        << "not json\n"
-        << R"({"step": 20, "loss": 0.4, "accuracy": 0.8})" << "\n";
+    std::ofstream(dir_ / "run" / "metrics.jsonl") << R"({"step": 10, "loss": 0.7, "accuracy": 0.5})"
+                                                  << "\n"
+                                                  << "not json\n"
+                                                  << R"({"step": 20, "loss": 0.4, "accuracy": 0.8})"
+                                                  << "\n";
     const EvalResult r = run_eval(options());
     const std::string html = render_report(r);
     for (const char* id :

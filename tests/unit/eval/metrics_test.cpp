@@ -2,11 +2,11 @@
 //
 // Every frame-level figure against scikit-learn's (tests/reference/eval_metrics_reference.py),
 // on inputs with ties, extreme probabilities, one class only and no frames at all.
+#include "rcls/eval/metrics.hpp"
+
 #include <cmath>
 
 #include <gtest/gtest.h>
-
-#include "rcls/eval/metrics.hpp"
 
 #include "metrics_reference_data.hpp"
 

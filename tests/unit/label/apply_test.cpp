@@ -31,7 +31,7 @@ using testing::kReferenceStarts;
 
 /// next.reward and next.done of episode `e` as stored.
 std::pair<std::vector<float>, std::vector<std::uint8_t>> stored(const fs::path& root,
-                                                                 std::int64_t e) {
+                                                                std::int64_t e) {
     const dataset::Dataset d = dataset::Dataset::open(root);
     const parquet::Table t = d.read_episode(e);
     return {t.column("next.reward").as<float>(), t.column("next.done").as<std::uint8_t>()};
@@ -53,8 +53,7 @@ TEST(LabelApply, CurrentLabelsReadTheRewardColumn) {
 
 TEST(LabelApply, ColumnsFromLabelsAndKeptRewards) {
     LabelSet set = parse_set_option("0=2");
-    const LabelColumns c =
-        label_columns(set, {{0, 4}, {1, 3}, {2, 2}}, {{1, {0.0f, 1.0f, 1.0f}}});
+    const LabelColumns c = label_columns(set, {{0, 4}, {1, 3}, {2, 2}}, {{1, {0.0f, 1.0f, 1.0f}}});
     EXPECT_EQ(c.reward.at(0), (std::vector<float>{0, 0, 1, 1}));
     EXPECT_EQ(c.reward.at(1), (std::vector<float>{0, 1, 1}));  // kept
     EXPECT_EQ(c.reward.at(2), (std::vector<float>{0, 0}));     // nothing to keep: zeros
@@ -183,7 +182,7 @@ TEST(LabelPageRoutes, EpisodesFramesAndSave) {
     const HttpResponse html = get("/");
     EXPECT_EQ(html.status, 200);
     EXPECT_NE(html.body.find("<title>rcls label</title>"), std::string::npos);
-    EXPECT_EQ(html.body.find("http://"), std::string::npos);   // no external assets
+    EXPECT_EQ(html.body.find("http://"), std::string::npos);  // no external assets
     EXPECT_EQ(html.body.find("https://"), std::string::npos);
     const auto episodes = nlohmann::json::parse(get("/api/episodes").body);
     ASSERT_EQ(episodes["episodes"].size(), 2u);
@@ -244,10 +243,10 @@ fs::path make_v21_subset(const fs::path& at) {
         if (j["episode_index"] == 1 || j["episode_index"] == 2) episodes += line + "\n";
     }
     write_file_atomic(at / "meta/episodes.jsonl", episodes);
-    for (const char* name : {"data/chunk-000/episode_000001.parquet",
-                             "data/chunk-000/episode_000002.parquet",
-                             "videos/chunk-000/observation.images.cam_high/episode_000001.mp4",
-                             "videos/chunk-000/observation.images.cam_high/episode_000002.mp4"}) {
+    for (const char* name :
+         {"data/chunk-000/episode_000001.parquet", "data/chunk-000/episode_000002.parquet",
+          "videos/chunk-000/observation.images.cam_high/episode_000001.mp4",
+          "videos/chunk-000/observation.images.cam_high/episode_000002.mp4"}) {
         fs::create_directories((at / name).parent_path());
         fs::create_symlink(real / name, at / name);
     }

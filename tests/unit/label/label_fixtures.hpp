@@ -9,8 +9,9 @@
 #include <cstdint>
 #include <filesystem>
 
-#include "dataset_fixtures.hpp"
 #include "rcls/dataset/writer.hpp"
+
+#include "dataset_fixtures.hpp"
 
 namespace rcls::testing {
 
@@ -29,7 +30,8 @@ inline constexpr const char* kReferenceTable =
 
 /// Writes the reference-shaped dataset at `root` (no camera; rewards all 0, as recorded before
 /// labelling). With `camera`, adds a 64x64 camera encoded as MPEG-4 part 2 (fast).
-inline void write_reference_dataset(const std::filesystem::path& root, bool camera = false,
+inline void write_reference_dataset(const std::filesystem::path& root,
+                                    bool camera = false,
                                     std::size_t episodes = kReferenceLengths.size()) {
     dataset::DatasetSpec spec = camera ? synthetic_spec_with_camera() : synthetic_spec();
     dataset::WriterOptions options;
@@ -46,7 +48,8 @@ inline void write_reference_dataset(const std::filesystem::path& root, bool came
             dataset::Frame f = synthetic_frame(static_cast<std::int64_t>(e), t);
             f.values["next.reward"] = {0.0};
             f.values["next.done"] = {0.0};
-            if (camera) f.images[kSyntheticCamera] = synthetic_image(static_cast<std::int64_t>(e), t);
+            if (camera)
+                f.images[kSyntheticCamera] = synthetic_image(static_cast<std::int64_t>(e), t);
             writer.add_frame(f);
         }
         writer.save_episode();

@@ -6,11 +6,10 @@
 #include <numeric>
 
 #include <gtest/gtest.h>
-
-#include "rcls/sim/world.hpp"
 #include <nlohmann/json.hpp>
 
 #include "rcls/core/error.hpp"
+#include "rcls/sim/world.hpp"
 
 #include "label_fixtures.hpp"
 #include "temp_dir.hpp"
@@ -64,14 +63,17 @@ TEST(LabelParse, TableAcceptsNeverSpansTightColonsAndUnlabelled) {
 }
 
 TEST(LabelParse, TableErrorsNameFileAndLine) {
-    EXPECT_NE(config_error([] { parse_table("00: 119\n05 39\n", "n.txt"); })
-                  .find("n.txt line 2: episode 5 has no `:`"),
+    EXPECT_NE(config_error([] {
+                  parse_table("00: 119\n05 39\n", "n.txt");
+              }).find("n.txt line 2: episode 5 has no `:`"),
               std::string::npos);
-    EXPECT_NE(config_error([] { parse_table("00: 1x9\n", "n.txt"); })
-                  .find("n.txt line 1, episode 0: \"1x9\" is not a label"),
+    EXPECT_NE(config_error([] {
+                  parse_table("00: 1x9\n", "n.txt");
+              }).find("n.txt line 1, episode 0: \"1x9\" is not a label"),
               std::string::npos);
-    EXPECT_NE(config_error([] { parse_table("00: 5   00: 6\n", "n.txt"); })
-                  .find("episode 0 is labelled twice"),
+    EXPECT_NE(config_error([] {
+                  parse_table("00: 5   00: 6\n", "n.txt");
+              }).find("episode 0 is labelled twice"),
               std::string::npos);
     EXPECT_NE(config_error([] { parse_table("\n\n", "n.txt"); }).find("no labels found"),
               std::string::npos);
@@ -96,14 +98,17 @@ TEST(LabelParse, CsvWithAndWithoutEnd) {
 }
 
 TEST(LabelParse, CsvErrors) {
-    EXPECT_NE(config_error([] { parse_csv("episode_index,start\n0,1\n", "l.csv"); })
-                  .find("l.csv line 1: expected the header"),
+    EXPECT_NE(config_error([] {
+                  parse_csv("episode_index,start\n0,1\n", "l.csv");
+              }).find("l.csv line 1: expected the header"),
               std::string::npos);
-    EXPECT_NE(config_error([] { parse_csv("episode_index,success_start\n0,abc\n", "l.csv"); })
-                  .find("l.csv line 2, episode 0: success_start \"abc\""),
+    EXPECT_NE(config_error([] {
+                  parse_csv("episode_index,success_start\n0,abc\n", "l.csv");
+              }).find("l.csv line 2, episode 0: success_start \"abc\""),
               std::string::npos);
-    EXPECT_NE(config_error([] { parse_csv("episode_index,success_start\n0,1,2\n", "l.csv"); })
-                  .find("expected 2 fields"),
+    EXPECT_NE(config_error([] {
+                  parse_csv("episode_index,success_start\n0,1,2\n", "l.csv");
+              }).find("expected 2 fields"),
               std::string::npos);
     EXPECT_NE(config_error([] {
                   parse_csv("episode_index,success_start,success_end\n2,never,5\n", "l.csv");
@@ -123,16 +128,16 @@ TEST(LabelParse, JsonForms) {
     EXPECT_EQ(set.episodes.at(6), (EpisodeLabel::span(10, 20)));
     EXPECT_TRUE(set.episodes.at(7).never);
     // The same under "episodes", as the page and --json write it.
-    EXPECT_EQ(parse_json(R"({"episodes": {"2": 5}})", "x").episodes.at(2),
-              (EpisodeLabel::span(5)));
-    EXPECT_NE(config_error([] { parse_json(R"({"zero": 1})", "l.json"); })
-                  .find("l.json: /zero: \"zero\" is not an episode index"),
+    EXPECT_EQ(parse_json(R"({"episodes": {"2": 5}})", "x").episodes.at(2), (EpisodeLabel::span(5)));
+    EXPECT_NE(config_error([] {
+                  parse_json(R"({"zero": 1})", "l.json");
+              }).find("l.json: /zero: \"zero\" is not an episode index"),
               std::string::npos);
     EXPECT_NE(config_error([] { parse_json(R"({"0": true})", "l.json"); }).find("l.json: /0"),
               std::string::npos);
-    EXPECT_NE(config_error([] { parse_json(R"({"0": 1,})", "l.json"); })
-                  .find("l.json: invalid JSON"),
-              std::string::npos);
+    EXPECT_NE(
+        config_error([] { parse_json(R"({"0": 1,})", "l.json"); }).find("l.json: invalid JSON"),
+        std::string::npos);
 }
 
 TEST(LabelParse, SetOption) {
@@ -160,8 +165,7 @@ TEST(LabelParse, LaterInputsWin) {
     EXPECT_EQ(set.episodes.at(0), (EpisodeLabel::span(5, 9)));
     EXPECT_TRUE(set.episodes.at(1).never);
     EXPECT_EQ(set.sources.at(0), "--set 0=5-9");
-    EXPECT_NE(config_error([&] { load_labels_file(dir / "missing.txt"); })
-                  .find("missing.txt"),
+    EXPECT_NE(config_error([&] { load_labels_file(dir / "missing.txt"); }).find("missing.txt"),
               std::string::npos);
 }
 
@@ -174,12 +178,21 @@ TEST(LabelParse, RecordKeysAndSimGroundTruth) {
     EXPECT_TRUE(keys.episodes.at(1).never);
     EXPECT_EQ(keys.episodes.at(2), (EpisodeLabel::span(10, 30)));
     sim::write_ground_truth(dir.path(),
-                            {{.episode_index = 0, .seed = 1, .num_frames = 100,
-                              .first_success_frame = 42, .outcome = sim::Outcome::kSuccess},
-                             {.episode_index = 1, .seed = 2, .num_frames = 100,
-                              .first_success_frame = std::nullopt, .outcome = sim::Outcome::kMiss},
-                             {.episode_index = 2, .seed = 3, .num_frames = 100,
-                              .first_success_frame = 40, .outcome = sim::Outcome::kDrop}},
+                            {{.episode_index = 0,
+                              .seed = 1,
+                              .num_frames = 100,
+                              .first_success_frame = 42,
+                              .outcome = sim::Outcome::kSuccess},
+                             {.episode_index = 1,
+                              .seed = 2,
+                              .num_frames = 100,
+                              .first_success_frame = std::nullopt,
+                              .outcome = sim::Outcome::kMiss},
+                             {.episode_index = 2,
+                              .seed = 3,
+                              .num_frames = 100,
+                              .first_success_frame = 40,
+                              .outcome = sim::Outcome::kDrop}},
                             10.0);
     EXPECT_EQ(sim_ground_truth_path(dir.path()), sim::ground_truth_path(dir.path()));
     const LabelSet sim = load_sim_ground_truth(dir.path());
@@ -187,8 +200,9 @@ TEST(LabelParse, RecordKeysAndSimGroundTruth) {
     EXPECT_TRUE(sim.episodes.at(1).never);
     EXPECT_EQ(sim.episodes.at(2), (EpisodeLabel::span(40)));
     testing::TempDir empty;
-    EXPECT_NE(config_error([&] { load_record_keys(empty.path()); })
-                  .find("rcls_record_keys.json: missing"),
+    EXPECT_NE(config_error([&] {
+                  load_record_keys(empty.path());
+              }).find("rcls_record_keys.json: missing"),
               std::string::npos);
     testing::write_text(record_keys_path(empty.path()), R"({"episodes": {"0": [1, 2, 3]}})");
     EXPECT_NE(config_error([&] { load_record_keys(empty.path()); }).find("/episodes/0"),
@@ -201,11 +215,13 @@ TEST(LabelValidate, EachErrorNamesTheEpisode) {
         return config_error([&] { validate(parse_set_option(set_text), eps, allow); });
     };
     EXPECT_EQ(check("0=99", true), "");
-    EXPECT_NE(check("2=5", true).find("episode 2: no such episode in the dataset (episodes 0-1) "
-                                      "(from --set 2=5)"),
+    EXPECT_NE(check("2=5", true)
+                  .find("episode 2: no such episode in the dataset (episodes 0-1) "
+                        "(from --set 2=5)"),
               std::string::npos);
-    EXPECT_NE(check("1=50", true).find("episode 1: success start 50 is past the episode's last "
-                                       "frame 49"),
+    EXPECT_NE(check("1=50", true)
+                  .find("episode 1: success start 50 is past the episode's last "
+                        "frame 49"),
               std::string::npos);
     EXPECT_NE(check("1=10-50", true).find("episode 1: success end 50 is past"), std::string::npos);
     EXPECT_NE(check("0=30-20", true).find("episode 0: success end 20 is before its start 30"),
@@ -244,8 +260,8 @@ TEST(LabelSummaryTest, ReferenceArithmetic) {
     const std::int64_t total =
         std::accumulate(kReferenceLengths.begin(), kReferenceLengths.end(), std::int64_t{0});
     ASSERT_EQ(total, 1932);
-    const LabelSummary s = summarize(parse_labels(testing::kReferenceTable, "notes"),
-                                     reference_episodes());
+    const LabelSummary s =
+        summarize(parse_labels(testing::kReferenceTable, "notes"), reference_episodes());
     EXPECT_EQ(s.frames, 1932);
     EXPECT_EQ(s.success, 869);
     EXPECT_EQ(s.failure, 1063);

@@ -21,9 +21,9 @@
 #include "rcls/model/weights.hpp"
 #include "rcls/safetensors/safetensors.hpp"
 
+#include "prerequisite.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
-#include "prerequisite.hpp"
 
 namespace rcls::model {
 namespace {

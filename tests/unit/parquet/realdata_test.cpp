@@ -15,8 +15,8 @@
 #include "rcls/parquet/reader.hpp"
 
 #include "parquet_json.hpp"
-#include "temp_dir.hpp"
 #include "prerequisite.hpp"
+#include "temp_dir.hpp"
 
 namespace rcls::parquet {
 namespace {

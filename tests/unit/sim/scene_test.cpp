@@ -31,7 +31,7 @@ void move(Scene& scene, const JointAngles& from, const JointAngles& to, double s
     }
 }
 
-constexpr double kOpen = 0.9;     // about 7.8 cm between the jaws
+constexpr double kOpen = 0.9;      // about 7.8 cm between the jaws
 constexpr double kClosed = -0.15;  // pressed shut
 
 TEST(Scene, CubeStartsOnTheTableWithinReach) {
@@ -79,8 +79,8 @@ TEST(Scene, JawsClosingOnTheCubeGraspAndLiftIt) {
 TEST(Scene, JawsClosingBesideTheCubeMissIt) {
     Scene scene({.seed = 4});
     const Vec3 c = scene.cube_start();
-    const Vec3 beside = c + Vec3{-std::sin(scene.cube_start_yaw()), std::cos(scene.cube_start_yaw()),
-                                 0.0} * 0.03;
+    const Vec3 beside =
+        c + Vec3{-std::sin(scene.cube_start_yaw()), std::cos(scene.cube_start_yaw()), 0.0} * 0.03;
     const JointAngles at = reach(scene, beside, kOpen);
     JointAngles shut = at;
     shut[5] = kClosed;

@@ -14,6 +14,7 @@
 
 #include "rcls/arm/sim_bus.hpp"
 #include "rcls/core/error.hpp"
+
 #include "temp_dir.hpp"
 
 namespace rcls::sim {
@@ -82,16 +83,16 @@ TEST(Renderer, GripperLandsWhereTheCameraProjectsIt) {
     int arm_pixels = 0;
     for (int dy = -1; dy <= 1; ++dy) {
         for (int dx = -1; dx <= 1; ++dx) {
-            const auto v = frame.at<cv::Vec3b>(static_cast<int>((*p)[1]) + dy,
-                                               static_cast<int>((*p)[0]) + dx);
+            const auto v =
+                frame.at<cv::Vec3b>(static_cast<int>((*p)[1]) + dy, static_cast<int>((*p)[0]) + dx);
             if (v[0] > 200 && v[1] > 200 && v[2] > 195) ++arm_pixels;
         }
     }
     EXPECT_GE(arm_pixels, 7);
     const auto beside = camera.project(s.arm.links[4] * Vec3{0.07, 0.0, -0.08});
     ASSERT_TRUE(beside);
-    const auto v = frame.at<cv::Vec3b>(static_cast<int>((*beside)[1]),
-                                       static_cast<int>((*beside)[0]));
+    const auto v =
+        frame.at<cv::Vec3b>(static_cast<int>((*beside)[1]), static_cast<int>((*beside)[0]));
     EXPECT_FALSE(v[0] > 200 && v[1] > 200 && v[2] > 195);
 }
 
@@ -143,8 +144,8 @@ TEST(Renderer, SuccessAndDropDifferOnlyNearCubeAndGripper) {
         for (int x = 0; x < fa.cols; ++x) {
             const auto pa = fa.at<cv::Vec3b>(y, x);
             const auto pb = fb.at<cv::Vec3b>(y, x);
-            const int d = std::abs(pa[0] - pb[0]) + std::abs(pa[1] - pb[1]) +
-                          std::abs(pa[2] - pb[2]);
+            const int d =
+                std::abs(pa[0] - pb[0]) + std::abs(pa[1] - pb[1]) + std::abs(pa[2] - pb[2]);
             if (d == 0) continue;
             ++differing;
             if (x < x0 || x > x1 || y < y0 || y > y1) ++outside;
@@ -173,18 +174,18 @@ TEST(World, GroundTruthMarksTheFirstFrameHeldTwoCentimetresUp) {
     ReachGraspWorld world(options);
     std::vector<double> heights;
     std::vector<bool> held;
-    const EpisodeTruth truth = run_episode(world, 3, kFps, kFrames,
-                                           [&](std::int64_t, const ReachGraspWorld& w) {
-                                               heights.push_back(w.scene().cube_height_m());
-                                               held.push_back(w.scene().cube_mode() ==
-                                                              CubeMode::kHeld);
-                                           });
+    const EpisodeTruth truth =
+        run_episode(world, 3, kFps, kFrames, [&](std::int64_t, const ReachGraspWorld& w) {
+            heights.push_back(w.scene().cube_height_m());
+            held.push_back(w.scene().cube_mode() == CubeMode::kHeld);
+        });
     ASSERT_EQ(truth.outcome, Outcome::kSuccess);
     ASSERT_TRUE(truth.first_success_frame);
     const std::int64_t f = *truth.first_success_frame;
     EXPECT_TRUE(held[f]);
     EXPECT_GE(heights[f], kLiftThresholdM);
-    for (std::int64_t i = 0; i < f; ++i) EXPECT_FALSE(held[i] && heights[i] >= kLiftThresholdM);
+    for (std::int64_t i = 0; i < f; ++i)
+        EXPECT_FALSE(held[i] && heights[i] >= kLiftThresholdM);
 }
 
 TEST(World, GroundTruthFileRoundTrips) {
@@ -231,39 +232,48 @@ TEST(World, OperatorOutcomeMixOverOneHundredEpisodes) {
 /// Logistic regression by gradient descent on standardised features; returns the balanced
 /// accuracy on the test rows.
 double logistic_balanced_accuracy(const std::vector<std::array<double, 4>>& x,
-                                  const std::vector<int>& y, const std::vector<bool>& train) {
+                                  const std::vector<int>& y,
+                                  const std::vector<bool>& train) {
     std::array<double, 4> mean{}, sd{};
     int n_train = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
         if (!train[i]) continue;
         ++n_train;
-        for (int k = 0; k < 4; ++k) mean[k] += x[i][k];
+        for (int k = 0; k < 4; ++k)
+            mean[k] += x[i][k];
     }
-    for (int k = 0; k < 4; ++k) mean[k] /= n_train;
+    for (int k = 0; k < 4; ++k)
+        mean[k] /= n_train;
     for (std::size_t i = 0; i < x.size(); ++i) {
         if (!train[i]) continue;
-        for (int k = 0; k < 4; ++k) sd[k] += (x[i][k] - mean[k]) * (x[i][k] - mean[k]);
+        for (int k = 0; k < 4; ++k)
+            sd[k] += (x[i][k] - mean[k]) * (x[i][k] - mean[k]);
     }
-    for (int k = 0; k < 4; ++k) sd[k] = std::sqrt(sd[k] / n_train) + 1e-9;
+    for (int k = 0; k < 4; ++k)
+        sd[k] = std::sqrt(sd[k] / n_train) + 1e-9;
     std::array<double, 5> w{};
     for (int it = 0; it < 3000; ++it) {
         std::array<double, 5> grad{};
         for (std::size_t i = 0; i < x.size(); ++i) {
             if (!train[i]) continue;
             double z = w[4];
-            for (int k = 0; k < 4; ++k) z += w[k] * (x[i][k] - mean[k]) / sd[k];
+            for (int k = 0; k < 4; ++k)
+                z += w[k] * (x[i][k] - mean[k]) / sd[k];
             const double p = 1.0 / (1.0 + std::exp(-z));
             const double e = p - y[i];
-            for (int k = 0; k < 4; ++k) grad[k] += e * (x[i][k] - mean[k]) / sd[k];
+            for (int k = 0; k < 4; ++k)
+                grad[k] += e * (x[i][k] - mean[k]) / sd[k];
             grad[4] += e;
         }
-        for (int k = 0; k < 5; ++k) w[k] -= 0.5 * grad[k] / n_train;
+        for (int k = 0; k < 5; ++k)
+            w[k] -= 0.5 * grad[k] / n_train;
     }
     int tp = 0, pos = 0, tn = 0, neg = 0;
     for (std::size_t i = 0; i < x.size(); ++i) {
         if (train[i]) continue;
         double z = w[4];
-        for (int k = 0; k < 4; ++k) z += w[k] * (x[i][k] - mean[k]) / sd[k];
+        for (int k = 0; k < 4; ++k)
+            z += w[k] * (x[i][k] - mean[k]) / sd[k];
         const int predicted = z > 0 ? 1 : 0;
         if (y[i] == 1) {
             ++pos;

@@ -12,9 +12,9 @@
 
 #include "rcls/core/error.hpp"
 
+#include "prerequisite.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
-#include "prerequisite.hpp"
 
 namespace rcls::video {
 namespace {

@@ -14,8 +14,8 @@
 
 #include "error_message.hpp"
 #include "media.hpp"
-#include "temp_dir.hpp"
 #include "prerequisite.hpp"
+#include "temp_dir.hpp"
 
 namespace rcls::video {
 namespace {
