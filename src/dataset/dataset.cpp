@@ -7,6 +7,7 @@
 #include "rcls/core/error.hpp"
 #include "rcls/dataset/labels.hpp"
 #include "rcls/dataset/lock.hpp"
+#include "rcls/dataset/writer.hpp"
 #include "rcls/parquet/reader.hpp"
 #include "rcls/video/concat.hpp"
 
@@ -150,6 +151,30 @@ std::map<std::string, std::string> Dataset::video_codecs() const {
         }
     }
     return codecs;
+}
+
+Frame frame_from_row(const Dataset& source,
+                     const parquet::Table& table,
+                     std::int64_t episode_index,
+                     std::int64_t t,
+                     const std::vector<Feature>& features) {
+    const auto row = static_cast<std::size_t>(t);
+    Frame frame;
+    for (const Feature& f : features) {
+        if (f.is_visual()) continue;
+        const parquet::Column& column = table.column(f.key);
+        frame.values[f.key] = column.list_depth() == 0 ? std::vector<double>{column.number(row)}
+                                                       : column.numbers(row);
+    }
+    const std::int64_t task_index = table.column("task_index").integer(row);
+    if (task_index < 0 || static_cast<std::size_t>(task_index) >= source.meta().tasks.size()) {
+        throw DataError("episode " + std::to_string(episode_index) + ", frame " +
+                        std::to_string(t) + ": task_index " + std::to_string(task_index) +
+                        " has no task");
+    }
+    frame.task = source.meta().tasks[static_cast<std::size_t>(task_index)];
+    if (const parquet::Column* ts = table.find("timestamp")) frame.timestamp = ts->number(row);
+    return frame;
 }
 
 }  // namespace rcls::dataset

@@ -69,6 +69,10 @@ void write_copy(const dataset::Dataset& source,
     dataset::DatasetWriter writer = dataset::DatasetWriter::create(output, spec);
     const std::vector<std::string> cameras = source.info().video_keys();
     const double fps = source.info().fps;
+    std::vector<dataset::Feature> copied;  // read from the source; the labels come from `columns`
+    for (const dataset::Feature& f : features) {
+        if (f.key != kReward && f.key != kDone) copied.push_back(f);
+    }
     for (const dataset::EpisodeMeta& e : source.meta().episodes) {
         throw_if_interrupted();
         status(options, "copying episode " + std::to_string(e.episode_index));
@@ -77,31 +81,10 @@ void write_copy(const dataset::Dataset& source,
         const std::vector<bool>& done = columns.done.at(e.episode_index);
         for (std::int64_t t = 0; t < e.length; ++t) {
             const auto row = static_cast<std::size_t>(t);
-            dataset::Frame frame;
-            for (const dataset::Feature& f : features) {
-                if (f.is_visual()) continue;
-                if (f.key == kReward) {
-                    frame.values[f.key] = {static_cast<double>(reward[row])};
-                } else if (f.key == kDone) {
-                    frame.values[f.key] = {done[row] ? 1.0 : 0.0};
-                } else {
-                    const parquet::Column& column = table.column(f.key);
-                    frame.values[f.key] = column.list_depth() == 0
-                                              ? std::vector<double>{column.number(row)}
-                                              : column.numbers(row);
-                }
-            }
-            const std::int64_t task_index = table.column("task_index").integer(row);
-            if (task_index < 0 ||
-                static_cast<std::size_t>(task_index) >= source.meta().tasks.size()) {
-                throw DataError("episode " + std::to_string(e.episode_index) + ", frame " +
-                                std::to_string(t) + ": task_index " + std::to_string(task_index) +
-                                " has no task");
-            }
-            frame.task = source.meta().tasks[static_cast<std::size_t>(task_index)];
-            if (const parquet::Column* ts = table.find("timestamp")) {
-                frame.timestamp = ts->number(row);
-            }
+            dataset::Frame frame =
+                dataset::frame_from_row(source, table, e.episode_index, t, copied);
+            frame.values[kReward] = {static_cast<double>(reward[row])};
+            frame.values[kDone] = {done[row] ? 1.0 : 0.0};
             writer.add_frame(frame);
         }
         for (const std::string& key : cameras) {
@@ -176,7 +159,8 @@ LabelSummary current_labels(const dataset::Dataset& d) {
                 values[row] = static_cast<float>(scalar_at(column, row));
             }
             result.label = label_from_rewards(values, &result.contiguous);
-            for (const float v : values) result.success += v >= 0.5f ? 1 : 0;
+            for (const float v : values)
+                result.success += v >= 0.5f ? 1 : 0;
             summary.success += result.success;
             summary.failure += e.length - result.success;
         } else {
@@ -244,13 +228,15 @@ ApplyResult apply_labels(const fs::path& source_root,
             options.output.empty() ? default_copy_output(source.root()) : options.output;
         if (fs::absolute(output).lexically_normal() ==
             fs::absolute(source.root()).lexically_normal()) {
-            throw UsageError("label: --output must not be the dataset itself (leave it out to "
-                             "relabel a v3.0 dataset in place)");
+            throw UsageError(
+                "label: --output must not be the dataset itself (leave it out to "
+                "relabel a v3.0 dataset in place)");
         }
         std::error_code error;
         if (fs::exists(output, error) && !fs::is_empty(output, error)) {
-            throw DataError(output.string() + ": exists and is not empty; choose another --output "
-                                              "or remove it");
+            throw DataError(output.string() +
+                            ": exists and is not empty; choose another --output "
+                            "or remove it");
         }
         // The copy appears under its name only when complete.
         AtomicOutput staged(output, OutputKind::kDirectory);
@@ -275,7 +261,8 @@ ApplyResult apply_labels(const fs::path& source_root,
         const auto kept = keep.find(r.episode_index);
         if (r.label || kept == keep.end()) continue;
         r.label = label_from_rewards(kept->second, &r.contiguous);
-        for (const float v : kept->second) r.success += v >= 0.5f ? 1 : 0;
+        for (const float v : kept->second)
+            r.success += v >= 0.5f ? 1 : 0;
         result.summary.unlabelled -= r.length;
         result.summary.success += r.success;
         result.summary.failure += r.length - r.success;

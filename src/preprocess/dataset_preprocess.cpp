@@ -114,12 +114,6 @@ dataset::DatasetWriter open_output(const dataset::Dataset& source,
     return writer;
 }
 
-/// Row `row` of `column` as doubles (scalars as one value).
-std::vector<double> row_values(const parquet::Column& column, std::size_t row) {
-    if (column.list_depth() == 0) return {column.number(row)};
-    return column.numbers(row);
-}
-
 }  // namespace
 
 fs::path default_dataset_output(const fs::path& root, const image::Pipeline& pipeline) {
@@ -208,23 +202,8 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
         }
         for (std::int64_t t = 0; t < e.length; ++t) {
             throw_if_interrupted();
-            const auto row = static_cast<std::size_t>(t);
-            dataset::Frame frame;
-            for (const dataset::Feature& f : features) {
-                if (f.is_visual()) continue;
-                frame.values[f.key] = row_values(table.column(f.key), row);
-            }
-            const std::int64_t task_index = table.column("task_index").integer(row);
-            if (task_index < 0 ||
-                static_cast<std::size_t>(task_index) >= source.meta().tasks.size()) {
-                throw DataError("episode " + std::to_string(e.episode_index) + ", frame " +
-                                std::to_string(t) + ": task_index " + std::to_string(task_index) +
-                                " has no task");
-            }
-            frame.task = source.meta().tasks[static_cast<std::size_t>(task_index)];
-            if (const parquet::Column* ts = table.find("timestamp")) {
-                frame.timestamp = ts->number(row);
-            }
+            dataset::Frame frame =
+                dataset::frame_from_row(source, table, e.episode_index, t, features);
             for (const std::string& key : cameras) {  // each camera's own Mat: no copies
                 cv::Mat& processed = frame.images[key];
                 pipelines.at(key).apply(reader.frame(e.episode_index, key, t), processed);

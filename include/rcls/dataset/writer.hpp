@@ -45,7 +45,13 @@
 #include "rcls/dataset/metadata.hpp"
 #include "rcls/video/video_writer.hpp"
 
+namespace rcls::parquet {
+struct Table;
+}  // namespace rcls::parquet
+
 namespace rcls::dataset {
+
+class Dataset;
 
 /// What a new dataset holds.
 struct DatasetSpec {
@@ -81,6 +87,16 @@ struct Frame {
     std::string task;                 ///< The frame's task description.
     std::optional<double> timestamp;  ///< Seconds; default frame_index / fps.
 };
+
+/// Frame `t` of episode `episode_index` of `source` (row `t` of `table`, its read_episode()) as the
+/// writer takes it: the values of every non-visual feature in `features`, the task and the
+/// timestamp; the caller adds images. Throws DataError naming the frame when its task_index has
+/// no task. Used when a dataset is copied (preprocess, a labelled copy).
+Frame frame_from_row(const Dataset& source,
+                     const parquet::Table& table,
+                     std::int64_t episode_index,
+                     std::int64_t t,
+                     const std::vector<Feature>& features);
 
 /// Bounds of WriterOptions::encode_queue_frames.
 inline constexpr int kMinEncodeQueueFrames = 1;
