@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+//
+// `rcls record` run as a user runs it, on the simulated scene: the JSON summary, exit codes and
+// one-line errors, Ctrl-C, and SIGKILL at random moments (every episode announced as saved before
+// the kill reopens, and --resume goes on from there).
+#include <chrono>
+#include <csignal>
+#include <random>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "rcls/dataset/dataset.hpp"
+
+#include "run_process.hpp"
+#include "temp_dir.hpp"
+
+namespace rcls::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::string kSimConfig = std::string(RCLS_SOURCE_DIR) + "/configs/sim_record_config.json";
+constexpr const char* kSmallCamera =
+    R"({"front": {"type": "sim", "width": 96, "height": 64, "fps": 10, "warmup_s": 0.0}})";
+
+std::vector<std::string> sim_args(const std::filesystem::path& root,
+                                  int episodes,
+                                  double seconds,
+                                  std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"record",
+                                     "-c",
+                                     kSimConfig,
+                                     "--num_episodes",
+                                     std::to_string(episodes),
+                                     "--control_time_s",
+                                     std::to_string(seconds),
+                                     "--reset_time_s",
+                                     "0.2",
+                                     "--robot.cameras",
+                                     kSmallCamera,
+                                     "--dataset.vcodec",
+                                     "libx264",
+                                     "--dataset.root",
+                                     root.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+}
+
+std::vector<std::string> with_binary(std::vector<std::string> args) {
+    args.insert(args.begin(), RCLS_BINARY);
+    return args;
+}
+
+/// The highest episode index the log announced as saved, or -1.
+int last_saved(const std::string& log) {
+    static const std::regex saved(R"(episode (\d+) saved)");
+    int last = -1;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), saved);
+         it != std::sregex_iterator(); ++it) {
+        last = std::max(last, std::stoi((*it)[1].str()));
+    }
+    return last;
+}
+
+TEST(CliRecord, SimRecordingPrintsTheJsonSummaryAndTheDatasetOpens) {
+    TempDir dir;
+    const auto root = dir / "ds";
+    const ProcessResult r = run_rcls(sim_args(root, 2, 2.0, {"--json", "--sim_seed", "3"}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto summary = nlohmann::json::parse(r.out);
+    EXPECT_EQ(summary["episodes_saved"], 2);
+    EXPECT_EQ(summary["frames"], 40);
+    ASSERT_EQ(summary["episodes"].size(), 2u);
+    EXPECT_TRUE(summary["episodes"][0].contains("truth_onset_frame"));
+    EXPECT_TRUE(summary["episodes"][0]["timing"].contains("period_p99_ms"));
+    EXPECT_NE(r.err.find("Recording episode 0"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Resetting. 0.2 seconds."), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Reset done."), std::string::npos) << r.err;
+    const ProcessResult info = run_rcls({"dataset", "info", root.string()});
+    EXPECT_EQ(info.exit_code, 0) << info.err;
+    EXPECT_EQ(dataset::Dataset::open(root).info().total_frames, 40);
+
+    // Again into the same folder: refused without --resume, appended with it.
+    const ProcessResult again = run_rcls(sim_args(root, 1, 1.0));
+    EXPECT_EQ(again.exit_code, 5) << again.err;
+    EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+    const ProcessResult resumed = run_rcls(sim_args(root, 1, 2.0, {"--resume", "--json"}));
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_EQ(nlohmann::json::parse(resumed.out)["dataset_episodes"], 3);
+    // Other features: refused, naming the difference.
+    const ProcessResult other =
+        run_rcls(sim_args(root, 1, 1.0, {"--resume", "--resize_size", "[32,32]"}));
+    EXPECT_EQ(other.exit_code, 5) << other.err;
+    EXPECT_NE(other.err.find("observation.images.front is 3x64x96 there, 3x32x32 here"),
+              std::string::npos)
+        << other.err;
+}
+
+TEST(CliRecord, MissingSerialPortIsADeviceErrorOnOneLine) {
+    TempDir dir;
+    const ProcessResult r = run_rcls(
+        {"record", "-c",
+         std::string(RCLS_SOURCE_DIR) + "/configs/reward_classifier_record_config.json",
+         "--robot.port", (dir / "no_such_tty").string(), "--dataset.root", (dir / "ds").string()});
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("no_such_tty"), std::string::npos) << r.err;
+}
+
+TEST(CliRecord, CtrlCKeepsSavedEpisodesAndExits130) {
+    TempDir dir;
+    const auto root = dir / "ds";
+    ChildProcess child(with_binary(sim_args(root, 50, 1.0, {"--sim_speed", "4"})));
+    ASSERT_TRUE(child.wait_for_stderr("episode 0 saved", 20s));
+    child.signal(SIGINT);
+    const ProcessResult r = child.wait(30s);
+    EXPECT_EQ(r.exit_code, 130) << r.err;
+    const int saved = last_saved(r.err);
+    ASSERT_GE(saved, 0);
+    const dataset::Dataset ds = dataset::Dataset::open(root);
+    EXPECT_EQ(ds.info().total_episodes, saved + 1) << r.err;
+    EXPECT_TRUE(ds.find_problems(true).empty());
+}
+
+TEST(CliRecord, SigkillAtRandomMomentsKeepsEverySavedEpisode) {
+    TempDir dir;
+    const auto root = dir / "ds";
+    std::mt19937 rng(2026);
+    std::uniform_int_distribution<int> wait_ms(30, 900);
+    int confirmed = 0;  // episodes known to be saved so far
+    for (int kill = 0; kill < 22; ++kill) {
+        // --resume starts the dataset when there is none yet, and appends after a kill.
+        const std::vector<std::string> extra = {"--sim_seed", std::to_string(kill), "--resume"};
+        ChildProcess child(with_binary(sim_args(root, 100, 0.8, extra)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms(rng)));
+        child.signal(SIGKILL);
+        const ProcessResult r = child.wait(30s);
+        ASSERT_TRUE(r.exit_code == 137 || r.exit_code == 0) << r.err;
+        const int saved = last_saved(r.err);
+        if (saved >= 0) confirmed = saved + 1;
+        if (confirmed == 0) continue;
+        const dataset::Dataset ds = dataset::Dataset::open(root);
+        EXPECT_GE(ds.info().total_episodes, confirmed) << "kill " << kill << "\n" << r.err;
+        for (std::int64_t e = 0; e < confirmed; ++e) {
+            EXPECT_EQ(ds.read_episode(e).num_rows, 8) << "kill " << kill << " episode " << e;
+        }
+        confirmed = static_cast<int>(ds.info().total_episodes);
+    }
+    EXPECT_GT(confirmed, 3) << "the kills came before any episode was saved";
+    // The last state appends cleanly.
+    const ProcessResult last = run_rcls(sim_args(root, 1, 0.8, {"--resume", "--json"}));
+    ASSERT_EQ(last.exit_code, 0) << last.err;
+    const dataset::Dataset ds = dataset::Dataset::open(root);
+    EXPECT_EQ(ds.info().total_episodes, confirmed + 1);
+    EXPECT_TRUE(ds.find_problems(true).empty());
+}
+
+}  // namespace
+}  // namespace rcls::testing
