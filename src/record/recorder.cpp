@@ -545,7 +545,8 @@ private:
     /// Teleoperation for reset_time_s with nothing recorded (and until the episode is saved).
     /// Returns false when Ctrl-C ended it.
     bool reset_phase() {
-        notice("Resetting. " + number_text(config_.reset_time_s) + " seconds.");
+        notice("Resetting. " + number_text(config_.reset_time_s) +
+               (config_.reset_time_s == 1.0 ? " second." : " seconds."));
         FixedRateLoopOptions loop_options;
         loop_options.fps = config_.fps;
         FixedRateLoop loop(rig_.clock(), loop_options);
@@ -558,7 +559,10 @@ private:
             if (save_done()) return LoopControl::kStop;
             if (!waited_for_save) {
                 waited_for_save = true;
-                spdlog::info("the reset goes on until the episode is saved");
+                // On simulated time the reset is over at once; only a real wait is news.
+                if (rig_.clock().is_real_time()) {
+                    spdlog::info("the reset goes on until the episode is saved");
+                }
             }
             if (!rig_.clock().is_real_time()) {
                 // Simulated time would race ahead of the saving thread; wait for it in real time.
