@@ -9,6 +9,7 @@
 
 #include "rcls/core/strings.hpp"
 
+#include "speech.hpp"
 #include <sys/ioctl.h>
 
 namespace rcls::cli {
@@ -191,6 +192,7 @@ void TerminalRenderer::on_status(const StatusEvent& event) {
 
 void TerminalRenderer::on_notice(const NoticeEvent& event) {
     if (!event.text.empty()) spdlog::info("{}", event.text);
+    speak(event.speech);  // when spoken cues are on (cli/speech.hpp); never blocks
 }
 
 void TerminalRenderer::write_log_line(std::string_view line,

@@ -10,7 +10,8 @@
 //     status source's line at most every line_interval_s;
 //   - quiet (-q, or a log level above info): neither.
 // StatusEvents with `log` set and NoticeEvents become info log lines in every mode (the log level
-// decides whether stderr shows them; the log file keeps them).
+// decides whether stderr shows them; the log file keeps them). A NoticeEvent's `speech` is also
+// spoken when spoken cues are on (cli/speech.hpp).
 #pragma once
 
 #include <atomic>

@@ -10,12 +10,15 @@ namespace rcls {
 namespace {
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<ImmediateExitHook> g_exit_hook{nullptr};
+static_assert(std::atomic<ImmediateExitHook>::is_always_lock_free, "read from a signal handler");
 static_assert(std::atomic<bool>::is_always_lock_free, "the flag is set from a signal handler");
 
 extern "C" void on_signal(int signal_number) {
     if (g_interrupted.exchange(true) && signal_number == SIGINT) {
         // Second Ctrl-C: the user wants out now. Only async-signal-safe calls here.
         constexpr char kMessage[] = "\nrcls: interrupted twice, exiting now\n";
+        if (const ImmediateExitHook hook = g_exit_hook.load()) hook();
         [[maybe_unused]] const auto ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
         ::_exit(static_cast<int>(ExitCode::kInterrupted));
     }
@@ -42,6 +45,10 @@ void request_interrupt() noexcept {
 
 void reset_interrupt() noexcept {
     g_interrupted.store(false);
+}
+
+void set_immediate_exit_hook(ImmediateExitHook hook) noexcept {
+    g_exit_hook.store(hook);
 }
 
 void throw_if_interrupted() {

@@ -701,6 +701,34 @@ std::string save_recommendation(const EvalResult& result) {
     return "";
 }
 
+std::optional<SavedRecommendation> read_recommendation(const fs::path& pretrained_dir) {
+    const fs::path path = pretrained_dir / kEvalFile;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return std::nullopt;
+    const json doc = json::parse(read_file(path), nullptr, /*allow_exceptions=*/false);
+    if (!doc.is_object()) throw ModelError(path.string() + ": not a JSON object");
+    SavedRecommendation out;
+    const auto missing = [&](const char* key) {
+        return ModelError(path.string() + ": /" + key + ": missing; run `rcls eval` again");
+    };
+    if (!doc.contains("threshold")) throw missing("threshold");
+    if (!doc.contains("k")) throw missing("k");
+    const json& threshold = doc.at("threshold");
+    if (!threshold.is_number() || !(threshold.get<double>() >= 0.0) ||
+        threshold.get<double>() > 1.0) {
+        throw ModelError(path.string() + ": /threshold: expected a number in [0, 1], got " +
+                         threshold.dump());
+    }
+    const json& k = doc.at("k");
+    if (!k.is_number_integer() || k.get<std::int64_t>() < 1 ||
+        k.get<std::int64_t>() > std::numeric_limits<int>::max()) {
+        throw ModelError(path.string() + ": /k: expected an integer >= 1, got " + k.dump());
+    }
+    out.threshold = threshold.get<double>();
+    out.k = static_cast<int>(k.get<std::int64_t>());
+    return out;
+}
+
 std::vector<std::pair<std::size_t, std::int64_t>> worst_frames(const EvalResult& result,
                                                                std::size_t count) {
     std::vector<std::tuple<double, std::size_t, std::int64_t>> all;

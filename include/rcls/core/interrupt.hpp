@@ -25,4 +25,10 @@ void reset_interrupt() noexcept;
 /// Throws InterruptedError when the stop flag is set.
 void throw_if_interrupted();
 
+/// A function the second-Ctrl-C path calls from the signal handler just before it ends the
+/// process (so only async-signal-safe calls inside), e.g. to put the terminal back out of raw
+/// mode (src/cli/terminal_keys). One at a time; nullptr removes it.
+using ImmediateExitHook = void (*)() noexcept;
+void set_immediate_exit_hook(ImmediateExitHook hook) noexcept;
+
 }  // namespace rcls

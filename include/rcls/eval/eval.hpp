@@ -121,6 +121,17 @@ std::string data_sentence(const EvalResult& result);
 /// writable), for a warning.
 std::string save_recommendation(const EvalResult& result);
 
+/// What rcls_eval.json recommends: the detector's threshold and k.
+struct SavedRecommendation {
+    double threshold = 0.5;
+    int k = 1;
+};
+
+/// Reads <pretrained_dir>/rcls_eval.json (save_recommendation's file); nullopt when absent. A
+/// malformed file, or a threshold outside [0, 1] or a k below 1, is a ModelError naming the file
+/// and the field.
+std::optional<SavedRecommendation> read_recommendation(const std::filesystem::path& pretrained_dir);
+
 /// The frames of `result` with the highest per-frame loss, worst first: (episode position in
 /// result.episodes, frame).
 std::vector<std::pair<std::size_t, std::int64_t>> worst_frames(const EvalResult& result,
