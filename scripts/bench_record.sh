@@ -6,11 +6,15 @@
 # thread, AV1 encoding (libsvtav1, LeRobot's settings) in the writer's encoder thread. Prints the
 # loop period p50/p99/max, late steps and the CPU the process used. Targets (issue 12): p99 period
 # jitter under 5 ms, zero late steps, on 2 cores.
-#   scripts/bench_record.sh [SECONDS] [FPS]   (BUILD=build, BENCH_DIR=/tmp/rcls_bench_record)
+# With "classifier", the live reward classifier (a random checkpoint of the tests' fixture, same
+# cost as a trained one) scores every frame on its own worker thread as well.
+#   scripts/bench_record.sh [SECONDS] [FPS] [classifier]
+#   (BUILD=build, BENCH_DIR=/tmp/rcls_bench_record)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 fps=${2:-30}
+classifier=${3:-}
 build=${BUILD:-build}
 dir=${BENCH_DIR:-/tmp/rcls_bench_record}
 rcls=$build/bin/rcls
@@ -18,11 +22,17 @@ rcls=$build/bin/rcls
 cmake --build "$build" -j2 --target rcls >/dev/null
 rm -rf "$dir"
 mkdir -p "$dir"
+extra=()
+if [ "$classifier" = classifier ]; then
+  cmake --build "$build" -j2 --target eval_bench_dataset >/dev/null
+  "$build/tests/eval_bench_dataset" checkpoint "$dir/ck" >/dev/null
+  extra=(--reward_classifier_pretrained_path "$dir/ck")
+fi
 camera='{"front": {"type": "sim", "width": 640, "height": 480, "fps": '"$fps"', "warmup_s": 0.0}}'
 /usr/bin/time -v -o "$dir/time.txt" "$rcls" -q record -c configs/sim_record_config.json \
   --fps "$fps" --num_episodes 1 --control_time_s "$seconds" --reset_time_s 0 \
   --robot.cameras "$camera" --dataset.vcodec libsvtav1 --dataset.root "$dir/ds" \
-  --sim_speed 1 --json >"$dir/summary.json"
+  --sim_speed 1 --json "${extra[@]}" >"$dir/summary.json"
 
 user=$(awk -F': ' '/User time/ {print $2}' "$dir/time.txt")
 sys=$(awk -F': ' '/System time/ {print $2}' "$dir/time.txt")
@@ -35,7 +45,9 @@ fps, seconds = sys.argv[5], sys.argv[6]
 e = summary["episodes"][0]
 t = e["timing"]
 period = 1000.0 / float(fps)
-print(f"record bench: {fps} fps for {seconds} s, sim scene 640x480, AV1 (libsvtav1)")
+scored = e.get("classifier", {}).get("scored", 0)
+print(f"record bench: {fps} fps for {seconds} s, sim scene 640x480, AV1 (libsvtav1)"
+      + (f", live classifier scored {scored} of {e['frames']} frames" if "classifier" in e else ""))
 print(f"  frames {e['frames']}, late steps {t['late_steps']}, "
       f"stale camera frames {e['faults']['stale_camera_frames']}")
 print(f"  period p50 {t['period_p50_ms']:.2f} ms, p99 {t['period_p99_ms']:.2f} ms, "

@@ -6,12 +6,12 @@
 // (configs/sim_record_config.json). Every config field is a flag (`--fps 30`,
 // `--dataset.root data/cubes`, `--robot.cameras.front.width 320`). The summary goes to stdout (JSON
 // with --json), logs and cues to stderr.
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -21,12 +21,16 @@
 #include "rcls/config/record_config.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/paths.hpp"
+#include "rcls/model/predictor.hpp"
 #include "rcls/record/keys.hpp"
 #include "rcls/record/recorder.hpp"
+#include "rcls/record/reward_detector.hpp"
 #include "rcls/record/rig.hpp"
 
 #include "command.hpp"
 #include "config_flags.hpp"
+#include "speech.hpp"
+#include "terminal_keys.hpp"
 
 namespace rcls::cli {
 namespace {
@@ -41,6 +45,9 @@ struct RecordCommandOptions {
     double sim_reaction_s = 0.4;
     int sim_seed = 1;
     std::optional<std::string> sim_corrupt;
+    std::optional<double> classifier_threshold;
+    std::optional<int> classifier_k;
+    int classifier_threads = 1;
 };
 
 std::filesystem::path dataset_root(const config::RecordConfig& config) {
@@ -80,12 +87,29 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
     record::RecordOptions record_options;
     record_options.root = dataset_root(config);
     record_options.resume = options.resume;
-    record::NoKeySource no_keys;
-    record_options.keys = &no_keys;
-    if (isatty(STDIN_FILENO) == 0) {
+    std::unique_ptr<record::RewardDetector> classifier;
+    if (config.reward_classifier_pretrained_path) {
+        model::prepare_process_for_inference();
+        classifier = std::make_unique<record::RewardDetector>(
+            *config.reward_classifier_pretrained_path, options.classifier_threshold,
+            options.classifier_k, options.classifier_threads);
+        record_options.classifier = classifier.get();
+        spdlog::info("live classifier {}: success at p >= {} for {} frame(s) ({})",
+                     *config.reward_classifier_pretrained_path, classifier->threshold(),
+                     classifier->k(), classifier->threshold_source());
+    } else if (options.classifier_threshold || options.classifier_k) {
+        throw UsageError(
+            "--reward_classifier_threshold and --reward_classifier_k need "
+            "--reward_classifier_pretrained_path");
+    }
+    // Keys from the terminal when stdin is one (raw mode until the end), else none.
+    std::unique_ptr<record::KeySource> keys = TerminalKeySource::open_for_stdin();
+    record_options.keys = keys.get();
+    if (keys->help().empty()) {
         spdlog::info("stdin is not a terminal: recording {} episodes unattended",
                      config.num_episodes);
     }
+    set_speech_enabled(config.play_sounds);
 
     std::unique_ptr<record::Rig> rig = record::make_rig(config, sim);
     spdlog::info(
@@ -97,6 +121,8 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
                   : std::string());
     const record::RecordSummary summary = record::record(config, *rig, record_options);
     rig->disconnect();
+    keys.reset();                              // the terminal back to normal before the summary
+    wait_for_speech(std::chrono::seconds(3));  // the last cue is heard
     std::cout << (options.json ? record::summary_json(summary)
                                : "record: " + record::describe(summary))
               << std::endl;
@@ -130,6 +156,18 @@ void register_record(CLI::App& root, const GlobalOptions& globals, Commands& com
         ->capture_default_str();
     app->add_option("--sim_corrupt", options->sim_corrupt,
                     "Simulated arms: corrupt this share of bus replies (5%, 0.05 or 1/20)");
+    app->add_option("--reward_classifier_threshold", options->classifier_threshold,
+                    "Live classifier: success probability threshold (default: the checkpoint's "
+                    "rcls_eval.json recommendation, else 0.5)")
+        ->check(CLI::Range(0.0, 1.0));
+    app->add_option("--reward_classifier_k", options->classifier_k,
+                    "Live classifier: consecutive frames at or above the threshold (default: "
+                    "rcls_eval.json's, else 1)")
+        ->check(CLI::PositiveNumber);
+    app->add_option("--reward_classifier_threads", options->classifier_threads,
+                    "Live classifier: libtorch threads of its worker")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
     add_config_flags<config::RecordConfig>(*app, options->overrides);
     commands.push_back({app, [options, &globals] { return run_record(*options, globals); }, true});
 }

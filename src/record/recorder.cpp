@@ -154,6 +154,21 @@ public:
             }
         }
         summary_.root = options.root;
+        if (options.classifier != nullptr) {
+            for (const std::string& key : options.classifier->cameras()) {
+                std::optional<std::size_t> found;
+                for (std::size_t c = 0; c < cameras_.size(); ++c) {
+                    if (key == video_key(cameras_[c]) || key == cameras_[c]) found = c;
+                }
+                if (!found) {
+                    throw ConfigError(
+                        "reward_classifier_pretrained_path: the checkpoint reads "
+                        "camera \"" +
+                        key + "\", which robot.cameras does not have");
+                }
+                classifier_cameras_.push_back(*found);
+            }
+        }
     }
 
     RecordSummary run() {
@@ -364,6 +379,7 @@ private:
         EpisodeSummary& s = episode.summary;
         s.episode_index = index;
         rig_.begin_episode(index);
+        if (options_.classifier != nullptr) options_.classifier->reset_episode();
         capture_holds();
         const auto max_steps =
             static_cast<std::size_t>(std::llround(config_.control_time_s * config_.fps));
@@ -385,6 +401,7 @@ private:
             for (RecordKey key : poll_keys()) {
                 switch (key) {
                     case RecordKey::Success:
+                        if (!s.key_frame) s.key_frame = frame_index;
                         if (!s.success_frame) {
                             s.success_frame = frame_index;
                             notice("Success from frame " + std::to_string(frame_index), false);
@@ -403,6 +420,22 @@ private:
                     case RecordKey::Stop:
                         end = EpisodeEnd::kStop;
                         break;
+                }
+            }
+            if (RewardDetector* classifier = options_.classifier) {
+                for (const RewardDecision& d : classifier->poll()) {
+                    ++s.classifier_scored;
+                    if (!d.success || s.classifier_frame) continue;
+                    s.classifier_frame = frame_index;
+                    s.classifier_scored_frame = d.frame;
+                    if (!s.success_frame) {
+                        s.success_frame = frame_index;
+                        notice("Classifier: success from frame " + std::to_string(frame_index) +
+                                   " (p " + number_text(d.probability) + " at frame " +
+                                   std::to_string(d.frame) + ")",
+                               false);
+                    }
+                    if (config_.terminate_on_success && !end) end = EpisodeEnd::kSuccess;
                 }
             }
             const bool last = end.has_value() || episode.rerecord ||
@@ -429,6 +462,13 @@ private:
             frame.values["next.reward"] = {static_cast<double>(recorded_frame.reward)};
             frame.values["next.done"] = {last ? 1.0 : 0.0};
             frame.task = config_.dataset.task;
+            if (RewardDetector* classifier = options_.classifier) {
+                classifier_images_.clear();
+                for (const std::size_t c : classifier_cameras_) {
+                    classifier_images_.push_back(frame.images.at(video_key(cameras_[c])));
+                }
+                classifier->submit(frame_index, classifier_images_);  // never waits
+            }
             writer_->add_frame(frame);
             ++episode.frames;
             if (s.success_frame) ++s.success_frames;
@@ -590,6 +630,8 @@ private:
     std::array<bool, arm::kNumJoints> locked_{};
     std::array<std::optional<double>, arm::kNumJoints> locked_position_{};
     arm::JointValues hold_{};
+    std::vector<std::size_t> classifier_cameras_;  ///< Our camera per checkpoint camera.
+    std::vector<cv::Mat> classifier_images_;
     std::optional<dataset::DatasetWriter> writer_;
     std::int64_t next_index_ = 0;
     std::future<std::int64_t> pending_save_;
@@ -670,7 +712,7 @@ void write_record_keys(const fs::path& root, const std::vector<EpisodeSummary>& 
     nlohmann::ordered_json doc = read_keys_file(path);
     for (const EpisodeSummary& e : episodes) {
         nlohmann::ordered_json presses = nlohmann::ordered_json::array();
-        if (e.success_frame) presses.push_back(*e.success_frame);
+        if (e.key_frame) presses.push_back(*e.key_frame);
         doc["episodes"][std::to_string(e.episode_index)] = presses;
     }
     write_file_atomic(path, doc.dump(2) + "\n");
@@ -704,6 +746,12 @@ std::string summary_json(const RecordSummary& summary) {
         j["end"] = to_string(e.end);
         j["success_frame"] = optional_json(e.success_frame);
         j["success_frames"] = e.success_frames;
+        j["key_frame"] = optional_json(e.key_frame);
+        if (e.classifier_scored > 0 || e.classifier_frame) {
+            j["classifier"] = {{"frame", optional_json(e.classifier_frame)},
+                               {"scored_frame", optional_json(e.classifier_scored_frame)},
+                               {"scored", e.classifier_scored}};
+        }
         if (e.truth_outcome) {
             j["truth_onset_frame"] = optional_json(e.truth_onset_frame);
             j["truth_outcome"] = *e.truth_outcome;

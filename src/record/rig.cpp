@@ -3,8 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
-#include <mutex>
 #include <random>
 #include <thread>
 
@@ -76,25 +74,6 @@ private:
     std::unique_ptr<arm::Arm> follower_;
     std::vector<std::string> names_;
     std::vector<std::unique_ptr<camera::Camera>> cameras_;
-};
-
-/// The keys the simulated person presses. Thread-safe.
-class PersonKeys final : public KeySource {
-public:
-    void push(RecordKey key) {
-        std::lock_guard lock(mutex_);
-        queue_.push_back(key);
-    }
-    std::vector<RecordKey> poll() override {
-        std::lock_guard lock(mutex_);
-        std::vector<RecordKey> out(queue_.begin(), queue_.end());
-        queue_.clear();
-        return out;
-    }
-
-private:
-    std::mutex mutex_;
-    std::deque<RecordKey> queue_;
 };
 
 /// The simulated reach-and-grasp scene: both arms on simulated buses, the scripted person moving
@@ -235,7 +214,7 @@ private:
     std::unique_ptr<sim::ScriptedOperator> person_;
     std::vector<std::string> names_;
     std::vector<std::unique_ptr<camera::Camera>> cameras_;
-    PersonKeys keys_;
+    ScriptedKeySource keys_;  ///< The simulated person's success key.
     std::int64_t episode_ = 0;
     Clock::time_point last_scene_{};
     std::optional<std::int64_t> onset_;

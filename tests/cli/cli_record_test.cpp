@@ -14,6 +14,7 @@
 
 #include "rcls/dataset/dataset.hpp"
 
+#include "checkpoint_fixture.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 
@@ -97,6 +98,25 @@ TEST(CliRecord, SimRecordingPrintsTheJsonSummaryAndTheDatasetOpens) {
     EXPECT_NE(other.err.find("observation.images.front is 3x64x96 there, 3x32x32 here"),
               std::string::npos)
         << other.err;
+}
+
+TEST(CliRecord, LiveClassifierEndsTheEpisodeOnSuccess) {
+    TempDir dir;
+    write_random_checkpoint(dir / "ck", classifier_config({"front"}, 128), 4);
+    // Threshold 0: every scored frame is a success, so the first decision ends the episode.
+    const ProcessResult r =
+        run_rcls(sim_args(dir / "ds", 1, 3.0,
+                          {"--json", "--reward_classifier_pretrained_path", (dir / "ck").string(),
+                           "--reward_classifier_threshold", "0", "--reward_classifier_k", "1",
+                           "--terminate_on_success", "true", "--sim_speed", "1"}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto episode = nlohmann::json::parse(r.out)["episodes"][0];
+    EXPECT_EQ(episode["end"], "success") << r.out;
+    ASSERT_TRUE(episode.contains("classifier")) << r.out;
+    EXPECT_FALSE(episode["classifier"]["frame"].is_null()) << r.out;
+    EXPECT_LT(episode["frames"].get<int>(), 30) << r.out;
+    EXPECT_EQ(episode["success_frame"], episode["classifier"]["frame"]);
+    EXPECT_TRUE(episode["key_frame"].is_null());
 }
 
 TEST(CliRecord, MissingSerialPortIsADeviceErrorOnOneLine) {

@@ -32,6 +32,7 @@
 #include "rcls/dataset/info.hpp"
 #include "rcls/dataset/writer.hpp"
 #include "rcls/record/keys.hpp"
+#include "rcls/record/reward_detector.hpp"
 #include "rcls/record/rig.hpp"
 
 namespace rcls::record {
@@ -56,6 +57,10 @@ struct RecordOptions {
     /// The operator's keys (terminal, script); null: none. The rig's own keys (the simulated
     /// person) are polled as well.
     KeySource* keys = nullptr;
+    /// The live classifier (reward_classifier_pretrained_path), or null: every frame's stored
+    /// images are submitted to it; its success counts as a success key press on the frame being
+    /// recorded when the decision arrives (terminate_on_success ends the episode).
+    RewardDetector* classifier = nullptr;
     /// How often the live StatusEvent is emitted, seconds of the rig's clock.
     double status_interval_s = 0.5;
     /// Called after every recorded frame (tests).
@@ -78,8 +83,14 @@ std::string to_string(EpisodeEnd end);
 struct EpisodeSummary {
     std::int64_t episode_index = 0;
     std::int64_t frames = 0;
-    std::optional<std::int64_t> success_frame;  ///< The success key's frame (reward 1 from it).
-    std::int64_t success_frames = 0;            ///< Frames with next.reward 1.
+    std::optional<std::int64_t> success_frame;  ///< First reward-1 frame (key or classifier).
+    std::optional<std::int64_t> key_frame;      ///< The success key's frame (the keys file).
+    /// The live classifier: the frame it fired on (the frame recorded when it did: success_frame
+    /// when no key came first) and the scored frame that made it fire.
+    std::optional<std::int64_t> classifier_frame;
+    std::optional<std::int64_t> classifier_scored_frame;
+    std::int64_t classifier_scored = 0;  ///< Frames the classifier scored in this episode.
+    std::int64_t success_frames = 0;     ///< Frames with next.reward 1.
     EpisodeEnd end = EpisodeEnd::kTime;
     /// Simulation: the first frame the cube was really lifted 2 cm, and the outcome.
     std::optional<std::int64_t> truth_onset_frame;
