@@ -104,11 +104,7 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
     }
     // Keys from the terminal when stdin is one (raw mode until the end), else none.
     std::unique_ptr<record::KeySource> keys = TerminalKeySource::open_for_stdin();
-    record_options.keys = keys.get();
-    if (keys->help().empty()) {
-        spdlog::info("stdin is not a terminal: recording {} episodes unattended",
-                     config.num_episodes);
-    }
+    record_options.keys = keys.get();  // open_for_stdin() logs when it runs unattended
     set_speech_enabled(config.play_sounds);
 
     std::unique_ptr<record::Rig> rig = record::make_rig(config, sim);

@@ -5,9 +5,12 @@
 // the kill reopens, and --resume goes on from there).
 #include <chrono>
 #include <csignal>
+#include <poll.h>
+#include <pty.h>
 #include <random>
 #include <regex>
 #include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,6 +20,7 @@
 #include "checkpoint_fixture.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
+#include <sys/wait.h>
 
 namespace rcls::testing {
 namespace {
@@ -117,6 +121,73 @@ TEST(CliRecord, LiveClassifierEndsTheEpisodeOnSuccess) {
     EXPECT_LT(episode["frames"].get<int>(), 30) << r.out;
     EXPECT_EQ(episode["success_frame"], episode["classifier"]["frame"]);
     EXPECT_TRUE(episode["key_frame"].is_null());
+}
+
+/// Reads the pty's master side into `text` until it holds `wanted` after `from` (true), or
+/// `timeout` passes or the child closes it (false).
+bool read_until(int fd,
+                std::string& text,
+                const std::string& wanted,
+                std::size_t from,
+                std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (text.find(wanted, from) == std::string::npos) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            end - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+        char buffer[4096];
+        const ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n <= 0) return false;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+TEST(CliRecord, KeysThroughATerminalRedoEndAndStop) {
+    TempDir dir;
+    const auto root = dir / "ds";
+    std::vector<std::string> args =
+        with_binary(sim_args(root, 5, 3.0, {"--sim_speed", "1", "--json"}));
+    int master = -1;
+    const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        std::vector<char*> argv;
+        for (std::string& a : args)
+            argv.push_back(a.data());
+        argv.push_back(nullptr);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    std::string text;
+    const auto press = [&](const std::string& wait_for, const char* key) {
+        EXPECT_TRUE(read_until(master, text, wait_for, 0, 20s)) << wait_for << "\n" << text;
+        if (key != nullptr) {
+            ASSERT_EQ(write(master, key, 1), 1);
+        }
+    };
+    press("Recording episode 0", "r");  // discard and record episode 0 again
+    press("Re-recording episode 0", nullptr);
+    press("Reset done.", nullptr);
+    std::this_thread::sleep_for(300ms);
+    ASSERT_EQ(write(master, " ", 1), 1);  // end the second attempt early, kept
+    press("episode 0 saved", nullptr);
+    press("Recording episode 1", "q");  // save episode 1 and stop
+    read_until(master, text, "\"episodes_saved\"", 0, 20s);
+    read_until(master, text, "]\r\n}", 0, 10s);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    close(master);
+    ASSERT_TRUE(WIFEXITED(status)) << text;
+    EXPECT_EQ(WEXITSTATUS(status), 0) << text;
+    EXPECT_NE(text.find("\"rerecorded\": 1"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"stopped\": true"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"end\": \"early\""), std::string::npos) << text;
+    const dataset::Dataset ds = dataset::Dataset::open(root);
+    EXPECT_EQ(ds.info().total_episodes, 2) << text;
+    EXPECT_LT(ds.episode(0).length, 30) << "space ended episode 0 early";
 }
 
 TEST(CliRecord, MissingSerialPortIsADeviceErrorOnOneLine) {
