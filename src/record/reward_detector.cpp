@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/record/reward_detector.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -93,8 +94,10 @@ struct RewardDetector::Impl {
     std::uint64_t episode = 0;
     std::vector<RewardDecision> decisions;
     std::exception_ptr error;
-    std::int64_t dropped = 0;
-    std::int64_t scored = 0;
+    // Read without the mutex: the control thread never waits for the worker.
+    std::atomic<std::int64_t> dropped{0};
+    std::atomic<std::int64_t> scored{0};
+    std::atomic<bool> reached{false};
     bool stop = false;
     std::thread worker;
 };
@@ -143,6 +146,7 @@ void RewardDetector::Impl::run() {
         if (probability && job.episode == episode) {
             ++scored;
             const bool fires = rule->update(*probability);
+            reached.store(rule->reached());
             decisions.push_back({job.frame, *probability, fires});
         }
     }
@@ -210,7 +214,13 @@ void RewardDetector::submit(std::int64_t frame, const std::vector<cv::Mat>& imag
         job.images.push_back(images_rgb[i].clone());  // the caller may reuse its buffers
     }
     {
-        const std::lock_guard lock(impl_->mutex);
+        // The worker holds the mutex only for moments, but a worker descheduled in one of them
+        // (a busy machine) must not hold the control loop up: the frame is dropped instead.
+        const std::unique_lock lock(impl_->mutex, std::try_to_lock);
+        if (!lock.owns_lock()) {
+            ++impl_->dropped;
+            return;
+        }
         impl_->rethrow_locked();
         job.episode = impl_->episode;
         if (impl_->slot) ++impl_->dropped;
@@ -220,16 +230,16 @@ void RewardDetector::submit(std::int64_t frame, const std::vector<cv::Mat>& imag
 }
 
 std::vector<RewardDecision> RewardDetector::poll() {
-    const std::lock_guard lock(impl_->mutex);
-    impl_->rethrow_locked();
     std::vector<RewardDecision> out;
+    const std::unique_lock lock(impl_->mutex, std::try_to_lock);
+    if (!lock.owns_lock()) return out;  // the worker is storing one: it comes with the next poll
+    impl_->rethrow_locked();
     out.swap(impl_->decisions);
     return out;
 }
 
 bool RewardDetector::success() const {
-    const std::lock_guard lock(impl_->mutex);
-    return impl_->rule->reached();
+    return impl_->reached.load();
 }
 
 void RewardDetector::reset_episode() {
@@ -238,6 +248,7 @@ void RewardDetector::reset_episode() {
     impl_->slot.reset();
     impl_->decisions.clear();
     impl_->rule->reset();
+    impl_->reached.store(false);
 }
 
 double RewardDetector::threshold() const {
@@ -249,13 +260,11 @@ int RewardDetector::k() const {
 }
 
 std::int64_t RewardDetector::dropped() const {
-    const std::lock_guard lock(impl_->mutex);
-    return impl_->dropped;
+    return impl_->dropped.load();
 }
 
 std::int64_t RewardDetector::scored() const {
-    const std::lock_guard lock(impl_->mutex);
-    return impl_->scored;
+    return impl_->scored.load();
 }
 
 const std::vector<std::string>& RewardDetector::cameras() const {
