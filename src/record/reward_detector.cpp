@@ -91,6 +91,7 @@ struct RewardDetector::Impl {
     std::condition_variable wake;
     std::optional<ConsecutiveSuccess> rule;
     std::optional<Pending> slot;
+    std::vector<std::vector<cv::Mat>> spare;  // image buffers of scored frames, for new ones
     std::uint64_t episode = 0;
     std::vector<RewardDecision> decisions;
     std::exception_ptr error;
@@ -142,6 +143,7 @@ void RewardDetector::Impl::run() {
             failure = std::current_exception();
         }
         lock.lock();
+        if (spare.size() < 2) spare.push_back(std::move(job.images));  // for the next frames
         if (failure && !error) error = failure;
         if (probability && job.episode == episode) {
             ++scored;
@@ -203,15 +205,11 @@ void RewardDetector::submit(std::int64_t frame, const std::vector<cv::Mat>& imag
                         }() +
                         ")");
     }
-    Impl::Pending job;
-    job.frame = frame;
-    job.images.reserve(images_rgb.size());
     for (std::size_t i = 0; i < images_rgb.size(); ++i) {
         if (images_rgb[i].type() != CV_8UC3 || images_rgb[i].empty()) {
             throw DataError("reward classifier: frame " + std::to_string(frame) + ", camera " +
                             impl_->cameras[i] + ": expected an 8-bit RGB image");
         }
-        job.images.push_back(images_rgb[i].clone());  // the caller may reuse its buffers
     }
     {
         // The worker holds the mutex only for moments, but a worker descheduled in one of them
@@ -222,9 +220,23 @@ void RewardDetector::submit(std::int64_t frame, const std::vector<cv::Mat>& imag
             return;
         }
         impl_->rethrow_locked();
+        if (impl_->slot) {
+            ++impl_->dropped;  // replaced by this newer frame
+        } else {
+            impl_->slot.emplace();
+            if (!impl_->spare.empty()) {
+                impl_->slot->images = std::move(impl_->spare.back());
+                impl_->spare.pop_back();
+            }
+        }
+        Impl::Pending& job = *impl_->slot;
+        job.frame = frame;
         job.episode = impl_->episode;
-        if (impl_->slot) ++impl_->dropped;
-        impl_->slot = std::move(job);
+        job.images.resize(images_rgb.size());
+        // A copy (the caller may reuse its buffers) into buffers of earlier frames: no allocation
+        // once the sizes settled.
+        for (std::size_t i = 0; i < images_rgb.size(); ++i)
+            images_rgb[i].copyTo(job.images[i]);
     }
     impl_->wake.notify_one();
 }
