@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/record/reward_detector.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -90,11 +91,14 @@ struct RewardDetector::Impl {
     std::condition_variable wake;
     std::optional<ConsecutiveSuccess> rule;
     std::optional<Pending> slot;
+    std::vector<std::vector<cv::Mat>> spare;  // image buffers of scored frames, for new ones
     std::uint64_t episode = 0;
     std::vector<RewardDecision> decisions;
     std::exception_ptr error;
-    std::int64_t dropped = 0;
-    std::int64_t scored = 0;
+    // Read without the mutex: the control thread never waits for the worker.
+    std::atomic<std::int64_t> dropped{0};
+    std::atomic<std::int64_t> scored{0};
+    std::atomic<bool> reached{false};
     bool stop = false;
     std::thread worker;
 };
@@ -139,10 +143,12 @@ void RewardDetector::Impl::run() {
             failure = std::current_exception();
         }
         lock.lock();
+        if (spare.size() < 2) spare.push_back(std::move(job.images));  // for the next frames
         if (failure && !error) error = failure;
         if (probability && job.episode == episode) {
             ++scored;
             const bool fires = rule->update(*probability);
+            reached.store(rule->reached());
             decisions.push_back({job.frame, *probability, fires});
         }
     }
@@ -199,37 +205,53 @@ void RewardDetector::submit(std::int64_t frame, const std::vector<cv::Mat>& imag
                         }() +
                         ")");
     }
-    Impl::Pending job;
-    job.frame = frame;
-    job.images.reserve(images_rgb.size());
     for (std::size_t i = 0; i < images_rgb.size(); ++i) {
         if (images_rgb[i].type() != CV_8UC3 || images_rgb[i].empty()) {
             throw DataError("reward classifier: frame " + std::to_string(frame) + ", camera " +
                             impl_->cameras[i] + ": expected an 8-bit RGB image");
         }
-        job.images.push_back(images_rgb[i].clone());  // the caller may reuse its buffers
     }
     {
-        const std::lock_guard lock(impl_->mutex);
+        // The worker holds the mutex only for moments, but a worker descheduled in one of them
+        // (a busy machine) must not hold the control loop up: the frame is dropped instead.
+        const std::unique_lock lock(impl_->mutex, std::try_to_lock);
+        if (!lock.owns_lock()) {
+            ++impl_->dropped;
+            return;
+        }
         impl_->rethrow_locked();
+        if (impl_->slot) {
+            ++impl_->dropped;  // replaced by this newer frame
+        } else {
+            impl_->slot.emplace();
+            if (!impl_->spare.empty()) {
+                impl_->slot->images = std::move(impl_->spare.back());
+                impl_->spare.pop_back();
+            }
+        }
+        Impl::Pending& job = *impl_->slot;
+        job.frame = frame;
         job.episode = impl_->episode;
-        if (impl_->slot) ++impl_->dropped;
-        impl_->slot = std::move(job);
+        job.images.resize(images_rgb.size());
+        // A copy (the caller may reuse its buffers) into buffers of earlier frames: no allocation
+        // once the sizes settled.
+        for (std::size_t i = 0; i < images_rgb.size(); ++i)
+            images_rgb[i].copyTo(job.images[i]);
     }
     impl_->wake.notify_one();
 }
 
 std::vector<RewardDecision> RewardDetector::poll() {
-    const std::lock_guard lock(impl_->mutex);
-    impl_->rethrow_locked();
     std::vector<RewardDecision> out;
+    const std::unique_lock lock(impl_->mutex, std::try_to_lock);
+    if (!lock.owns_lock()) return out;  // the worker is storing one: it comes with the next poll
+    impl_->rethrow_locked();
     out.swap(impl_->decisions);
     return out;
 }
 
 bool RewardDetector::success() const {
-    const std::lock_guard lock(impl_->mutex);
-    return impl_->rule->reached();
+    return impl_->reached.load();
 }
 
 void RewardDetector::reset_episode() {
@@ -238,6 +260,7 @@ void RewardDetector::reset_episode() {
     impl_->slot.reset();
     impl_->decisions.clear();
     impl_->rule->reset();
+    impl_->reached.store(false);
 }
 
 double RewardDetector::threshold() const {
@@ -249,13 +272,11 @@ int RewardDetector::k() const {
 }
 
 std::int64_t RewardDetector::dropped() const {
-    const std::lock_guard lock(impl_->mutex);
-    return impl_->dropped;
+    return impl_->dropped.load();
 }
 
 std::int64_t RewardDetector::scored() const {
-    const std::lock_guard lock(impl_->mutex);
-    return impl_->scored;
+    return impl_->scored.load();
 }
 
 const std::vector<std::string>& RewardDetector::cameras() const {

@@ -5,7 +5,9 @@
 // the model's size are centre-cropped and Lanczos-resized first, as `rcls predict` does), and the
 // recording loop polls the decisions. The control thread never waits: submit() hands a frame to
 // the worker's one-frame slot and returns; a frame still waiting there when the next one comes is
-// replaced (counted in dropped()), so the worker always scores the newest frame.
+// replaced (counted in dropped()), so the worker always scores the newest frame. No call from the
+// control thread waits for the worker: submit() and poll() only try the lock the worker takes for
+// moments (a frame is then dropped, decisions come with the next poll).
 //
 // Success follows eval's detector (rcls/eval/episodes.hpp): p >= threshold for k consecutive
 // scored frames. threshold and k default to the checkpoint's rcls_eval.json (`rcls eval`'s
@@ -78,11 +80,13 @@ public:
 
     /// Hands frame `frame` to the worker: one 8-bit 3-channel RGB image per camera, in cameras()
     /// order, of any size (cropped and resized on the worker). The images are copied. Replaces a
-    /// frame still waiting (counted in dropped()). Throws DataError for a wrong number or type
+    /// frame still waiting (counted in dropped()); dropped too, in the rare moment the worker
+    /// holds the lock. Throws DataError for a wrong number or type
     /// of images; rethrows an error the worker met.
     void submit(std::int64_t frame, const std::vector<cv::Mat>& images_rgb);
-    /// Decisions completed since the last poll, in scoring order. Rethrows an error the worker
-    /// met (once).
+    /// Decisions completed since the last poll, in scoring order (empty, and kept for the next
+    /// poll, in the rare moment the worker holds the lock). Rethrows an error the worker met
+    /// (once).
     std::vector<RewardDecision> poll();
     /// Whether the detector has fired in this episode.
     bool success() const;
@@ -92,7 +96,7 @@ public:
 
     double threshold() const;
     int k() const;
-    /// Frames replaced before the worker got to them, since construction.
+    /// Frames not scored (replaced before the worker got to them), since construction.
     std::int64_t dropped() const;
     /// Frames scored since construction.
     std::int64_t scored() const;

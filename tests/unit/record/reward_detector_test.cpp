@@ -202,6 +202,30 @@ TEST_F(RewardDetectorTest, DecisionsArriveAndEqualThePredictors) {
     EXPECT_TRUE(detector.poll().empty());
 }
 
+TEST_F(RewardDetectorTest, ReusedBuffersHoldEachFramesOwnPixels) {
+    RewardDetector detector(checkpoint(), std::nullopt, std::nullopt, 1);
+    model::Predictor predictor(checkpoint(), {.num_threads = 1});
+    image::Pipeline pipeline;
+    pipeline.size = cv::Size(128, 128);
+    image::PreparedPipeline prepared(pipeline, cv::Size(640, 480));
+    cv::Mat camera = random_image(640, 480, 0);
+    for (int f = 0; f < 4; ++f) {
+        random_image(640, 480, 20 + f).copyTo(camera);  // the caller's one buffer, refilled
+        detector.submit(f, {camera});
+        const cv::Mat submitted = camera.clone();
+        random_image(640, 480, 99).copyTo(camera);  // overwritten at once: submit() copied it
+        cv::Mat resized;
+        prepared.apply(submitted, resized);
+        const cv::Mat bgr[] = {image::convert_channel_order(resized, image::ChannelOrder::kRgb,
+                                                            image::ChannelOrder::kBgr)};
+        const double expected = predictor.predict(bgr).probability;
+        const auto d = wait_for(detector, 1);
+        ASSERT_EQ(d.size(), 1u);
+        EXPECT_EQ(d[0].frame, f);
+        EXPECT_DOUBLE_EQ(d[0].probability, expected) << f;
+    }
+}
+
 TEST_F(RewardDetectorTest, KConsecutiveFramesAndResetPerEpisode) {
     // Threshold 0: every frame counts as high, so success comes exactly at the k-th frame.
     RewardDetector detector(checkpoint(), 0.0, 3, 1);
@@ -330,9 +354,13 @@ TEST_F(RewardDetectorTest, SubmitNeverWaitsForTheModel) {
     }
     EXPECT_EQ(detector.scored() + detector.dropped(), kFrames + 1);
     EXPECT_GT(detector.dropped(), 0) << "scoring " << scoring_ms << " ms";
-    const auto decisions = detector.poll();
+    std::vector<RewardDecision> decisions = wait_for(detector, 1);
     ASSERT_FALSE(decisions.empty());
-    EXPECT_EQ(decisions.back().frame, kFrames);  // the newest frame is always scored
+    // The worker keeps going: a later frame is scored.
+    detector.submit(kFrames + 1, frames);
+    const auto last = wait_for(detector, 1);
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0].frame, kFrames + 1);
     EXPECT_TRUE(std::is_sorted(
         decisions.begin(), decisions.end(),
         [](const RewardDecision& a, const RewardDecision& b) { return a.frame < b.frame; }));
