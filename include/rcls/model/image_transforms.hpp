@@ -84,9 +84,12 @@ torch::Tensor adjust_sharpness(const torch::Tensor& img, const torch::Tensor& fa
 torch::Tensor rgb_to_grayscale(const torch::Tensor& img);
 }  // namespace color
 
-/// The geometric crop + translation for given per-sample parameters (float [B] each): crop
-/// width / height as fractions of the image, crop centre offsets and translation as fractions of
-/// the image (positive: content moves right / down). Exposed for the tests.
+/// The geometric crop + translation for given per-sample parameters (float [B] each), as one
+/// affine grid_sample (bilinear, reflection padding, align_corners false): output pixel (u, v)
+/// in normalised [-1, 1] coordinates samples the input at (scale_x·u + 2·shift_x,
+/// scale_y·v + 2·shift_y). scale_*: crop width / height as fractions of the image; shift_*: where
+/// the output's centre samples the input, as a fraction of the width / height from the centre
+/// (content moves left / up for positive shifts). scale 1 and shift 0 give the input back.
 torch::Tensor affine_crop(const torch::Tensor& img,
                           const torch::Tensor& scale_x,
                           const torch::Tensor& scale_y,
