@@ -7,6 +7,9 @@
 //   BM_Augment/size:{64,128}/threads:{1,2}/part:2   both
 //   BM_Augment/.../part:3                           LeRobot's five incl. SharpnessJitter, random
 //   order
+#include <cstdlib>
+#include <malloc.h>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -84,4 +87,14 @@ BENCHMARK(BM_Op)
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+    if (std::getenv("RCLS_BENCH_DEFAULT_MALLOC") == nullptr) {
+        mallopt(M_MMAP_THRESHOLD, 256 << 20);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
