@@ -42,6 +42,8 @@ const char* kind_name(Kind kind) {
             return "hue";
         case Kind::Sharpness:
             return "sharpness";
+        case Kind::Affine:
+            return "affine degrees";
     }
     return "?";
 }
@@ -58,6 +60,8 @@ torch::Tensor apply_kind(Kind kind, const torch::Tensor& img, const torch::Tenso
             return color::adjust_hue(img, factor);
         case Kind::Sharpness:
             return color::adjust_sharpness(img, factor);
+        case Kind::Affine:
+            break;  // its parameters are drawn and applied in apply_op
     }
     return img;
 }
@@ -130,10 +134,37 @@ ImageTransforms::Op resolve(const std::string& name, const config::ImageTransfor
         op.kinds.push_back(Kind::Sharpness);
         op.ranges.emplace_back((*r)[0], (*r)[1]);
     } else if (tf.type == "RandomAffine") {
-        throw ConfigError(where(name) +
-                          ".type: RandomAffine is not supported by rcls; set its weight to 0 or "
-                          "remove it, and use rcls's geometric augmentation (augment.enable) "
-                          "instead");
+        for (const auto& [key, value] : tf.kwargs) {
+            if (key != "degrees" && key != "translate" && key != "scale") {
+                throw ConfigError(where(name) + ".kwargs." + key +
+                                  ": rcls's RandomAffine takes degrees, translate and scale");
+            }
+            (void)value;
+        }
+        const auto* degrees = range_of("degrees");
+        if (degrees == nullptr) {
+            throw ConfigError(where(name) + ".kwargs: RandomAffine needs degrees: [min, max]");
+        }
+        if (!(std::isfinite((*degrees)[0]) && std::isfinite((*degrees)[1]))) {
+            throw ConfigError(where(name) + ".kwargs.degrees: must be finite");
+        }
+        op.kinds.push_back(Kind::Affine);
+        op.ranges.emplace_back((*degrees)[0], (*degrees)[1]);
+        // translate is (max x fraction, max y fraction), not a range (torchvision).
+        if (const auto* t = dict_find(tf.kwargs, "translate"); t != nullptr) {
+            if (t->size() != 2 ||
+                !((*t)[0] >= 0.0 && (*t)[0] <= 1.0 && (*t)[1] >= 0.0 && (*t)[1] <= 1.0)) {
+                throw ConfigError(where(name) +
+                                  ".kwargs.translate: must be [x, y] fractions in [0, 1]");
+            }
+            op.translate = {(*t)[0], (*t)[1]};
+        }
+        if (const auto* sc = range_of("scale"); sc != nullptr) {
+            if (!((*sc)[0] > 0.0 && std::isfinite((*sc)[1]))) {
+                throw ConfigError(where(name) + ".kwargs.scale: must be positive and finite");
+            }
+            op.scale = {(*sc)[0], (*sc)[1]};
+        }
     } else {
         throw ConfigError(where(name) + ".type: unknown transform '" + tf.type +
                           "' (ColorJitter or SharpnessJitter)");
@@ -158,7 +189,16 @@ void apply_op(const ImageTransforms::Op& op,
     std::vector<torch::Tensor> factors;
     for (const auto& [lo, hi] : op.ranges)
         factors.push_back(uniform(n, lo, hi, gen));
-    if (op.kinds.size() == 1) {
+    if (op.kinds[0] == Kind::Affine) {
+        // torchvision's RandomAffine draws angle, then translation (rounded to whole pixels),
+        // then scale.
+        const double max_dx = op.translate.first * static_cast<double>(x.size(3));
+        const double max_dy = op.translate.second * static_cast<double>(x.size(2));
+        auto tx = uniform(n, -max_dx, max_dx, gen).round();
+        auto ty = uniform(n, -max_dy, max_dy, gen).round();
+        auto scale = uniform(n, op.scale.first, op.scale.second, gen);
+        sub = affine_nearest(sub, factors[0], tx, ty, scale);
+    } else if (op.kinds.size() == 1) {
         sub = apply_kind(op.kinds[0], sub, factors[0]);
     } else {
         for (std::int64_t pos = 0; pos < static_cast<std::int64_t>(op.kinds.size()); ++pos) {
@@ -253,6 +293,42 @@ torch::Tensor adjust_sharpness(const torch::Tensor& img, const torch::Tensor& fa
 
 }  // namespace color
 
+torch::Tensor affine_nearest(const torch::Tensor& img,
+                             const torch::Tensor& angle,
+                             const torch::Tensor& tx,
+                             const torch::Tensor& ty,
+                             const torch::Tensor& scale) {
+    const auto n = img.size(0), h = img.size(2), w = img.size(3);
+    // torchvision's _get_inverse_affine_matrix (centre 0, shear 0) with -angle, as F.affine passes
+    // it for tensors: [d, -b, 0, -c, a, 0] / scale with a = d = cos, b = -sin, c = sin, then the
+    // inverse translation.
+    constexpr double kPi = 3.14159265358979323846;
+    auto rot = -angle.to(torch::kFloat64) * (kPi / 180.0);
+    auto s = scale.to(torch::kFloat64);
+    auto m0 = rot.cos() / s, m1 = rot.sin() / s;
+    auto m3 = -rot.sin() / s, m4 = rot.cos() / s;
+    auto dx = -tx.to(torch::kFloat64), dy = -ty.to(torch::kFloat64);
+    auto m2 = m0 * dx + m1 * dy;
+    auto m5 = m3 * dx + m4 * dy;
+    auto theta = torch::stack({m0, m1, m2, m3, m4, m5}, 1).to(torch::kFloat32).view({n, 2, 3});
+    // torchvision's _gen_affine_grid: pixel centres relative to the image centre, times
+    // theta^T / (w / 2, h / 2).
+    auto base = torch::empty({1, h, w, 3}, torch::kFloat32);
+    base.select(3, 0).copy_(torch::linspace(-static_cast<double>(w) * 0.5 + 0.5,
+                                            static_cast<double>(w) * 0.5 + 0.5 - 1, w,
+                                            torch::kFloat32));
+    base.select(3, 1).copy_(torch::linspace(-static_cast<double>(h) * 0.5 + 0.5,
+                                            static_cast<double>(h) * 0.5 + 0.5 - 1, h,
+                                            torch::kFloat32)
+                                .unsqueeze(-1));
+    base.select(3, 2).fill_(1.0);
+    auto rescaled = theta.transpose(1, 2) /
+                    torch::tensor({0.5f * static_cast<float>(w), 0.5f * static_cast<float>(h)});
+    auto grid = base.view({1, h * w, 3}).expand({n, h * w, 3}).bmm(rescaled).view({n, h, w, 2});
+    // interpolation 1: nearest; padding 0: zeros (torchvision's fill 0).
+    return torch::grid_sampler(img.to(torch::kFloat32), grid, 1, 0, /*align_corners=*/false);
+}
+
 torch::Tensor affine_crop(const torch::Tensor& img,
                           const torch::Tensor& scale_x,
                           const torch::Tensor& scale_y,
@@ -321,6 +397,10 @@ std::string ImageTransforms::describe() const {
             for (std::size_t k = 0; k < op.kinds.size(); ++k) {
                 out << " " << kind_name(op.kinds[k]) << " " << op.ranges[k].first << ".."
                     << op.ranges[k].second;
+                if (op.kinds[k] == Kind::Affine) {
+                    out << " translate " << op.translate.first << "," << op.translate.second
+                        << " scale " << op.scale.first << ".." << op.scale.second;
+                }
             }
         }
         out << "]";

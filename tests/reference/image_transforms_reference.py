@@ -4,13 +4,16 @@
 Usage: image_transforms_reference.py IN.bin B H W OUT_DIR FACTORS_JSON
 
 IN.bin holds float32 images [B, 3, H, W] in [0, 1] (little endian, C order). FACTORS_JSON maps an
-op name (brightness, contrast, saturation, hue, sharpness) to B factors. For each op, every image
+op name (brightness, contrast, saturation, hue, sharpness) to B factors, or "affine" to B
+[angle, tx, ty, scale] lists (torchvision's F.affine: _get_inverse_affine_matrix, _gen_affine_grid,
+nearest, fill 0). For each op, every image
 is transformed on its own with its scalar factor, following torchvision's functional code on float
 tensors (torchvision/transforms/_functional_tensor.py: adjust_brightness, adjust_contrast,
 adjust_saturation, adjust_hue with _rgb2hsv/_hsv2rgb, adjust_sharpness with _blurred_degenerate_image,
 _blend; v2's functional ops compute the same). Writes OUT_DIR/<op>.bin, float32 [B, 3, H, W].
 """
 import json
+import math
 import sys
 
 import numpy as np
@@ -116,8 +119,58 @@ def adjust_sharpness(img, sharpness_factor):
     return _blend(img, _blurred_degenerate_image(img), sharpness_factor)
 
 
+def _get_inverse_affine_matrix(center, angle, translate, scale, shear):
+    rot = math.radians(angle)
+    sx = math.radians(shear[0])
+    sy = math.radians(shear[1])
+    cx, cy = center
+    tx, ty = translate
+    a = math.cos(rot - sy) / math.cos(sy)
+    b = -math.cos(rot - sy) * math.tan(sx) / math.cos(sy) - math.sin(rot)
+    c = math.sin(rot - sy) / math.cos(sy)
+    d = -math.sin(rot - sy) * math.tan(sx) / math.cos(sy) + math.cos(rot)
+    matrix = [d, -b, 0.0, -c, a, 0.0]
+    matrix = [x / scale for x in matrix]
+    matrix[2] += matrix[0] * (-cx - tx) + matrix[1] * (-cy - ty)
+    matrix[5] += matrix[3] * (-cx - tx) + matrix[4] * (-cy - ty)
+    matrix[2] += cx
+    matrix[5] += cy
+    return matrix
+
+
+def _gen_affine_grid(theta, w, h, ow, oh):
+    d = 0.5
+    base_grid = torch.empty(1, oh, ow, 3, dtype=theta.dtype, device=theta.device)
+    x_grid = torch.linspace(-ow * 0.5 + d, ow * 0.5 + d - 1, steps=ow, device=theta.device)
+    base_grid[..., 0].copy_(x_grid)
+    y_grid = torch.linspace(-oh * 0.5 + d, oh * 0.5 + d - 1, steps=oh, device=theta.device).unsqueeze_(-1)
+    base_grid[..., 1].copy_(y_grid)
+    base_grid[..., 2].fill_(1)
+    rescaled_theta = theta.transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h], dtype=theta.dtype, device=theta.device)
+    output_grid = base_grid.view(1, oh * ow, 3).bmm(rescaled_theta)
+    return output_grid.view(1, oh, ow, 2)
+
+
+def affine(img, params):
+    """F.affine on a float tensor: angle, translate (whole pixels), scale; shear 0, nearest, fill 0."""
+    angle, tx, ty, scale = params
+    matrix = _get_inverse_affine_matrix([0.0, 0.0], -angle, [int(tx), int(ty)], scale, [0.0, 0.0])
+    theta = torch.tensor(matrix, dtype=img.dtype).reshape(1, 2, 3)
+    grid = _gen_affine_grid(theta, w=img.shape[-1], h=img.shape[-2], ow=img.shape[-1], oh=img.shape[-2])
+    # _apply_grid_transform with fill 0: a ones mask channel, nearest, out-of-image pixels set to 0.
+    x = img.unsqueeze(0)
+    mask = torch.ones((1, 1, x.shape[2], x.shape[3]), dtype=x.dtype)
+    x = torch.cat((x, mask), dim=1)
+    x = F.grid_sample(x, grid, mode="nearest", padding_mode="zeros", align_corners=False)
+    mask = x[:, -1:, :, :].expand(1, 3, x.shape[2], x.shape[3]) < 0.5
+    x = x[:, :-1, :, :].clone()
+    x[mask] = 0.0
+    return x.squeeze(0)
+
+
 OPS = {"brightness": adjust_brightness, "contrast": adjust_contrast,
-       "saturation": adjust_saturation, "hue": adjust_hue, "sharpness": adjust_sharpness}
+       "saturation": adjust_saturation, "hue": adjust_hue, "sharpness": adjust_sharpness,
+       "affine": affine}
 
 
 def main():
@@ -128,7 +181,8 @@ def main():
     for name, values in factors.items():
         if len(values) != b:
             raise SystemExit(f"reference: {name}: {len(values)} factors for {b} images")
-        out = torch.stack([OPS[name](images[i], float(values[i])) for i in range(b)])
+        out = torch.stack([OPS[name](images[i], values[i] if name == "affine" else float(values[i]))
+                           for i in range(b)])
         out.numpy().astype("<f4").tofile(f"{out_dir}/{name}.bin")
 
 

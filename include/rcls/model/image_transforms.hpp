@@ -6,8 +6,9 @@
 //   config order unless random_order; ColorJitter (brightness, contrast, saturation, hue) and
 //   SharpnessJitter with torchvision v2's functional semantics on float images (adjust_brightness,
 //   adjust_contrast with the grayscale mean per image, adjust_saturation, adjust_hue through HSV,
-//   adjust_sharpness with the 3x3 smoothing kernel), each result clamped to [0, 1]. RandomAffine
-//   is refused with a ConfigError at construction.
+//   adjust_sharpness with the 3x3 smoothing kernel), each result clamped to [0, 1]; RandomAffine
+//   (degrees, translate, scale) as torchvision's: angle and scale uniform, whole-pixel
+//   translation, nearest interpolation, fill 0.
 // - rcls's geometric augmentation (config::GeometricAugmentConfig), applied first when enabled:
 //   random resized crop + translation as one affine grid_sample over the batch (bilinear,
 //   reflection padding), then brightness, contrast, saturation and a per-channel gain.
@@ -33,8 +34,8 @@ namespace rcls::model {
 class ImageTransforms {
 public:
     /// Checks and keeps both configs. Throws ConfigError for a transform type or argument it does
-    /// not implement (RandomAffine, an unknown ColorJitter argument, hue outside [-0.5, 0.5], a
-    /// negative factor).
+    /// not implement (RandomAffine's shear, an unknown ColorJitter argument, hue outside [-0.5,
+    /// 0.5], a negative factor).
     ImageTransforms(const config::ImageTransformsConfig& lerobot,
                     const config::GeometricAugmentConfig& geometric);
 
@@ -52,13 +53,15 @@ public:
 
     /// One LeRobot transform, resolved from its config entry.
     struct Op {
-        enum class Kind { Brightness, Contrast, Saturation, Hue, Sharpness };
+        enum class Kind { Brightness, Contrast, Saturation, Hue, Sharpness, Affine };
         std::string name;     ///< The key in `tfs`.
         double weight = 1.0;  ///< Relative chance of being drawn.
         /// ColorJitter arguments present in the entry (one entry may carry several), in
         /// torchvision's order brightness, contrast, saturation, hue; each with its [min, max].
         std::vector<Kind> kinds;
-        std::vector<std::pair<double, double>> ranges;
+        std::vector<std::pair<double, double>> ranges;  ///< Affine: degrees.
+        std::pair<double, double> translate{0.0, 0.0};  ///< Affine: max shift fractions (x, y).
+        std::pair<double, double> scale{1.0, 1.0};      ///< Affine: scale range.
     };
 
 private:
@@ -83,6 +86,15 @@ torch::Tensor adjust_sharpness(const torch::Tensor& img, const torch::Tensor& fa
 /// torchvision's rgb_to_grayscale (0.2989 R + 0.587 G + 0.114 B), [B, 1, H, W].
 torch::Tensor rgb_to_grayscale(const torch::Tensor& img);
 }  // namespace color
+
+/// torchvision's affine on float images for per-sample parameters (float [B] each): rotation by
+/// `angle` degrees about the centre, whole-pixel translation (tx, ty), `scale`; nearest
+/// interpolation, outside filled with 0 (torchvision's F.affine on tensors). For RandomAffine.
+torch::Tensor affine_nearest(const torch::Tensor& img,
+                             const torch::Tensor& angle,
+                             const torch::Tensor& tx,
+                             const torch::Tensor& ty,
+                             const torch::Tensor& scale);
 
 /// The geometric crop + translation for given per-sample parameters (float [B] each), as one
 /// affine grid_sample (bilinear, reflection padding, align_corners false): output pixel (u, v)

@@ -139,6 +139,68 @@ TEST(ImageTransformsColour, EachOpMatchesTorchvisionFormulas) {
     }
 }
 
+TEST(ImageTransformsAffine, MatchesTorchvisionAffine) {
+    const testing::ProcessResult probe = testing::run_process(
+        {RCLS_PYTHON3, "-c", "import torch, numpy"}, std::chrono::seconds(120));
+    if (probe.exit_code != 0) {
+        RCLS_PREREQUISITE_MISSING()
+            << RCLS_PYTHON3 << " with torch and numpy is needed: " << probe.err;
+    }
+    TempDir dir;
+    const std::int64_t b = 6, h = 16, w = 20;
+    const auto images = test_images(b, h, w);
+    write_floats(dir / "in.bin", images);
+    const std::vector<double> angle = {-5.0, -2.5, 0.0, 3.0, 5.0, 30.0};
+    const std::vector<double> tx = {0.0, 1.0, -2.0, 3.0, 0.0, -1.0};
+    const std::vector<double> ty = {1.0, 0.0, 2.0, -1.0, 0.0, 0.0};
+    const std::vector<double> scale = {1.0, 1.0, 1.1, 0.9, 1.0, 1.0};
+    nlohmann::json params = nlohmann::json::array();
+    for (std::int64_t i = 0; i < b; ++i) {
+        const auto k = static_cast<std::size_t>(i);
+        params.push_back({angle[k], tx[k], ty[k], scale[k]});
+    }
+    const testing::ProcessResult r = testing::run_process(
+        {RCLS_PYTHON3,
+         (testing::source_dir() / "tests/reference/image_transforms_reference.py").string(),
+         (dir / "in.bin").string(), std::to_string(b), std::to_string(h), std::to_string(w),
+         dir.path().string(), nlohmann::json{{"affine", params}}.dump()},
+        std::chrono::seconds(120));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto reference = read_floats(dir / "affine.bin", {b, 3, h, w});
+    auto f = [](const std::vector<double>& v) { return torch::tensor(v, torch::kFloat64); };
+    const auto mine = affine_nearest(images, f(angle), f(tx), f(ty), f(scale));
+    // Nearest sampling: a rounding difference at a pixel boundary may pick the neighbour.
+    const double mismatched =
+        (mine - reference).abs().gt(1e-5).to(torch::kFloat64).mean().item<double>();
+    std::printf("affine: %.3g%% of values differ from torchvision's formula\n", 100 * mismatched);
+    EXPECT_LE(mismatched, 0.005);
+    EXPECT_FALSE(torch::equal(mine, images));
+    // Identity parameters give the input back; a whole-pixel shift moves it by that many pixels.
+    const auto zeros = torch::zeros({b}, torch::kFloat64), ones = torch::ones({b}, torch::kFloat64);
+    EXPECT_TRUE(torch::equal(affine_nearest(images, zeros, zeros, zeros, ones), images));
+    const auto shifted = affine_nearest(images, zeros, ones * 2, zeros, ones);
+    EXPECT_TRUE(torch::equal(shifted.narrow(3, 2, w - 2), images.narrow(3, 0, w - 2)));
+    EXPECT_EQ(shifted.narrow(3, 0, 2).abs().max().item<double>(), 0.0);
+}
+
+TEST(ImageTransformsAffine, LeRobotsNewerDefaultsRun) {
+    ImageTransformsConfig lerobot;  // + LeRobot >= 0.4's sharpness and affine entries
+    lerobot.enable = true;
+    lerobot.tfs.emplace_back("sharpness", jitter("sharpness", 0.5, 1.5));
+    lerobot.tfs.emplace_back(
+        "affine",
+        ImageTransformConfig{
+            1.0, "RandomAffine", {{"degrees", {-5.0, 5.0}}, {"translate", {0.05, 0.05}}}});
+    ImageTransforms t(lerobot, {});
+    EXPECT_NE(t.describe().find("3 of 6"), std::string::npos) << t.describe();
+    auto gen = seeded(8);
+    const auto images = test_images(64, 24, 24);
+    const auto out = t(images, gen);
+    EXPECT_EQ(out.sizes(), images.sizes());
+    EXPECT_GE(out.min().item<double>(), 0.0);
+    EXPECT_LE(out.max().item<double>(), 1.0);
+}
+
 TEST(ImageTransformsColour, NeutralFactorsGiveTheInputBack) {
     const auto images = test_images(4, 9, 9);
     const auto ones = torch::ones({4}, torch::kFloat64);
@@ -165,8 +227,8 @@ TEST(ImageTransformsConfigCheck, RefusesWhatItDoesNotImplement) {
                 << e.what();
         }
     };
-    refuses({1.0, "RandomAffine", {{"degrees", {-5.0, 5.0}}, {"translate", {0.05, 0.05}}}},
-            "RandomAffine");
+    refuses({1.0, "RandomAffine", {{"degrees", {-5.0, 5.0}}, {"shear", {-5.0, 5.0}}}}, "shear");
+    refuses({1.0, "RandomAffine", {{"translate", {0.05, 0.05}}}}, "degrees");
     refuses({1.0, "GaussianBlur", {}}, "GaussianBlur");
     refuses(jitter("hue", -0.6, 0.1), "hue");
     refuses(jitter("brightness", -0.1, 1.0), "brightness");
