@@ -17,6 +17,7 @@
 #include <torch/types.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/json_struct.hpp"
 
 #include "prerequisite.hpp"
 #include "run_process.hpp"
@@ -241,6 +242,39 @@ TEST(ImageTransformsConfigCheck, RefusesWhatItDoesNotImplement) {
                      3, false),
         off);
     EXPECT_TRUE(ok.active());
+}
+
+TEST(ImageTransformsConfigCheck, GeometricConfigIsStrictAndBounded) {
+    auto read = [](const std::string& text) {
+        GeometricAugmentConfig g;
+        json_struct::read_into(json_struct::parse_text(text, "augment.json"), g,
+                               json_struct::Context("augment.json"));
+        return g;
+    };
+    const auto g =
+        read(R"({"enable": true, "crop_area_min": 0.8, "translate": 0.02, "gain": 0.05})");
+    EXPECT_TRUE(g.enable);
+    EXPECT_EQ(g.crop_area_min, 0.8);
+    EXPECT_EQ(g.translate, 0.02);
+    EXPECT_EQ(g.gain, 0.05);
+    EXPECT_EQ(g.aspect_max, 1.1);  // the rest keep their defaults
+    const auto round_trip = json_struct::to_json(g);
+    EXPECT_EQ(round_trip.at("crop_area_min"), 0.8);
+    auto refused = [&](const std::string& text, const std::string& field) {
+        try {
+            read(text);
+            ADD_FAILURE() << text << " was accepted";
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+        }
+    };
+    refused(R"({"translate": 0.6})", "translate");
+    refused(R"({"crop_area_min": 0.0})", "crop_area_min");
+    refused(R"({"crop_area_min": 0.9, "crop_area_max": 0.8})", "crop_area_max");
+    refused(R"({"aspect_min": 1.2})", "aspect_max");
+    refused(R"({"brightness": 1.0})", "brightness");
+    refused(R"({"gain": -0.1})", "gain");
+    refused(R"({"rotation": 5})", "rotation");
 }
 
 TEST(ImageTransformsConfigCheck, DefaultsDescribeThemselves) {
