@@ -412,9 +412,11 @@ std::string ImageTransforms::describe() const {
 
 torch::Tensor ImageTransforms::operator()(const torch::Tensor& images,
                                           torch::Generator& gen) const {
-    if (images.dim() != 4 || images.size(1) != 3) {
-        throw ModelError("ImageTransforms: expected images [B, 3, H, W], got " +
-                         std::to_string(images.dim()) + " dimensions");
+    if (images.dim() != 4 || images.size(1) != 3 || !images.is_floating_point()) {
+        std::ostringstream got;
+        got << images.sizes() << " " << images.dtype();
+        throw ModelError("ImageTransforms: expected float images [B, 3, H, W] in [0, 1], got " +
+                         got.str() + " (convert uint8 frames with / 255 first)");
     }
     if (!active() || images.size(0) == 0) return images;
     auto x = images.to(torch::kFloat32);

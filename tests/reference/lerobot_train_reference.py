@@ -13,7 +13,9 @@ classifier head):
     grad_clip_norm); AdamW(lr, betas (0.9, 0.999), eps 1e-8, weight_decay); zero_grad;
   * --mode head: exactly LeRobot, the per-camera encoder Sequential (ResNet10, spatial embedding,
     dropout, Linear, LayerNorm, Tanh) runs under torch.no_grad(), so only classifier_head learns;
-    --mode full: everything learns (the encoder unfrozen).
+    --mode full: everything learns (the encoder unfrozen);
+  * the spatial embedding takes the encoder's output size, as LeRobot's hard-coded 4x4 does for
+    97-128 px frames; smaller frames (64x64: 2x2) run here, where LeRobot itself would fail.
 
 Usage:
   lerobot_train_reference.py --data FRAMES.npz|FOLDER [--steps N] [--batch 32] [--mode head|full]

@@ -310,6 +310,8 @@ TEST(ImageTransforms, DisabledChangesNothing) {
                        GeometricAugmentConfig{});
     EXPECT_TRUE(on.active());
     EXPECT_FALSE(torch::equal(on(images, gen), images));
+    EXPECT_THROW(on(images.mul(255).to(torch::kUInt8), gen), ModelError);
+    EXPECT_THROW(on(images.select(1, 0), gen), ModelError);
 }
 
 // ---- LeRobot's subset sampling
