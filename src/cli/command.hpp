@@ -47,5 +47,6 @@ void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& co
 void register_camera(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_eval(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_label(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+void register_train(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 
 }  // namespace rcls::cli

@@ -141,6 +141,7 @@ int run(int argc, char** argv) {
     register_camera(app, globals, commands);
     register_eval(app, globals, commands);
     register_label(app, globals, commands);
+    register_train(app, globals, commands);
 
     try {
         app.parse(argc, argv);
