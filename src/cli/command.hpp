@@ -48,5 +48,6 @@ void register_camera(CLI::App& root, const GlobalOptions& globals, Commands& com
 void register_eval(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_label(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 void register_record(CLI::App& root, const GlobalOptions& globals, Commands& commands);
+void register_train(CLI::App& root, const GlobalOptions& globals, Commands& commands);
 
 }  // namespace rcls::cli

@@ -142,6 +142,7 @@ int run(int argc, char** argv) {
     register_eval(app, globals, commands);
     register_label(app, globals, commands);
     register_record(app, globals, commands);
+    register_train(app, globals, commands);
 
     try {
         app.parse(argc, argv);

@@ -155,7 +155,11 @@ ClassifierImpl::ClassifierImpl(const ClassifierConfig& config) : config_(config)
     const std::int64_t features = config_.image_embedding_pooling_dim;
     for (const std::string& key : config_.image_keys()) {
         CameraHead camera;
-        camera.spatial = SpatialLearnedEmbeddings(kFeatureDim, 4, 4, features);
+        // ResNet10 divides each side by 32, rounding up: 4x4 for LeRobot's 97..128 px (its
+        // hard-coded size), 2x2 at 64 px.
+        const auto& shape = dict_find(config_.input_features, key)->shape;
+        camera.spatial = SpatialLearnedEmbeddings(kFeatureDim, (shape[1] + 31) / 32,
+                                                  (shape[2] + 31) / 32, features);
         camera.dropout = torch::nn::Dropout(config_.dropout_rate);
         camera.linear = torch::nn::Linear(kFeatureDim * features, config_.latent_dim);
         camera.norm =

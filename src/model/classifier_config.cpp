@@ -70,10 +70,11 @@ void ClassifierConfig::validate(const std::string& source) const {
                                   std::to_string(s.size()) + " dimensions"));
         }
         for (const std::int64_t side : {s[1], s[2]}) {
-            if (side < 97 || side > 128) {
+            if (side < 33 || side > 128) {
                 fail("input_features/" + key + ": image size " + std::to_string(s[1]) + "x" +
                      std::to_string(s[2]) +
-                     " is not supported; the classifier needs 97..128 px (a 4x4 encoder output)");
+                     " is not supported; the classifier needs 33..128 px (a 2x2 to 4x4 encoder "
+                     "output; LeRobot itself loads only 97..128 px, a 4x4 output)");
             }
         }
         if (!modules.insert(module_key(key)).second) {

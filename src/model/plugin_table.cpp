@@ -9,6 +9,7 @@ const TorchPlugin& torch_plugin_table() {
     static const TorchPlugin table{
         .abi = kTorchPluginAbi,
         .create_predictor = &make_torch_predictor_backend,
+        .create_trainer = &make_torch_trainer_backend,
     };
     return table;
 }

@@ -14,6 +14,9 @@ namespace rcls::model::detail {
 /// The libtorch PredictorBackend (predictor_backend.cpp).
 std::unique_ptr<PredictorBackend> make_torch_predictor_backend(const PredictorRequest& request);
 
+/// The libtorch TrainerBackend (trainer_backend.cpp).
+std::unique_ptr<TrainerBackend> make_torch_trainer_backend(TrainerRequest request);
+
 /// The torch side's function table (plugin_table.cpp): one entry per torch workflow.
 const TorchPlugin& torch_plugin_table();
 

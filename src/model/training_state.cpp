@@ -129,6 +129,9 @@ void save_training_state(const fs::path& dir,
     group["capturable"] = false;
     group["differentiable"] = false;
     group["fused"] = nullptr;
+    // torch >= 2.7 writes it for AdamW (Adam with decoupled weight decay); LeRobot's resume loads
+    // the groups into torch's AdamW and refuses a group without it.
+    group["decoupled_weight_decay"] = true;
     Json indices = Json::array();
     for (std::size_t i = 0; i < params.size(); ++i)
         indices.push_back(i);

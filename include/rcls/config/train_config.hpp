@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "rcls/config/augment_config.hpp"
 #include "rcls/config/reward_classifier.hpp"
 #include "rcls/core/dict.hpp"
 
@@ -120,8 +121,9 @@ struct RewardModelConfig : RewardClassifierParams {
         v.require("learning_rate", learning_rate > 0.0, "must be positive");
         v.require("weight_decay", weight_decay >= 0.0, "must not be negative");
         v.require("grad_clip_norm", grad_clip_norm >= 0.0, "must not be negative");
-        v.require("image_size", image_size >= 97 && image_size <= 128,
-                  "must be between 97 and 128 (the classifier expects a 4x4 ResNet10 feature map)");
+        v.require("image_size", image_size >= 33 && image_size <= 128,
+                  "must be between 33 and 128 (a 2x2 to 4x4 ResNet10 feature map; LeRobot itself "
+                  "loads only 97..128, its spatial embedding being fixed at 4x4)");
         v.require("device", device == "cpu" || device == "cuda" || device.rfind("cuda:", 0) == 0,
                   "must be cpu, cuda or cuda:N");
     }
@@ -143,6 +145,23 @@ struct TrainConfig {
     int num_workers = 2;  ///< Threads decoding and augmenting frames.
     bool resume = false;
 
+    // ---- rcls's own settings (kept in rcls_train.json beside a checkpoint, never in the files
+    // LeRobot parses) ----
+    /// What learns: "head" (LeRobot exactly: encoder and spatial embedding run without
+    /// gradients), "serl" (spatial embedding, bottleneck and head on a frozen encoder), "full".
+    std::string train_mode = "full";
+    /// Start from model_name's pretrained encoder weights; false: random weights (logged).
+    bool pretrained_encoder = true;
+    config::GeometricAugmentConfig augment;        ///< rcls's geometric + colour augmentation.
+    std::optional<std::vector<int>> val_episodes;  ///< Held-out episodes; null: val_fraction.
+    double val_fraction = 0.15;  ///< Seeded fraction of episodes held out when none are given.
+    int eval_freq = 500;         ///< Validate every this many steps (and at the last step).
+    std::string lr_scheduler = "none";  ///< "none" (LeRobot's preset) or "cosine".
+    int warmup_steps = 0;               ///< Linear warm-up steps before the scheduler.
+    int num_threads = 0;                ///< libtorch threads; 0: one per core.
+    bool feature_cache = true;  ///< head mode: compute the frozen part once per frame (or variant).
+    int cache_variants = 4;     ///< head mode with augmentation: augmented variants per frame.
+
     template <class V>
     void visit(V& v) {
         v.alias("policy", "reward_model");
@@ -159,6 +178,26 @@ struct TrainConfig {
         v.field("save_checkpoint", save_checkpoint, "Write checkpoints");
         v.field("num_workers", num_workers, "Data loading threads");
         v.field("resume", resume, "Continue the run in output_dir from its last checkpoint");
+        v.field("train_mode", train_mode,
+                "What learns: head (LeRobot), serl (all but the encoder) or full",
+                {"head", "serl", "full"});
+        v.field("pretrained_encoder", pretrained_encoder,
+                "Start from model_name's pretrained encoder (false: random weights)");
+        v.field("augment", augment, "rcls's geometric + colour augmentation");
+        v.field("val_episodes", val_episodes, "Held-out validation episodes (null: val_fraction)");
+        v.field("val_fraction", val_fraction, "Seeded fraction of episodes held out");
+        v.field("eval_freq", eval_freq, "Validate every this many steps (0: only at the end)");
+        v.field("lr_scheduler", lr_scheduler, "Learning-rate schedule", {"none", "cosine"});
+        v.field("warmup_steps", warmup_steps, "Linear learning-rate warm-up steps");
+        v.field("num_threads", num_threads, "libtorch threads (0: one per core)");
+        v.field("feature_cache", feature_cache, "head mode: cache the frozen part's outputs");
+        v.field("cache_variants", cache_variants,
+                "head mode with augmentation: augmented variants cached per frame");
+        v.require("val_fraction", val_fraction >= 0.0 && val_fraction < 1.0, "must be in [0, 1)");
+        v.require("eval_freq", eval_freq >= 0, "must not be negative");
+        v.require("warmup_steps", warmup_steps >= 0, "must not be negative");
+        v.require("num_threads", num_threads >= 0, "must not be negative");
+        v.require("cache_variants", cache_variants >= 1, "must be at least 1");
         v.require("job_name", !job_name.empty(), "must not be empty");
         v.require("batch_size", batch_size > 0, "must be positive");
         v.require("steps", steps > 0, "must be positive");

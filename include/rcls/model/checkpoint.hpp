@@ -39,6 +39,9 @@ inline constexpr const char* kOptimizerStateFile = "optimizer_state.safetensors"
 inline constexpr const char* kOptimizerParamGroupsFile = "optimizer_param_groups.json";
 inline constexpr const char* kRngStateFile = "rng_state.safetensors";
 inline constexpr const char* kTrainingStepFile = "training_step.json";
+/// rcls's own training settings beside LeRobot's files in pretrained_model/ (never parsed by
+/// LeRobot): {"train_episodes", "val_episodes", "dataset_root", "image_size", "train_mode", ...}.
+inline constexpr const char* kRclsTrainFile = "rcls_train.json";
 
 /// "005000": `step` zero-padded to max(6, number of digits of `total_steps`).
 std::string step_name(std::int64_t step, std::int64_t total_steps);

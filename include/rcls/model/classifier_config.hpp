@@ -48,7 +48,7 @@ struct ClassifierConfig : config::RewardClassifierParams {
 
     /// Throws ModelError "<source>: ..." unless the config describes a model rcls can build:
     /// type cnn, at least one camera, num_cameras equal to the camera count, 3-channel images of
-    /// 97..128 px (the classifier needs a 4x4 encoder output), positive sizes.
+    /// 33..128 px (a 2x2 to 4x4 encoder output; LeRobot loads 97..128 only), positive sizes.
     void validate(const std::string& source) const;
 };
 

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "rcls/config/train_config.hpp"
 #include "rcls/core/events.hpp"
 #include "rcls/model/classifier_config.hpp"
 #include "rcls/model/predictor.hpp"
@@ -57,10 +59,83 @@ public:
     virtual std::vector<Prediction> run(const std::vector<std::vector<cv::Mat>>& batch) = 0;
 };
 
+// ---- Trainer ------------------------------------------------------------------------------------
+
+/// Frames of one split, decoded and at the model's input size: RGB, 8 bits, HWC, row after row.
+struct TrainFrames {
+    int size = 0;                        ///< Square side in pixels.
+    std::vector<std::uint8_t> rgb;       ///< count() x size x size x 3.
+    std::vector<float> labels;           ///< next.reward per frame (0 or 1).
+    std::vector<std::int64_t> episodes;  ///< Episode index per frame; an episode's frames in order.
+    std::size_t count() const { return labels.size(); }
+};
+
+/// One log line's figures, averaged over the steps since the last one (LeRobot's MetricsTracker).
+struct TrainStepLog {
+    std::int64_t step = 0;
+    std::int64_t samples = 0;  ///< Frames seen so far.
+    double epoch = 0.0;        ///< samples / training frames.
+    double loss = 0.0;
+    double grad_norm = 0.0;  ///< Before clipping.
+    double lr = 0.0;
+    double accuracy = 0.0;  ///< Training batches, percent.
+    double update_s = 0.0;  ///< Forward, backward and optimizer step, per step.
+    double data_s = 0.0;    ///< Batch assembly and augmentation, per step.
+};
+
+/// Figures on the held-out episodes.
+struct TrainEvalLog {
+    std::int64_t step = 0;
+    double loss = 0.0;
+    double accuracy = 0.0;                     ///< Percent of frames, threshold 0.5.
+    std::optional<double> median_onset_error;  ///< Median |onset error| in frames over episodes
+                                               ///< with a labelled onset.
+    std::size_t episodes = 0;
+    std::size_t frames = 0;
+};
+
+/// What a Trainer runs.
+struct TrainerRequest {
+    config::TrainConfig config;
+    ClassifierConfig model;  ///< The network (input_features at the frames' size).
+    NormStats stats;         ///< Normalisation per camera; empty: ImageNet's.
+    TrainFrames train;
+    TrainFrames val;  ///< Empty: no validation.
+    std::filesystem::path output_dir;
+    /// Continue from this checkpoint step folder (model, optimizer, RNG, step); empty: fresh.
+    std::filesystem::path resume_from;
+    /// Initial weights: a checkpoint (LeRobot's or rcls's) to train on; empty: none.
+    std::filesystem::path init_from;
+    std::string train_config_json;  ///< pretrained_model/train_config.json (LeRobot's).
+    std::string rcls_train_json;    ///< pretrained_model/rcls_train.json (rcls's own).
+    std::function<void(const TrainStepLog&)> on_log;    ///< Every log_freq steps.
+    std::function<void(const TrainEvalLog&)> on_eval;   ///< Every eval_freq steps and at the end.
+    std::function<void(std::int64_t step)> on_step;     ///< After every step (progress).
+    std::function<void(const std::string&)> on_notice;  ///< One-line notes for the log.
+};
+
+/// What a finished run reports.
+struct TrainResult {
+    std::int64_t start_step = 0;             ///< 0, or the step resumed from.
+    std::int64_t steps = 0;                  ///< Last step done.
+    double final_loss = 0.0;                 ///< Training loss of the last log window.
+    std::optional<TrainEvalLog> validation;  ///< The last one.
+    std::filesystem::path checkpoint;        ///< The last checkpoint's step folder.
+    bool interrupted = false;  ///< Ctrl-C: a checkpoint of the step reached was saved.
+};
+
+/// The torch side of a Trainer. Implementations throw rcls::Error subclasses.
+class TrainerBackend {
+public:
+    virtual ~TrainerBackend() = default;
+    /// Trains to config.steps; see model::Trainer.
+    virtual TrainResult run() = 0;
+};
+
 // ---- the function table -------------------------------------------------------------------------
 
 /// The version of TorchHost and TorchPlugin; both sides must agree.
-inline constexpr std::uint32_t kTorchPluginAbi = 1;
+inline constexpr std::uint32_t kTorchPluginAbi = 2;
 
 /// What the torch side offers. Entries are only ever appended.
 struct TorchPlugin {
@@ -68,6 +143,8 @@ struct TorchPlugin {
     /// A Predictor's model. Throws ModelError for a bad checkpoint.
     std::unique_ptr<PredictorBackend> (*create_predictor)(const PredictorRequest& request) =
         nullptr;
+    /// A Trainer's torch side (ABI 2). Throws ConfigError/ModelError for a bad request.
+    std::unique_ptr<TrainerBackend> (*create_trainer)(TrainerRequest request) = nullptr;
 };
 
 /// What the host tells the plugin when loading it: its ABI and rcls version, and the identity of
