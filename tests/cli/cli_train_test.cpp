@@ -30,7 +30,8 @@ protected:
                                          "64",        "--pretrained_encoder",
                                          "false",     "--num_threads",
                                          "1",         "--val_episodes",
-                                         "[2]"};
+                                         "[2]",       "--log_freq",
+                                         "2"};
         args.insert(args.end(), extra.begin(), extra.end());
         return run_rcls(args);
     }
@@ -64,10 +65,14 @@ TEST_F(CliTrain, TinyRunWhoseCheckpointPredictAndEvalLoad) {
 }
 
 TEST_F(CliTrain, MissingEncoderWeightsExit6AndCudaWithoutCudaExit4) {
-    const ProcessResult r = train(
-        {"--pretrained_encoder", "true", "--reward_model.model_name", path("no_such_resnet10")});
+    const ProcessResult r =
+        run_rcls({"train", "--dataset.root", path("ds"), "--output_dir", path("run"),
+                  "--reward_model.model_name", path("no_such_resnet10")});
     EXPECT_EQ(r.exit_code, 6) << r.err;
-    const ProcessResult c = train({"--reward_model.device", "cuda", "--output_dir", path("run2")});
+    EXPECT_NE(r.err.find("no_such_resnet10"), std::string::npos) << r.err;
+    const ProcessResult c =
+        run_rcls({"train", "--dataset.root", path("ds"), "--output_dir", path("run2"),
+                  "--pretrained_encoder", "false", "--reward_model.device", "cuda"});
     EXPECT_EQ(c.exit_code, 4) << c.err;
     EXPECT_NE(c.err.find("CUDA"), std::string::npos) << c.err;
 }

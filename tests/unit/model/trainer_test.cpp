@@ -259,8 +259,11 @@ TEST_F(TrainerRun, HeadModeCacheTrainsAsUncached) {
 
 TEST_F(TrainerRun, TrainsOnFromALeRobotLayoutCheckpoint) {
     const fs::path start = out("lerobot") / "pretrained_model";
-    write_random_checkpoint(start, classifier_config({"front"}, 64), 11);
+    // LeRobot's own size (its spatial embedding is 4x4): the 64x64 frames go through crop +
+    // Lanczos.
+    write_random_checkpoint(start, classifier_config({"front"}, 128), 11);
     config::TrainConfig c = tiny_config(dataset(), out("run"));
+    c.reward_model.image_size = 128;
     c.train_mode = "serl";
     c.reward_model.pretrained_path = start.string();
     train::run_train(c);
