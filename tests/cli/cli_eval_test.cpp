@@ -189,6 +189,15 @@ TEST_F(CliEval, ListFiguresNamesEveryNumberOfTheJson) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     for (const std::string& name : names) {
+        std::string pointer = "/" + name;
+        std::replace(pointer.begin(), pointer.end(), '.', '/');
+        if (!j.contains(nlohmann::json::json_pointer(pointer))) {
+            // Only the recommendation's figures are absent, when there is none (a gate on
+            // them then fails, as on a null figure).
+            EXPECT_EQ(name.rfind("recommendation.", 0), 0u) << name;
+            EXPECT_EQ(j["recommendation"]["found"], false) << name;
+            continue;
+        }
         const nlohmann::json& v = at_path(j, name);
         EXPECT_TRUE(v.is_number() || v.is_boolean() || v.is_null()) << name << ": " << v.dump();
     }
@@ -200,7 +209,7 @@ TEST_F(CliEval, GatesThatHoldExit0) {
               "--fail-over", "frame_level.brier_score=1,frames=100000"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err.find("gate failed"), std::string::npos) << r.err;
-    EXPECT_NO_THROW((void)nlohmann::json::parse(r.out));
+    EXPECT_TRUE(nlohmann::json::accept(r.out)) << r.out;
 }
 
 TEST_F(CliEval, FailedGatesExit7WithOneLineEach) {
