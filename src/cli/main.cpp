@@ -26,7 +26,8 @@ namespace {
 
 constexpr const char* kFooter =
     "Exit codes: 0 ok, 1 internal error, 2 usage, 3 config, 4 device, 5 data, 6 model,\n"
-    "130 interrupted. Run `rcls <command> --help` for a command's options.";
+    "7 a quality gate failed (eval --fail-under/--fail-over), 130 interrupted. Run `rcls <command> "
+    "--help` for a command's options.";
 
 }  // namespace
 

@@ -4,8 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <random>
 #include <set>
+#include <thread>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
@@ -34,16 +40,18 @@ public:
     explicit ToModelSize(cv::Size model) : model_(model) {}
 
     /// `frame` at the model's size: itself, or the pipeline's output, which stays valid until
-    /// the next call. `describe()` names the frame in errors; it runs only when a pipeline is
-    /// prepared, not per frame.
+    /// the next call (with `fresh`, in storage of its own that later calls leave alone).
+    /// `describe()` names the frame in errors; it runs only when a pipeline is prepared, not per
+    /// frame.
     template <class Describe>
-    const cv::Mat& operator()(const cv::Mat& frame, const Describe& describe) {
+    const cv::Mat& operator()(const cv::Mat& frame, const Describe& describe, bool fresh = false) {
         if (frame.size() == model_) return frame;
         if (!prepared_ || prepared_->input_size() != frame.size()) {
             image::Pipeline pipeline;
             pipeline.size = model_;
             prepared_.emplace(pipeline, frame.size(), describe());
         }
+        if (fresh) out_ = cv::Mat();  // the previous output is someone else's now
         prepared_->apply(frame, out_);
         return out_;
     }
@@ -52,6 +60,71 @@ private:
     cv::Size model_;
     std::optional<image::PreparedPipeline> prepared_;
     cv::Mat out_;
+};
+
+/// One moment of a dataset: its global index and one frame per camera at the model's size.
+struct Moment {
+    std::int64_t index = 0;
+    std::vector<cv::Mat> frames;
+};
+
+/// Thrown inside the producer when the consumer has stopped.
+struct Cancelled {};
+
+/// A bounded FIFO of moments from one producer thread to one consumer thread. The producer ends
+/// with finish() (an error or none); the consumer gets every moment pushed before it, then the
+/// error. cancel() stops the producer's next push.
+class MomentQueue {
+public:
+    explicit MomentQueue(std::size_t capacity) : capacity_(capacity) {}
+
+    /// Waits for room; false when cancelled.
+    bool push(Moment&& moment) {
+        std::unique_lock lock(mutex_);
+        room_.wait(lock, [&] { return cancelled_ || items_.size() < capacity_; });
+        if (cancelled_) return false;
+        items_.push_back(std::move(moment));
+        ready_.notify_one();
+        return true;
+    }
+
+    void finish(std::exception_ptr error) {
+        const std::lock_guard lock(mutex_);
+        finished_ = true;
+        error_ = std::move(error);
+        ready_.notify_one();
+    }
+
+    /// The next moment; false at the end. Rethrows the producer's error once the moments pushed
+    /// before it are taken.
+    bool pop(Moment& moment) {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return !items_.empty() || finished_; });
+        if (items_.empty()) {
+            if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+            return false;
+        }
+        moment = std::move(items_.front());
+        items_.pop_front();
+        room_.notify_one();
+        return true;
+    }
+
+    void cancel() {
+        const std::lock_guard lock(mutex_);
+        cancelled_ = true;
+        room_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable room_;
+    std::condition_variable ready_;
+    std::deque<Moment> items_;
+    std::size_t capacity_;
+    bool finished_ = false;
+    bool cancelled_ = false;
+    std::exception_ptr error_;
 };
 
 std::string short_name(const std::string& key) {
@@ -186,24 +259,71 @@ void predict_dataset(model::Predictor& predictor,
         }
     }
     const cv::Size model_size(predictor.image_width(), predictor.image_height());
+    const int decoder_threads =
+        options.decoder_threads >= 0 ? options.decoder_threads : (options.prefetch > 0 ? 1 : 0);
     std::vector<ToModelSize> to_model_size(keys.size(), ToModelSize(model_size));
-    dataset::FrameReader reader(data, image::ChannelOrder::kBgr, 0);
-    std::vector<cv::Mat> frames(keys.size());
-    for (const dataset::EpisodeMeta& episode : data.meta().episodes) {
-        if (skipped.count(episode.episode_index) != 0 || wanted.count(episode.episode_index) == 0) {
-            continue;
-        }
-        for (std::int64_t t = 0; t < episode.length; ++t) {
-            throw_if_interrupted();
-            for (std::size_t c = 0; c < keys.size(); ++c) {
-                // No copy: each camera has its own converter, whose output is overwritten
-                // only after predict() below has used it.
-                frames[c] = to_model_size[c](reader.frame(episode.episode_index, keys[c], t), [&] {
-                    return name + " episode " + std::to_string(episode.episode_index);
-                });
+    dataset::FrameReader reader(data, image::ChannelOrder::kBgr, decoder_threads);
+    // Every moment of the wanted episodes, in order, each camera's frame at the model's size.
+    // With `fresh`, each frame gets storage of its own (it outlives the next call).
+    const auto produce = [&](bool fresh, const std::function<void(Moment &&)>& sink) {
+        for (const dataset::EpisodeMeta& episode : data.meta().episodes) {
+            if (skipped.count(episode.episode_index) != 0 ||
+                wanted.count(episode.episode_index) == 0) {
+                continue;
             }
-            on_result({name, episode.dataset_from_index + t, predictor.predict(frames)});
+            for (std::int64_t t = 0; t < episode.length; ++t) {
+                throw_if_interrupted();
+                Moment moment;
+                moment.index = episode.dataset_from_index + t;
+                moment.frames.resize(keys.size());
+                for (std::size_t c = 0; c < keys.size(); ++c) {
+                    // Without `fresh`, no copy: each camera has its own converter, whose output
+                    // is overwritten only after predict() has used it.
+                    moment.frames[c] = to_model_size[c](
+                        reader.frame(episode.episode_index, keys[c], t),
+                        [&] { return name + " episode " + std::to_string(episode.episode_index); },
+                        fresh);
+                }
+                sink(std::move(moment));
+            }
         }
+    };
+    const auto score = [&](const Moment& moment) {
+        throw_if_interrupted();
+        on_result({name, moment.index, predictor.predict(moment.frames)});
+    };
+    if (options.prefetch <= 0) {
+        produce(false, score);
+        return;
+    }
+    // A second thread decodes, crops and resizes up to `prefetch` moments ahead while this one
+    // runs the model: the same work in the same order, so the same results.
+    MomentQueue queue(static_cast<std::size_t>(options.prefetch));
+    std::thread producer([&] {
+        try {
+            produce(true, [&](Moment&& moment) {
+                if (!queue.push(std::move(moment))) throw Cancelled{};
+            });
+            queue.finish(nullptr);
+        } catch (const Cancelled&) {
+            queue.finish(nullptr);
+        } catch (...) {
+            queue.finish(std::current_exception());
+        }
+    });
+    // Whatever ends this thread's loop (the model, on_result, Ctrl-C, the producer's error),
+    // the producer stops at its next frame and is joined before anything leaves this scope.
+    struct Join {
+        MomentQueue& queue;
+        std::thread& thread;
+        ~Join() {
+            queue.cancel();
+            thread.join();
+        }
+    } join{queue, producer};
+    Moment moment;
+    while (queue.pop(moment)) {
+        score(moment);
     }
 }
 

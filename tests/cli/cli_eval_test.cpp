@@ -2,6 +2,8 @@
 //
 // `rcls eval` run as a user runs it (the model from the librcls_torch plugin): the table, the
 // JSON, the saved recommendation, the report file, and one-line errors with their exit codes.
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -152,6 +154,148 @@ TEST_F(CliEval, MissingCheckpointExits6AndMissingDatasetExits5) {
     EXPECT_EQ(
         run_rcls({"eval", "--checkpoint", path("run"), "--dataset.root", path("nods")}).exit_code,
         5);
+}
+
+// ---- scripts and CI: gates, --list-figures, --baseline ----------------------------------------
+
+/// The value of a key path ("frame_level.accuracy") in `j`.
+const nlohmann::json& at_path(const nlohmann::json& j, const std::string& path) {
+    std::string pointer = "/" + path;
+    for (char& c : pointer) {
+        if (c == '.') c = '/';
+    }
+    return j.at(nlohmann::json::json_pointer(pointer));
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        out.push_back(line);
+    return out;
+}
+
+TEST_F(CliEval, ListFiguresNamesEveryNumberOfTheJson) {
+    const ProcessResult list = run_rcls({"eval", "--list-figures"});
+    ASSERT_EQ(list.exit_code, 0) << list.err;
+    const std::vector<std::string> names = lines_of(list.out);
+    for (const char* expected :
+         {"frame_level.accuracy", "frame_level.roc_auc",
+          "frame_level.confusion_matrix.true_positive", "episode_level.median_onset_error_frames",
+          "recommendation.threshold", "recommendation.k", "frames"}) {
+        EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+    }
+    const ProcessResult r = eval({"--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    for (const std::string& name : names) {
+        std::string pointer = "/" + name;
+        std::replace(pointer.begin(), pointer.end(), '.', '/');
+        if (!j.contains(nlohmann::json::json_pointer(pointer))) {
+            // Only the recommendation's figures are absent, when there is none (a gate on
+            // them then fails, as on a null figure).
+            EXPECT_EQ(name.rfind("recommendation.", 0), 0u) << name;
+            EXPECT_EQ(j["recommendation"]["found"], false) << name;
+            continue;
+        }
+        const nlohmann::json& v = at_path(j, name);
+        EXPECT_TRUE(v.is_number() || v.is_boolean() || v.is_null()) << name << ": " << v.dump();
+    }
+}
+
+TEST_F(CliEval, GatesThatHoldExit0) {
+    const ProcessResult r =
+        eval({"--json", "--fail-under", "accuracy=0", "--fail-under", "frame_level.f1=-1",
+              "--fail-over", "frame_level.brier_score=1,frames=100000"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.err.find("gate failed"), std::string::npos) << r.err;
+    EXPECT_TRUE(nlohmann::json::accept(r.out)) << r.out;
+}
+
+TEST_F(CliEval, FailedGatesExit7WithOneLineEach) {
+    const ProcessResult r = eval({"--json", "--fail-under", "accuracy=1.5", "--fail-over",
+                                  "frames=1", "--fail-under", "roc_auc=-1"});
+    EXPECT_EQ(r.exit_code, 7) << r.err;
+    const auto j = nlohmann::json::parse(r.out);  // the results are on stdout all the same
+    std::vector<std::string> failed;
+    for (const std::string& line : lines_of(r.err)) {
+        if (line.rfind("rcls: gate failed: ", 0) == 0) failed.push_back(line);
+    }
+    ASSERT_EQ(failed.size(), 2u) << r.err;
+    char value[64];
+    std::snprintf(value, sizeof value, "%.6g", j["frame_level"]["accuracy"].get<double>());
+    EXPECT_NE(failed[0].find(std::string("frame_level.accuracy = ") + value +
+                             " is under the bound 1.5 (--fail-under accuracy=1.5)"),
+              std::string::npos)
+        << failed[0];
+    EXPECT_NE(failed[1].find("frames = " + std::to_string(j["frames"].get<std::int64_t>()) +
+                             " is over the bound 1 (--fail-over frames=1)"),
+              std::string::npos)
+        << failed[1];
+    // Without --json the table is printed and the exit code is the same.
+    EXPECT_EQ(eval({"--fail-under", "accuracy=1.5"}).exit_code, 7);
+}
+
+TEST_F(CliEval, UnknownFigureIsAUsageErrorBeforeAnyWork) {
+    // The checkpoint does not exist: the gate is rejected first (exit 2, not 6).
+    const ProcessResult r = run_rcls({"eval", "--checkpoint", path("nothing"), "--dataset.root",
+                                      path("ds"), "--fail-under", "acuracy=0.9"});
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("--fail-under acuracy=0.9: no figure acuracy"), std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("--list-figures"), std::string::npos) << r.err;
+    // A list is no figure, a tail two figures share is ambiguous.
+    EXPECT_EQ(eval({"--fail-over", "episodes=1"}).exit_code, 2);
+    const ProcessResult ambiguous = eval({"--fail-over", "median_onset_error_frames=3"});
+    EXPECT_EQ(ambiguous.exit_code, 2);
+    EXPECT_NE(ambiguous.err.find("ambiguous"), std::string::npos) << ambiguous.err;
+    EXPECT_NE(ambiguous.err.find("episode_level.median_onset_error_frames"), std::string::npos);
+    // delta.* and baseline.* need --baseline.
+    const ProcessResult delta = eval({"--fail-under", "delta.accuracy=0"});
+    EXPECT_EQ(delta.exit_code, 2);
+    EXPECT_NE(delta.err.find("--baseline"), std::string::npos) << delta.err;
+}
+
+TEST_F(CliEval, MalformedGatesAreUsageErrors) {
+    for (const char* bad : {"accuracy", "accuracy=", "=0.9", "accuracy=high", "accuracy=nan",
+                            "accuracy=inf", "accuracy=0.9x", "accuracy=1e999"}) {
+        const ProcessResult r = run_rcls({"eval", "--checkpoint", path("nothing"), "--dataset.root",
+                                          path("ds"), "--fail-under", bad});
+        EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.err;
+        EXPECT_EQ(count_lines(r.err), 1) << r.err;
+        EXPECT_NE(r.err.find("--fail-under"), std::string::npos) << r.err;
+    }
+}
+
+TEST_F(CliEval, BaselineReportsBothAndTheDifferences) {
+    write_random_checkpoint(dir_ / "other", classifier_config({"front"}), 9);
+    const ProcessResult r = eval({"--json", "--episodes", "0,2", "--baseline", path("other")});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    ASSERT_TRUE(j.contains("baseline"));
+    ASSERT_TRUE(j.contains("delta"));
+    EXPECT_EQ(j["baseline"]["episodes_evaluated"], j["episodes_evaluated"]);  // same episodes
+    EXPECT_NE(j["baseline"]["checkpoint"], j["checkpoint"]);
+    const double mine = j["frame_level"]["log_loss"];
+    const double theirs = j["baseline"]["frame_level"]["log_loss"];
+    EXPECT_NE(mine, theirs);  // two different models
+    EXPECT_DOUBLE_EQ(j["delta"]["frame_level"]["log_loss"].get<double>(), mine - theirs);
+    EXPECT_EQ(j["delta"]["frames"], 0);
+
+    // A gate on the difference refuses a regression: here, log-loss may not grow by more than
+    // a bound just under the actual growth.
+    char bound[64];
+    std::snprintf(bound, sizeof bound, "%.17g", (mine - theirs) - 1e-3);
+    const ProcessResult gate =
+        eval({"--episodes", "0,2", "--baseline", path("other"), "--fail-over",
+              std::string("delta.log_loss=") + bound, "--fail-under", "baseline.frames=1"});
+    EXPECT_EQ(gate.exit_code, 7) << gate.err;
+    EXPECT_NE(gate.out.find("Compared with the baseline"), std::string::npos) << gate.out;
+    EXPECT_NE(gate.out.find("frame_level.log_loss"), std::string::npos);
+    EXPECT_EQ(count_lines(gate.err.substr(gate.err.find("rcls: gate failed"))), 1) << gate.err;
+    EXPECT_NE(gate.err.find("rcls: gate failed: delta.frame_level.log_loss = "), std::string::npos)
+        << gate.err;
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ enum class ExitCode : int {
     kDevice = 4,    ///< Camera or servo bus failed, or gave no valid reply.
     kData = 5,      ///< Input data (dataset, video, image) missing, corrupt or unsupported.
     kModel = 6,     ///< Checkpoint missing, corrupt or incompatible.
+    /// The command ran, but a quality gate (`rcls eval --fail-under/--fail-over`) failed.
+    kGateFailed = 7,
     kInterrupted = 130,
 };
 

@@ -28,6 +28,13 @@ struct PredictOptions {
     /// Datasets: only these episodes, in the dataset's order (empty: all). Each must exist in
     /// every dataset given.
     std::vector<std::int64_t> episodes;
+    /// Datasets: moments (one frame per camera, cropped and resized) a second thread decodes
+    /// ahead of the model, so that decoding overlaps the forward passes; 0: decode and score in
+    /// turn on the calling thread. Results are bitwise the same either way, in the same order.
+    int prefetch = 16;
+    /// Datasets: decoder threads per video file; 0: FFmpeg chooses (one per core); -1: 1 with
+    /// prefetch (the decoding thread is the one extra thread beside the model's), else 0.
+    int decoder_threads = -1;
 };
 
 /// One scored frame.

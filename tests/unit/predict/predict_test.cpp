@@ -5,12 +5,16 @@
 #include "rcls/predict/predict.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/interrupt.hpp"
 #include "rcls/dataset/dataset.hpp"
 #include "rcls/dataset/frame_reader.hpp"
 #include "rcls/image/pipeline.hpp"
@@ -53,6 +57,15 @@ protected:
 
     TempDir dir_;
 };
+
+std::string read_bytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
 
 cv::Mat random_image(int width, int height, int seed) {
     cv::Mat image(height, width, CV_8UC3);
@@ -287,6 +300,97 @@ TEST_F(PredictTest, EpisodesSelectWhatIsScored) {
     std::size_t frames = 0;
     run_predict(options, [&](const FrameResult&) { ++frames; });
     EXPECT_EQ(static_cast<std::int64_t>(frames), first);
+}
+
+/// Every frame of `options`, in the order run_predict hands them out.
+std::vector<FrameResult> collect(const PredictOptions& options) {
+    std::vector<FrameResult> out;
+    run_predict(options, [&](const FrameResult& r) { out.push_back(r); });
+    return out;
+}
+
+TEST_F(PredictTest, DecodingAheadGivesTheSequentialResultsBitForBit) {
+    const fs::path root = write_dataset(dir_ / "ds", {"observation.images.front"});
+    PredictOptions options;
+    options.checkpoint = dir_ / "ck";
+    options.inputs = {root};
+    options.prefetch = 0;  // decode and score in turn on this thread
+    const std::vector<FrameResult> sequential = collect(options);
+    ASSERT_FALSE(sequential.empty());
+    for (const int prefetch : {1, 3, 16}) {
+        options.prefetch = prefetch;
+        const std::vector<FrameResult> ahead = collect(options);
+        ASSERT_EQ(ahead.size(), sequential.size()) << "prefetch " << prefetch;
+        for (std::size_t i = 0; i < ahead.size(); ++i) {
+            EXPECT_EQ(ahead[i].frame, sequential[i].frame) << "prefetch " << prefetch;
+            EXPECT_EQ(ahead[i].input, sequential[i].input);
+            // Bitwise: the same pixels reach the same model.
+            EXPECT_EQ(std::memcmp(&ahead[i].prediction.probability,
+                                  &sequential[i].prediction.probability, sizeof(double)),
+                      0)
+                << "frame " << i << ", prefetch " << prefetch;
+            EXPECT_EQ(ahead[i].prediction.logit, sequential[i].prediction.logit);
+        }
+    }
+    // Frame threads in the decoder change nothing either.
+    options.decoder_threads = 0;
+    const std::vector<FrameResult> threaded = collect(options);
+    ASSERT_EQ(threaded.size(), sequential.size());
+    EXPECT_EQ(threaded.back().prediction.logit, sequential.back().prediction.logit);
+}
+
+TEST_F(PredictTest, DecodingErrorsReachTheCallerAfterTheFramesBeforeThem) {
+    const fs::path root = write_dataset(dir_ / "ds", {"observation.images.front"});
+    const dataset::Dataset data = dataset::Dataset::open(root);
+    const fs::path video = data.meta().find_video_file(data.episode(1), "observation.images.front");
+    // A damaged file of the same size: its contents past the header are garbage.
+    std::string bytes = read_bytes(video);
+    for (std::size_t i = 48; i < bytes.size(); ++i) {
+        bytes[i] = static_cast<char>((i * 131) & 0xff);
+    }
+    write_bytes(video, bytes);
+    for (const int prefetch : {0, 4}) {
+        PredictOptions options;
+        options.checkpoint = dir_ / "ck";
+        options.inputs = {root};
+        options.episodes = {0, 1, 2};  // asked for by name: an error, not a skip
+        options.prefetch = prefetch;
+        std::vector<std::int64_t> scored;
+        const std::string message = testing::error_message<DataError>([&] {
+            run_predict(options, [&](const FrameResult& r) { scored.push_back(r.frame); });
+        });
+        EXPECT_NE(message.find(video.filename().string()), std::string::npos) << message;
+        EXPECT_NE(message.find("episode 1"), std::string::npos) << message;
+        EXPECT_NE(message.find(", frame "), std::string::npos) << message;
+        // Episode 0 was scored whole and in order before the error.
+        ASSERT_GE(static_cast<std::int64_t>(scored.size()), testing::synthetic_length(0));
+        for (std::size_t i = 0; i < scored.size(); ++i) {
+            EXPECT_EQ(scored[i], static_cast<std::int64_t>(i));
+        }
+    }
+}
+
+TEST_F(PredictTest, CtrlCStopsTheDecodingThreadAndTheModel) {
+    const fs::path root = write_dataset(dir_ / "ds", {"observation.images.front"});
+    PredictOptions options;
+    options.checkpoint = dir_ / "ck";
+    options.inputs = {root};
+    options.prefetch = 4;
+    std::size_t scored = 0;
+    EXPECT_THROW(run_predict(options,
+                             [&](const FrameResult&) {
+                                 if (++scored == 3) request_interrupt();
+                             }),
+                 InterruptedError);
+    reset_interrupt();
+    EXPECT_EQ(scored, 3u);  // nothing is scored after Ctrl-C
+    // An error in the consumer stops the producer too (no hang, no leak): the call returns.
+    EXPECT_THROW(run_predict(options, [&](const FrameResult&) { throw DataError("stop here"); }),
+                 DataError);
+    // And the next run is whole.
+    EXPECT_EQ(
+        static_cast<std::int64_t>(collect(options).size()),
+        testing::synthetic_length(0) + testing::synthetic_length(1) + testing::synthetic_length(2));
 }
 
 TEST(PredictBenchmark, ReportsBothPaths) {
