@@ -137,7 +137,6 @@ TEST_F(CliBadInput, NanAndInfinityAreRefusedByEveryNumericFlag) {
           "nan"},
          "--threshold"},
         {{"arm", "teleop", "--duration", "nan"}, "--duration"},
-        {{"arm", "teleop", "--duration", "inf"}, "--duration"},
         {{"arm", "calibrate", "--port", "/dev/null", "--range-seconds", "nan"}, "--range-seconds"},
         {{"predict", "--checkpoint", (dir_ / "model").string(), "--benchmark", "1", "--threshold",
           "-nan"},
@@ -150,11 +149,15 @@ TEST_F(CliBadInput, NanAndInfinityAreRefusedByEveryNumericFlag) {
         EXPECT_NE(r.err.find("finite"), std::string::npos) << r.err;
         EXPECT_EQ(count_lines(r.err), 1) << r.err;
     }
-    // Past a double: a range check refuses it first; still a usage error naming the flag.
-    const ProcessResult teleop = run_rcls({"arm", "teleop", "--duration", "1e400"}, seconds(20));
-    EXPECT_EQ(teleop.exit_code, 2) << teleop.err;
-    EXPECT_NE(teleop.err.find("--duration"), std::string::npos) << teleop.err;
-    EXPECT_EQ(count_lines(teleop.err), 1) << teleop.err;
+    // Infinity and past a double: a range check may refuse them first; still a usage error
+    // naming the flag, with short numbers.
+    for (const char* value : {"inf", "1e400"}) {
+        const ProcessResult teleop = run_rcls({"arm", "teleop", "--duration", value}, seconds(20));
+        EXPECT_EQ(teleop.exit_code, 2) << teleop.err;
+        EXPECT_NE(teleop.err.find("--duration"), std::string::npos) << teleop.err;
+        EXPECT_EQ(count_lines(teleop.err), 1) << teleop.err;
+        EXPECT_LT(teleop.err.size(), 200u) << teleop.err;
+    }
 }
 
 TEST_F(CliBadInput, NanForTheSafetyClampIsRefused) {
@@ -480,8 +483,9 @@ TEST_F(CliBadCalibration, AFileWithOneBadValueIsRefusedBeforeAnyWrite) {
     }
     write_file(file, text + "}");
     const std::optional<int> before = bus_->register_value(1, "Homing_Offset");
-    const ProcessResult r =
-        run_rcls({"arm", "calibrate", "--port", port, "--id", "blue", "--yes"}, seconds(60), env());
+    const ProcessResult r = run_rcls(
+        {"arm", "calibrate", "--port", port, "--role", "follower", "--id", "blue", "--yes"},
+        seconds(60), env());
     EXPECT_EQ(r.exit_code, 3) << r.err;
     EXPECT_NE(r.err.find(file.string() + ": /gripper/homing_offset: 5000 is out of range"),
               std::string::npos)
@@ -492,16 +496,18 @@ TEST_F(CliBadCalibration, AFileWithOneBadValueIsRefusedBeforeAnyWrite) {
 TEST_F(CliBadCalibration, AnIdIsAFileNameAndTheFolderMustBeAFolder) {
     const std::string port = serve();
     const ProcessResult r = run_rcls(
-        {"arm", "calibrate", "--port", port, "--id", "../../x", "--yes"}, seconds(60), env());
+        {"arm", "calibrate", "--port", port, "--role", "follower", "--id", "../../x", "--yes"},
+        seconds(60), env());
     EXPECT_EQ(r.exit_code, 3) << r.err;
     EXPECT_NE(r.err.find("--id \"../../x\": an arm id is a file name"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "calibration/x.json"));
 
     write_file(dir_ / "plain", "not a folder");
     const auto start = std::chrono::steady_clock::now();
-    const ProcessResult file = run_rcls({"arm", "calibrate", "--port", port, "--id", "blue",
-                                         "--yes", "--calibration-dir", (dir_ / "plain").string()},
-                                        seconds(60), env());
+    const ProcessResult file =
+        run_rcls({"arm", "calibrate", "--port", port, "--role", "follower", "--id", "blue", "--yes",
+                  "--calibration-dir", (dir_ / "plain").string()},
+                 seconds(60), env());
     EXPECT_EQ(file.exit_code, 3) << file.err;
     EXPECT_NE(file.err.find((dir_ / "plain").string() + ": is not a folder"), std::string::npos)
         << file.err;
