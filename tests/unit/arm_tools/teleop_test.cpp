@@ -177,7 +177,9 @@ TEST(TeleopLostReads, ATransientMissIsRiddenThroughAndASustainedOneStops) {
     leader.connect();
     follower.connect();
     const LoopStats stats = run_teleop(leader, follower, TeleopOptions{60, 2.0, 1.0});
-    EXPECT_NEAR(static_cast<double>(stats.steps), 120.0, 1.0);
+    // It ran its whole duration (a failed read waits out its timeout: fewer steps than 120).
+    EXPECT_NEAR(stats.elapsed_s, 2.0, 0.1);
+    EXPECT_GT(stats.steps, 60u);
     EXPECT_GT(stats.lost_steps, 0u);
     EXPECT_LT(stats.lost_steps, stats.steps / 2);
     EXPECT_NE(loop_stats_to_json(stats).find("\"lost_steps\":"), std::string::npos);
