@@ -92,6 +92,29 @@ std::string to_json(const Calibration& calibration) {
     return root.dump(4);
 }
 
+void validate_calibration(const Calibration& calibration, const std::string& source) {
+    for (const auto& [name, motor] : calibration) {
+        const auto check = [&](const char* key, int value, int low, int high, const char* what) {
+            if (value < low || value > high) {
+                throw ConfigError(source + ": " + json_struct::append_pointer("", name) + "/" +
+                                  key + ": " + std::to_string(value) + " is out of range (" + what +
+                                  "); fix the file or calibrate again (`rcls arm calibrate`)");
+            }
+        };
+        check("id", motor.id, 0, 253, "0 to 253");
+        check("drive_mode", motor.drive_mode, 0, 1, "0 or 1");
+        check("homing_offset", motor.homing_offset, -2047, 2047, "-2047 to 2047 steps");
+        check("range_min", motor.range_min, 0, 4095, "0 to 4095 steps");
+        check("range_max", motor.range_max, 0, 4095, "0 to 4095 steps");
+        if (motor.range_min > motor.range_max) {
+            throw ConfigError(source + ": " + json_struct::append_pointer("", name) +
+                              ": range_min " + std::to_string(motor.range_min) +
+                              " is above range_max " + std::to_string(motor.range_max) +
+                              "; calibrate again (`rcls arm calibrate`)");
+        }
+    }
+}
+
 Calibration calibration_from_json(std::string_view text, const std::string& source) {
     namespace js = json_struct;
     // A calibration file is rcls's (and LeRobot's) own config: every error is a ConfigError.
@@ -111,6 +134,7 @@ Calibration calibration_from_json(std::string_view text, const std::string& sour
         }
         calibration.emplace_back(name, motor);
     }
+    validate_calibration(calibration, source);
     return calibration;
 }
 
@@ -141,6 +165,21 @@ fs::path role_folder(ArmRole role) {
 fs::path calibration_path(ArmRole role,
                           const std::string& id,
                           const std::optional<std::string>& calibration_dir) {
+    // The id names a file inside the calibration folder: `--id ../../x` must not write outside.
+    if (id.empty() || id == "." || id == ".." || id.find('/') != std::string::npos ||
+        id.find('\0') != std::string::npos) {
+        throw ConfigError("--id \"" + id +
+                          "\": an arm id is a file name (letters, digits, '_', '-', '.'), "
+                          "without '/' and not \".\" or \"..\"");
+    }
+    if (calibration_dir) {
+        std::error_code error;
+        const fs::path dir = expand_user(*calibration_dir);
+        if (fs::exists(dir, error) && !fs::is_directory(dir, error)) {
+            throw ConfigError("--calibration-dir " + dir.string() +
+                              ": is not a folder; give the folder of calibration files");
+        }
+    }
     const std::string file = id + ".json";
     if (calibration_dir) return expand_user(*calibration_dir) / file;
     const char* name = role == ArmRole::kFollower ? "so_follower" : "so_leader";

@@ -178,6 +178,8 @@ void So101Arm::set_torque(bool enabled) {
 }
 
 void So101Arm::apply_calibration(const Calibration& calibration) {
+    // The whole calibration is checked before the first write: never half of it on the motors.
+    validate_calibration(calibration, "calibration");
     const bool restore_torque = torque_enabled_;
     set_torque(false);
     for (const auto& [name, motor] : calibration) {

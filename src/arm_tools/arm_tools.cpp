@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -11,6 +12,7 @@
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/progress.hpp"
 #include "rcls/core/strings.hpp"
 
 namespace rcls::arm_tools {
@@ -112,7 +114,11 @@ std::vector<ScannedServo> scan_port(const std::string& port_path, std::span<cons
     auto port = open_serial_port(port_path);
     ServoBus bus(*port);
     std::vector<ScannedServo> found;
+    // Several speeds take seconds (a timeout each): progress per speed.
+    std::optional<Progress> progress;
+    if (baud_rates.size() > 1) progress.emplace("scan", baud_rates.size(), "speeds");
     for (const int baud : baud_rates) {
+        if (progress) progress->set_note(std::to_string(baud) + " baud");
         throw_if_interrupted();
         if (!port->set_baud_rate(baud)) {
             spdlog::info("{}: the adapter refuses {} baud; skipped", port_path, baud);
@@ -132,7 +138,9 @@ std::vector<ScannedServo> scan_port(const std::string& port_path, std::span<cons
             }
             found.push_back(entry);
         }
+        if (progress) progress->advance();
     }
+    if (progress) progress->finish();
     return found;
 }
 

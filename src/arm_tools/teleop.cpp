@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/events.hpp"
@@ -54,11 +55,34 @@ LoopStats run_teleop(arm::Arm& leader,
         return LoopControl::kContinue;
     });
     if (hook) loop.add_hook(hook);
-    const LoopStatistics stats = loop.run([&](const StepTiming&) {
-        arm::teleop_step(leader, follower);
+    std::size_t lost = 0;
+    Clock::time_point lost_since{};
+    std::size_t lost_in_a_row = 0;
+    const Clock::duration max_lost = seconds_to_duration(options.max_lost_s);
+    const LoopStatistics stats = loop.run([&](const StepTiming& timing) {
+        try {
+            arm::teleop_step(leader, follower);
+            lost_in_a_row = 0;
+        } catch (const DeviceError& e) {
+            // A transient miss: hold the last goal (nothing is written this step) and go on;
+            // a loss that lasts stops the arm.
+            if (lost_in_a_row++ == 0) lost_since = timing.start;
+            ++lost;
+            if (timing.start - lost_since >= max_lost) {
+                throw DeviceError(std::string(e.what()) + " (the bus failed for " +
+                                  std::to_string(lost_in_a_row) + " steps in a row, " +
+                                  std::to_string(options.max_lost_s) + " s; teleop stopped)");
+            }
+            if (lost_in_a_row == 1) {
+                spdlog::warn("teleop: a read failed; the follower holds its last goal: {}",
+                             e.what());
+            }
+        }
         return LoopControl::kContinue;
     });
-    return teleop_stats(stats, leader, follower);
+    LoopStats result = teleop_stats(stats, leader, follower);
+    result.lost_steps = lost;
+    return result;
 }
 
 std::string describe_loop(const LoopStats& stats) {
@@ -66,12 +90,12 @@ std::string describe_loop(const LoopStats& stats) {
     std::snprintf(buffer, sizeof buffer,
                   "%zu steps in %.1f s (%.1f Hz); loop p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
                   "bus work p50 %.2f ms, p99 %.2f ms; %zu overruns; retries: follower %llu, "
-                  "leader %llu; %llu goals clamped",
+                  "leader %llu; %llu goals clamped; %zu steps lost",
                   stats.steps, stats.elapsed_s, stats.rate_hz, stats.loop_p50_ms, stats.loop_p99_ms,
                   stats.loop_max_ms, stats.step_p50_ms, stats.step_p99_ms, stats.overruns,
                   static_cast<unsigned long long>(stats.follower_retries),
                   static_cast<unsigned long long>(stats.leader_retries),
-                  static_cast<unsigned long long>(stats.clamped_goals));
+                  static_cast<unsigned long long>(stats.clamped_goals), stats.lost_steps);
     return buffer;
 }
 
@@ -100,6 +124,7 @@ std::string loop_stats_to_json(const LoopStats& stats) {
     json["follower_retries"] = stats.follower_retries;
     json["leader_retries"] = stats.leader_retries;
     json["clamped_goals"] = stats.clamped_goals;
+    json["lost_steps"] = stats.lost_steps;
     return json.dump();
 }
 

@@ -19,9 +19,14 @@ struct FindPortOptions {
 
 int run_find_port(const FindPortOptions& options) {
     if (options.list) {
-        for (const std::string& port :
-             arm_tools::likely_adapters(arm_tools::list_serial_ports(options.dev_dir))) {
+        const std::vector<std::string> ports =
+            arm_tools::likely_adapters(arm_tools::list_serial_ports(options.dev_dir));
+        for (const std::string& port : ports) {
             std::cout << port << "\n";
+        }
+        if (ports.empty()) {  // say so, on stderr: stdout stays a list (empty) for scripts
+            std::cerr << "no USB serial adapter in " << options.dev_dir
+                      << " (is the arm's USB cable plugged in?)" << std::endl;
         }
         return 0;
     }

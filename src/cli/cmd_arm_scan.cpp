@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rcls/arm_tools/arm_tools.hpp"
+#include "rcls/core/error.hpp"
 
 #include "cmd_arm.hpp"
 
@@ -26,6 +27,15 @@ int run_scan(const ScanOptions& options) {
         bauds.assign(arm::kScanBaudRates.begin(), arm::kScanBaudRates.end());
     }
     const auto servos = arm_tools::scan_port(options.port, bauds);
+    if (servos.empty()) {
+        // Nothing found is a failure of what was asked (exit 4), and the advice fits the scan.
+        throw DeviceError(
+            "no servo answered on " + options.port +
+            (options.all_bauds ? " at any speed LeRobot scans"
+                               : " at " + std::to_string(options.baud) + " baud") +
+            "; is the board powered and the bus cable plugged into the servos?" +
+            (options.all_bauds ? "" : " (try --all-bauds for motors at another speed)"));
+    }
     std::cout << (options.json ? arm_tools::scan_to_json(servos) + "\n"
                                : arm_tools::format_scan(servos, options.port));
     return 0;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "rcls/arm/arm.hpp"
@@ -39,7 +40,10 @@ int run_teleop(const TeleopCommandOptions& options, const GlobalOptions& globals
                             : std::nullopt;
     const config::RecordConfig config = config::load_record_config(file, options.overrides);
     if (globals.print_config) {
-        std::cout << config::dump_config(config) << std::endl;
+        // The settings teleop runs with: its own loop rate, not the record config's.
+        config::RecordConfig shown = config;
+        shown.fps = options.fps;
+        std::cout << config::dump_config(shown) << std::endl;
         return 0;
     }
     // Real arms and the simulated ones run on the steady clock here: a person is watching.
@@ -109,6 +113,17 @@ void register_arm_teleop(CLI::App& arm_app, const GlobalOptions& globals, Comman
     add_config_alias<std::vector<std::string>>(
         *teleop_app, overrides, "--locked-joints", "/locked_joints",
         "Joints held still, comma-separated (e.g. wrist_roll,gripper)");
+    // Documented for teleop as for the other arm commands: one folder for both arms' files.
+    auto* list = &overrides;
+    teleop_app->add_option_function<std::string>(
+        "--calibration-dir",
+        [list](const std::string& dir) {
+            const std::string value = nlohmann::json(dir).dump();
+            list->push_back({"--calibration-dir", "/robot/calibration_dir", value});
+            list->push_back({"--calibration-dir", "/teleop/calibration_dir", value});
+        },
+        "Folder of calibration files for both arms (= /robot/calibration_dir and "
+        "/teleop/calibration_dir)");
     teleop_app->add_flag("--json", teleop->json, "Print the final statistics as JSON");
     add_arm_config_flags(*teleop_app, overrides);
     commands.push_back(

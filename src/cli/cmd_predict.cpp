@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/progress.hpp"
 #include "rcls/model/predictor.hpp"
 #include "rcls/predict/predict.hpp"
 
@@ -85,11 +86,18 @@ int run_predict(const PredictCliOptions& options) {
         .num_threads = options.threads,
         .episodes = options.episodes};
     std::int64_t frames = 0, successes = 0;
+    // Scoring a dataset takes a while: progress (frames scored, rate) every few seconds and at the
+    // end, on stderr, as for every long command.
+    // Started at the first frame: an error before any (a missing checkpoint) stays one line.
+    std::optional<Progress> progress;
     predict::run_predict(run, [&](const predict::FrameResult& r) {
         print_result(r, options.json);
         ++frames;
         successes += r.prediction.success ? 1 : 0;
+        if (!progress) progress.emplace("predict", 0, "frames");
+        progress->advance();
     });
+    if (progress) progress->finish();
     std::cout.flush();
     spdlog::info("{} frame{}, {} above the threshold {}", frames, frames == 1 ? "" : "s", successes,
                  options.threshold);

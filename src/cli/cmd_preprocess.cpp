@@ -93,7 +93,7 @@ void register_preprocess(CLI::App& root, const GlobalOptions& globals, Commands&
         "-o,--output", cli->output,
         "Output folder: processed videos keep their names; a folder of frames becomes a "
         "folder of the same name. For a LeRobot dataset: the new dataset's folder "
-        "(default: beside it, named <name>_<size>)");
+        "(default: $HF_LEROBOT_HOME/<user>/<name>_<size>)");
     app->add_option("--crop", cli->crop,
                     "center (largest centred square), none, or TOP,LEFT,HEIGHT,WIDTH in pixels")
         ->capture_default_str();

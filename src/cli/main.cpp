@@ -2,11 +2,18 @@
 //
 // The `rcls` binary: global flags, subcommand registration, dispatch, and the one place that
 // turns exceptions into a single stderr line and an exit code (README, "Exit codes").
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -118,6 +125,178 @@ nlohmann::json parsed_options_json(const CLI::App& app) {
     return out;
 }
 
+/// `message` with every number of more than 15 digits written short ("1.79769e+308"): CLI11's
+/// range checks print their bounds with std::to_string, 309 digits for the largest double.
+std::string shorten_numbers(const std::string& message) {
+    std::string out;
+    for (std::size_t i = 0; i < message.size();) {
+        std::size_t end = i;
+        while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) {
+            ++end;
+        }
+        if (end - i <= 15) {
+            out += end > i ? message.substr(i, end - i) : std::string(1, message[i]);
+            i = std::max(end, i + 1);
+            continue;
+        }
+        std::size_t stop = end;  // the fraction ("…368.000000") belongs to the number
+        if (stop < message.size() && message[stop] == '.') {
+            ++stop;
+            while (stop < message.size() &&
+                   std::isdigit(static_cast<unsigned char>(message[stop]))) {
+                ++stop;
+            }
+        }
+        char text[32];
+        std::snprintf(text, sizeof(text), "%.6g",
+                      std::strtod(message.substr(i, stop - i).c_str(), nullptr));
+        out += text;
+        i = stop;
+    }
+    return out;
+}
+
+/// The first word of the command line that names no command where `app` (or the subcommand
+/// reached) needs one: "frobnicate" in `rcls frobnicate` or `rcls arm frobnicate`; "" if none.
+/// Options and their values are stepped over.
+std::string unknown_command(CLI::App& app, int argc, char** argv, CLI::App*& where) {
+    CLI::App* current = &app;
+    where = &app;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--") break;
+        if (!arg.empty() && arg.front() == '-') {
+            if (arg.find('=') != std::string::npos) continue;
+            // An option that takes a value: step over the value too.
+            for (CLI::App* level = current; level != nullptr; level = level->get_parent()) {
+                const CLI::Option* option = level->get_option_no_throw(arg);
+                if (option != nullptr) {
+                    if (option->get_expected_max() > 0 && option->get_type_size_max() > 0) ++i;
+                    break;
+                }
+            }
+            continue;
+        }
+        CLI::App* sub = nullptr;
+        for (CLI::App* candidate : current->get_subcommands([](CLI::App*) { return true; })) {
+            if (candidate->check_name(arg)) sub = candidate;
+        }
+        if (sub != nullptr) {
+            current = sub;
+            continue;
+        }
+        if (current->get_require_subcommand_min() > 0) {
+            where = current;
+            return arg;
+        }
+        break;  // a positional argument of the command reached
+    }
+    return "";
+}
+
+/// '-' and '_' as one character: `--locked-joints` and `--locked_joints` name one option.
+std::string flag_key(std::string_view name) {
+    std::string key(name);
+    std::replace(key.begin(), key.end(), '-', '_');
+    return key;
+}
+
+/// The option of `app` or, through fallthrough, of the commands above it that `name` ("--x")
+/// spells, exactly or with '-' and '_' exchanged; nullptr if none.
+const CLI::Option* find_flag(CLI::App* app, const std::string& name, std::string& spelled) {
+    for (CLI::App* level = app; level != nullptr; level = level->get_parent()) {
+        if (const CLI::Option* exact = level->get_option_no_throw(name)) {
+            spelled = name;
+            return exact;
+        }
+    }
+    if (name.rfind("--", 0) != 0) return nullptr;
+    const std::string key = flag_key(name.substr(2));
+    for (CLI::App* level = app; level != nullptr; level = level->get_parent()) {
+        for (const CLI::Option* option : level->get_options()) {
+            for (const std::string& long_name : option->get_lnames()) {
+                if (flag_key(long_name) == key) {
+                    spelled = "--" + long_name;
+                    return option;
+                }
+            }
+        }
+    }
+    return nullptr;
+}
+
+/// The command line with every long option spelled as its command declares it: one convention
+/// for every command, whatever the flag's origin (a config field's JSON path `--a.b_c`, or a
+/// command option `--skip-missing`): '-' and '_' are interchangeable, `--a.b value` and
+/// `--a.b=value` both work (CLI11).
+std::vector<std::string> normalized_arguments(CLI::App& app, int argc, char** argv) {
+    std::vector<std::string> args(argv, argv + argc);
+    CLI::App* current = &app;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+        std::string& arg = args[i];
+        if (arg == "--") break;
+        if (arg.rfind("-", 0) == 0) {
+            const std::size_t equals = arg.find('=');
+            const std::string name = arg.substr(0, equals);
+            std::string spelled;
+            const CLI::Option* option = find_flag(current, name, spelled);
+            if (option == nullptr) continue;
+            if (spelled != name)
+                arg = spelled + (equals == std::string::npos ? "" : arg.substr(equals));
+            if (equals == std::string::npos && option->get_expected_max() > 0 &&
+                option->get_type_size_max() > 0) {
+                ++i;  // its value
+            }
+            continue;
+        }
+        for (CLI::App* candidate : current->get_subcommands([](CLI::App*) { return true; })) {
+            if (candidate->check_name(arg)) {
+                current = candidate;
+                break;
+            }
+        }
+    }
+    return args;
+}
+
+/// Every floating-point option of `app` and its subcommands refuses NaN and infinity ("nan",
+/// "inf", "1e400"), in this one place: CLI11 converts them, and a range check such as
+/// CLI::PositiveNumber lets NaN through (every comparison with NaN is false).
+void refuse_non_finite_numbers(CLI::App& app) {
+    static const CLI::Validator finite(
+        [](std::string& text) -> std::string {
+            errno = 0;
+            char* end = nullptr;
+            const double value = std::strtod(text.c_str(), &end);
+            if (end != text.c_str() && !std::isfinite(value)) {
+                return "'" + text + "' is not a finite number";
+            }
+            if (end != text.c_str() && errno == ERANGE && value != 0.0) {
+                return "'" + text + "' is out of range";
+            }
+            return {};
+        },
+        "", "finite");
+    for (CLI::Option* option : app.get_options()) {
+        if (option->get_type_name().rfind("FLOAT", 0) == 0) option->check(finite);
+    }
+    for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+        refuse_non_finite_numbers(*sub);
+    }
+}
+
+/// Parses the command line after the checks every command shares: numeric flags refuse NaN and
+/// infinity, and long options are matched with '-' and '_' as one character.
+void parse_command_line(CLI::App& app, int argc, char** argv) {
+    refuse_non_finite_numbers(app);
+    std::vector<std::string> arguments = normalized_arguments(app, argc, argv);
+    std::vector<char*> pointers;
+    for (std::string& argument : arguments) {
+        pointers.push_back(argument.data());
+    }
+    app.parse(static_cast<int>(pointers.size()), pointers.data());
+}
+
 int run(int argc, char** argv) {
     CLI::App app{"rcls: from an SO-101 arm and a camera to a trained image reward classifier",
                  "rcls"};
@@ -146,12 +325,32 @@ int run(int argc, char** argv) {
     register_train(app, globals, commands);
 
     try {
-        app.parse(argc, argv);
+        parse_command_line(app, argc, argv);
     } catch (const CLI::ParseError& e) {
+        // `rcls frobnicate` (or `rcls frobnicate --help`): name the word that is no command,
+        // rather than "A subcommand is required" or the top-level help with exit 0.
+        CLI::App* parent = nullptr;
+        if (const std::string word = unknown_command(app, argc, argv, parent); !word.empty()) {
+            std::string path;
+            for (const CLI::App* level = parent; level != nullptr && level != &app;
+                 level = level->get_parent()) {
+                path = level->get_name() + (path.empty() ? "" : " " + path);
+            }
+            std::vector<std::string> names;
+            for (const CLI::App* sub :
+                 parent->get_subcommands([](const CLI::App*) { return true; })) {
+                names.push_back(sub->get_name());
+            }
+            print_error("unknown command \"" + word + "\"" + (path.empty() ? "" : " for " + path) +
+                        did_you_mean(word, names) + "; commands: " + join(names, ", ") +
+                        " (see `rcls " + (path.empty() ? "" : path + " ") + "--help`)");
+            return static_cast<int>(ExitCode::kUsage);
+        }
         if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
         const std::string path = command_path(app);
         const std::string help = path.empty() ? "rcls --help" : "rcls " + path + " --help";
-        print_error((path.empty() ? "" : path + ": ") + e.what() + " (see `" + help + "`)");
+        print_error((path.empty() ? "" : path + ": ") + shorten_numbers(e.what()) + " (see `" +
+                    help + "`)");
         return static_cast<int>(ExitCode::kUsage);
     }
 

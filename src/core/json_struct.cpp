@@ -79,9 +79,103 @@ std::string append_pointer(std::string_view pointer, std::string_view key) {
     return out;
 }
 
+namespace {
+
+/// A SAX handler that only tracks the JSON pointer of the value being parsed, to say where a
+/// number that does not fit a double (1e400) is: nlohmann's out_of_range error carries neither
+/// the position nor the pointer.
+class PointerTracker : public nlohmann::json_sax<Json> {
+public:
+    bool null() override { return value(); }
+    bool boolean(bool) override { return value(); }
+    bool number_integer(number_integer_t) override { return value(); }
+    bool number_unsigned(number_unsigned_t) override { return value(); }
+    bool number_float(number_float_t, const string_t&) override { return value(); }
+    bool string(string_t&) override { return value(); }
+    bool binary(binary_t&) override { return value(); }
+    bool start_object(std::size_t) override { return open(false); }
+    bool start_array(std::size_t) override { return open(true); }
+    bool key(string_t& key) override {
+        frames_.back().key = key;
+        return true;
+    }
+    bool end_object() override { return close(); }
+    bool end_array() override { return close(); }
+    bool parse_error(std::size_t position,
+                     const std::string&,
+                     const nlohmann::detail::exception& e) override {
+        error_position = position;
+        error_id = e.id;
+        error_pointer = pointer();
+        return false;
+    }
+
+    std::size_t error_position = 0;
+    int error_id = 0;
+    std::string error_pointer;
+
+private:
+    struct Frame {
+        bool array = false;
+        std::size_t index = 0;
+        std::string key;
+    };
+    std::string pointer() const {
+        std::string out;
+        for (const Frame& f : frames_) {
+            out = append_pointer(out, f.array ? std::to_string(f.index) : f.key);
+        }
+        return out;
+    }
+    bool value() {
+        if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+        return true;
+    }
+    bool open(bool array) {
+        frames_.push_back({array, 0, {}});
+        return true;
+    }
+    bool close() {
+        frames_.pop_back();
+        return value();
+    }
+    std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 Json parse_text(std::string_view text, const std::string& source, ErrorKind kind) {
+    // nlohmann's lexer takes a NUL byte for the end of input: whatever follows it would be
+    // ignored silently. JSON text never holds one.
+    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+        const std::string_view before = text.substr(0, nul);
+        const std::size_t line =
+            1 + static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+        const std::size_t line_start = before.rfind('\n');
+        const std::size_t column =
+            nul - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+        throw_error(kind, source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                              ": invalid JSON: a NUL byte (the file is binary or corrupt)");
+    }
     try {
         return Json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    } catch (const Json::out_of_range& e) {
+        // A number too large for a double (406: "number overflow parsing '1e400'"): name the
+        // file, the line and the JSON pointer of the value.
+        PointerTracker tracker;
+        Json::sax_parse(text, &tracker, nlohmann::detail::input_format_t::json,
+                        /*strict=*/true, /*ignore_comments=*/true);
+        std::size_t line = 1;
+        for (std::size_t i = 0; i < std::min(tracker.error_position, text.size()); ++i) {
+            if (text[i] == '\n') ++line;
+        }
+        std::string what = e.what();
+        if (const std::size_t at = what.find("] "); at != std::string::npos) {
+            what = what.substr(at + 2);
+        }
+        throw_error(kind, source + ":" + std::to_string(line) + ": " +
+                              (tracker.error_pointer.empty() ? "" : tracker.error_pointer + ": ") +
+                              what + " (out of the range of a double)");
     } catch (const Json::parse_error& e) {
         // Turn the byte offset into line:column, and keep only nlohmann's explanation.
         const std::size_t offset = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
@@ -202,6 +296,8 @@ Json parse_json_override(std::string_view text,
     } catch (const Json::parse_error&) {
         throw ConfigError("option " + flag + ": \"" + std::string(text) + "\" is not a valid " +
                           expected);
+    } catch (const Json::out_of_range&) {  // 1e400: does not fit a double
+        throw ConfigError("option " + flag + ": \"" + std::string(text) + "\" is out of range");
     }
 }
 

@@ -4,12 +4,16 @@
 #include <cstdio>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "rcls/core/error.hpp"
 #include "rcls/dataset/labels.hpp"
 #include "rcls/dataset/lock.hpp"
 #include "rcls/dataset/writer.hpp"
 #include "rcls/parquet/reader.hpp"
 #include "rcls/video/concat.hpp"
+
+#include "tables.hpp"
 
 namespace rcls::dataset {
 namespace fs = std::filesystem;
@@ -83,20 +87,73 @@ parquet::Table Dataset::read_episode(std::int64_t episode_index) const {
     return table.slice(begin, begin + static_cast<std::size_t>(e.length));
 }
 
+namespace {
+
+/// `what` without the "episode N: " and "<path>: " it may start with (the caller prints both).
+std::string without_prefix(std::string what, std::int64_t episode_index, const fs::path& path) {
+    for (const std::string& prefix :
+         {"episode " + std::to_string(episode_index) + ": ", path.string() + ": "}) {
+        while (what.rfind(prefix, 0) == 0) {
+            what.erase(0, prefix.size());
+        }
+    }
+    return what;
+}
+
+/// What is wrong with the data rows of an episode against info.json's features: a column
+/// missing, of another type than its dtype, or rows whose value count is not the shape's.
+std::string feature_mismatch(const parquet::Table& table, const DatasetInfo& info) {
+    for (const Feature& f : info.features) {
+        if (f.is_visual()) continue;
+        const parquet::Column* column = table.find(f.key);
+        if (column == nullptr) return "column \"" + f.key + "\" (a feature in info.json) missing";
+        const std::optional<parquet::ValueType> type = tables::value_type_of(f.dtype);
+        if (type && column->type != *type) {
+            return "column \"" + f.key + "\" holds " + parquet::to_string(column->type) +
+                   " values, info.json says dtype " + f.dtype;
+        }
+        if (column->list_depth() != 1) continue;  // scalars and nested (image-like) lists
+        for (std::size_t r = 0; r < static_cast<std::size_t>(table.num_rows); ++r) {
+            const auto [begin, end] = column->list_range(r);
+            if (static_cast<std::int64_t>(end - begin) != f.size()) {
+                return "column \"" + f.key + "\" row " + std::to_string(r) + " holds " +
+                       std::to_string(end - begin) + " values, info.json's shape says " +
+                       std::to_string(f.size());
+            }
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
 std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
     std::vector<FileProblem> problems;
     std::error_code error;
     std::map<fs::path, video::VideoProbe> probed;
     std::map<fs::path, std::string> unreadable;
+    if (read_data && !meta_.stats_json.empty()) {
+        // A truncated or corrupt stats.json would only fail when training normalises with it.
+        try {
+            const nlohmann::json stats = nlohmann::json::parse(meta_.stats_json);
+            (void)stats;
+        } catch (const nlohmann::json::exception& err) {
+            problems.push_back(
+                {-1, meta_.root / "meta/stats.json", std::string("invalid JSON: ") + err.what()});
+        }
+    }
     for (const EpisodeMeta& e : meta_.episodes) {
         const fs::path data = meta_.data_file(e);
         if (!fs::exists(data, error)) {
             problems.push_back({e.episode_index, data, "missing"});
         } else if (read_data) {
             try {
-                read_episode(e.episode_index);
+                const std::string mismatch =
+                    feature_mismatch(read_episode(e.episode_index), meta_.info);
+                if (!mismatch.empty()) problems.push_back({e.episode_index, data, mismatch});
             } catch (const DataError& err) {
-                problems.push_back({e.episode_index, data, err.what()});
+                problems.push_back(
+                    {e.episode_index, data, without_prefix(err.what(), e.episode_index, data)});
             }
         }
         for (const std::string& key : meta_.info.video_keys()) {
@@ -112,7 +169,7 @@ std::vector<FileProblem> Dataset::find_problems(bool read_data) const {
                 try {
                     probed[video] = video::probe_video(video);
                 } catch (const DataError& err) {
-                    unreadable[video] = err.what();
+                    unreadable[video] = without_prefix(err.what(), e.episode_index, video);
                 }
             }
             if (const auto bad = unreadable.find(video); bad != unreadable.end()) {

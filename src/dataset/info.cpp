@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/dataset/info.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include "rcls/core/atomic_file.hpp"
@@ -13,6 +16,19 @@ using Json = nlohmann::ordered_json;
 
 [[noreturn]] void fail(const std::string& name, const std::string& what) {
     throw DataError(name + ": " + what);
+}
+
+/// Bounds past which info.json lies (or is corrupt): no camera records faster, no video is larger.
+constexpr double kMaxFps = 10000.0;
+constexpr std::int64_t kMaxImageSide = 16384;
+
+/// The dtypes LeRobot writes (numpy's names, plus "video", "image" and "string").
+bool known_dtype(const std::string& dtype) {
+    static const char* const kDtypes[] = {"float32", "float64", "float16", "int64",  "int32",
+                                          "int16",   "int8",    "uint8",   "uint16", "uint32",
+                                          "uint64",  "bool",    "string",  "video",  "image"};
+    return std::any_of(std::begin(kDtypes), std::end(kDtypes),
+                       [&](const char* d) { return dtype == d; });
 }
 
 const Json& require(const Json& object,
@@ -60,6 +76,19 @@ Feature parse_feature(const std::string& key, const Json& j, const std::string& 
             fail(name, where + "shape must be a list of non-negative integers");
         }
         f.shape.push_back(d.get<std::int64_t>());
+    }
+    if (!known_dtype(f.dtype)) {
+        fail(name, where + "dtype \"" + f.dtype + "\" is not a dtype LeRobot writes");
+    }
+    if (f.is_visual()) {
+        const bool sides_ok =
+            f.shape.size() == 3 && std::all_of(f.shape.begin(), f.shape.end(), [](std::int64_t d) {
+                return d >= 1 && d <= kMaxImageSide;
+            });
+        if (!sides_ok) {
+            fail(name, where + "shape " + shape.dump() + ": a camera's shape is 3 sides of 1 to " +
+                           std::to_string(kMaxImageSide));
+        }
     }
     if (const auto it = j.find("names"); it != j.end()) {
         f.names_json = it->dump();
@@ -169,7 +198,10 @@ DatasetInfo parse_info(std::string_view text, const std::string& name) {
     info.chunks_size = require_int(j, "chunks_size", name);
     if (info.chunks_size <= 0) fail(name, "\"chunks_size\" must be positive");
     info.fps = require_number(j, "fps", name);
-    if (!(info.fps > 0.0)) fail(name, "\"fps\" must be positive");
+    if (!(info.fps > 0.0 && info.fps <= kMaxFps)) {
+        fail(name, "\"fps\" " + j["fps"].dump() + " is out of range (above 0, at most " +
+                       std::to_string(static_cast<int>(kMaxFps)) + ")");
+    }
     if (info.is_v3()) {
         info.data_files_size_in_mb = j.value("data_files_size_in_mb", 100.0);
         info.video_files_size_in_mb = j.value("video_files_size_in_mb", 200.0);

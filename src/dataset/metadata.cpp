@@ -2,6 +2,7 @@
 #include "rcls/dataset/metadata.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -50,6 +51,45 @@ std::int64_t json_int(const Json& j, const char* key, const fs::path& path, int 
     return it->get<std::int64_t>();
 }
 
+/// Bounds on what an episode's metadata may say: past them a file lies (or is corrupt), and
+/// using the value would index out of bounds or allocate without limit.
+constexpr std::int64_t kMaxIndex = std::int64_t{1} << 40;
+
+/// Every length, index and offset of `e` (read from `where`) checked before anything uses it.
+void validate_episode(const EpisodeMeta& e, const std::string& where, bool v3) {
+    const auto bad = [&](const std::string& what) {
+        throw DataError(
+            where + ": episode " + std::to_string(e.episode_index) + ": " + what +
+            "; the episode metadata is corrupt (re-download or re-convert the dataset)");
+    };
+    const auto in_range = [](std::int64_t v) { return v >= 0 && v <= kMaxIndex; };
+    if (!in_range(e.episode_index)) {
+        throw DataError(where + ": episode_index " + std::to_string(e.episode_index) +
+                        " is out of range; the episode metadata is corrupt (re-download or "
+                        "re-convert the dataset)");
+    }
+    if (!in_range(e.length)) bad("length " + std::to_string(e.length) + " is out of range");
+    if (!in_range(e.data_chunk_index) || !in_range(e.data_file_index)) {
+        bad("data chunk/file index " + std::to_string(e.data_chunk_index) + "/" +
+            std::to_string(e.data_file_index) + " is out of range");
+    }
+    if (v3) {
+        if (!in_range(e.dataset_from_index) || !in_range(e.dataset_to_index) ||
+            e.dataset_to_index - e.dataset_from_index != e.length) {
+            bad("dataset_from_index " + std::to_string(e.dataset_from_index) +
+                " and dataset_to_index " + std::to_string(e.dataset_to_index) +
+                " do not span its length " + std::to_string(e.length));
+        }
+    }
+    for (const auto& [key, ref] : e.videos) {
+        if (!in_range(ref.chunk_index) || !in_range(ref.file_index) ||
+            !std::isfinite(ref.from_timestamp) || !std::isfinite(ref.to_timestamp) ||
+            ref.from_timestamp < 0.0 || ref.to_timestamp < ref.from_timestamp) {
+            bad("video \"" + key + "\": chunk/file index or from/to timestamps out of range");
+        }
+    }
+}
+
 void load_v2(Metadata& meta) {
     const fs::path tasks_path = meta.root / "meta/tasks.jsonl";
     int line = 0;
@@ -74,6 +114,7 @@ void load_v2(Metadata& meta) {
                 if (t.is_string()) e.tasks.push_back(t.get<std::string>());
             }
         }
+        validate_episode(e, episodes_path.string() + ":" + std::to_string(line), false);
         meta.episodes.push_back(std::move(e));
     }
     std::sort(meta.episodes.begin(), meta.episodes.end(),
@@ -184,6 +225,7 @@ void load_v3(Metadata& meta) {
                 e.videos[*v.key] = VideoRef{v.chunk->integer(r), v.file->integer(r),
                                             v.from->number(r), v.to->number(r)};
             }
+            validate_episode(e, file.string() + ": row " + std::to_string(r), true);
             meta.episodes.push_back(std::move(e));
         }
     }

@@ -24,28 +24,41 @@ void decode_every_frame(const Dataset& dataset,
                         const std::function<void(std::int64_t, std::int64_t)>& progress) {
     const std::vector<std::string> keys = dataset.info().video_keys();
     if (keys.empty()) return;
+    FrameReader reader(dataset, image::ChannelOrder::kRgb, 0);
+    const auto known_bad = [&](const EpisodeMeta& e, const fs::path& file) {
+        return std::any_of(problems.begin(), problems.end(), [&](const FileProblem& p) {
+            return p.episode_index == e.episode_index && p.path == file;
+        });
+    };
+    // The total counts only the frames of videos that exist and open: missing files are
+    // problems already, not frames checked.
     std::int64_t total = 0;
     for (const EpisodeMeta& e : dataset.meta().episodes) {
-        total += e.length * static_cast<std::int64_t>(keys.size());
+        for (const std::string& key : keys) {
+            if (!known_bad(e, reader.video_file(e.episode_index, key))) total += e.length;
+        }
     }
-    FrameReader reader(dataset, image::ChannelOrder::kRgb, 0);
     std::int64_t done = 0;
     for (const EpisodeMeta& e : dataset.meta().episodes) {
         for (const std::string& key : keys) {
             const fs::path file = reader.video_file(e.episode_index, key);
-            const bool known_bad =
-                std::any_of(problems.begin(), problems.end(), [&](const FileProblem& p) {
-                    return p.episode_index == e.episode_index && p.path == file;
-                });
-            if (!known_bad) {
-                for (std::int64_t t = 0; t < e.length; ++t) {
-                    throw_if_interrupted();
-                    try {
-                        reader.frame(e.episode_index, key, t);
-                    } catch (const DataError& err) {
-                        problems.push_back({e.episode_index, file, err.what()});
-                        break;
+            if (known_bad(e, file)) continue;
+            for (std::int64_t t = 0; t < e.length; ++t) {
+                throw_if_interrupted();
+                try {
+                    reader.frame(e.episode_index, key, t);
+                } catch (const DataError& err) {
+                    // "episode N, <key>, frame t: <path>: what": the list prints the episode
+                    // and the path itself.
+                    std::string what = err.what();
+                    const std::string episode = "episode " + std::to_string(e.episode_index) + ", ";
+                    if (what.rfind(episode, 0) == 0) what.erase(0, episode.size());
+                    if (const std::size_t at = what.find(file.string() + ": ");
+                        at != std::string::npos) {
+                        what.erase(at, file.string().size() + 2);
                     }
+                    problems.push_back({e.episode_index, file, what});
+                    break;
                 }
             }
             done += e.length;
@@ -177,8 +190,11 @@ std::string to_text(const DatasetSummary& s) {
     if (!s.problems.empty()) {
         out += "\n" + std::to_string(s.problems.size()) + " problems:\n";
         for (const FileProblem& p : s.problems) {
-            out += "  episode " + std::to_string(p.episode_index) + ": " + p.path.string() + ": " +
-                   p.what + "\n";
+            // episode_index -1: a problem of the whole dataset (meta/stats.json).
+            out += "  " +
+                   (p.episode_index >= 0 ? "episode " + std::to_string(p.episode_index) + ": "
+                                         : std::string()) +
+                   p.path.string() + ": " + p.what + "\n";
         }
     }
     return out;

@@ -439,6 +439,8 @@ std::int64_t DatasetWriter::save_episode() {
     s.committed = std::move(plan.next);
     s.buffer.clear();
     s.drop_episode_videos();
+    std::error_code error;
+    fs::remove(meta.root / kStagingDir, error);  // only when empty: a finished dataset has none
     return episode_index;
 }
 

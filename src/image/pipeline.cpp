@@ -9,12 +9,20 @@
 namespace rcls::image {
 namespace {
 
+/// The largest image side rcls resizes to (what video encoders accept: 16384).
+constexpr int kMaxImageSide = 16384;
+
 int parse_positive(std::string_view part, std::string_view text) {
     int value = 0;
     const auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), value);
     if (part.empty() || error != std::errc() || end != part.data() + part.size() || value <= 0) {
         throw ConfigError("--size \"" + std::string(text) +
                           "\": expected a positive integer N (N x N) or WIDTHxHEIGHT");
+    }
+    if (value > kMaxImageSide) {
+        throw ConfigError("--size \"" + std::string(text) + "\": " + std::to_string(value) +
+                          " is out of range (1 to " + std::to_string(kMaxImageSide) +
+                          " pixels a side)");
     }
     return value;
 }

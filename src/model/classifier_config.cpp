@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/model/classifier_config.hpp"
 
+#include <cstdio>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,15 @@
 #include "feature_json.hpp"
 
 namespace rcls::model {
+
+namespace {
+/// A number for messages, at most 6 significant digits ("0.5", "1e+300", "nan").
+std::string short_number(double value) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.6g", value);
+    return text;
+}
+}  // namespace
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -82,8 +92,22 @@ void ClassifierConfig::validate(const std::string& source) const {
         }
     }
     if (num_classes < 2) fail("num_classes must be at least 2, got " + std::to_string(num_classes));
-    if (hidden_dim <= 0 || latent_dim <= 0 || image_embedding_pooling_dim <= 0) {
-        fail("hidden_dim, latent_dim and image_embedding_pooling_dim must be positive");
+    // Bounds before the model is built: a dimension past them is a corrupt or foreign config,
+    // and libtorch would fail deep inside with a stack trace (or allocate without limit).
+    constexpr int kMaxDim = 65536;
+    const std::pair<const char*, int> dims[] = {
+        {"num_classes", num_classes},
+        {"hidden_dim", hidden_dim},
+        {"latent_dim", latent_dim},
+        {"image_embedding_pooling_dim", image_embedding_pooling_dim}};
+    for (const auto& [dim, value] : dims) {
+        if (value <= 0 || value > kMaxDim) {
+            fail(std::string(dim) + " " + std::to_string(value) + " is out of range (1.." +
+                 std::to_string(kMaxDim) + "); the checkpoint's config.json is corrupt");
+        }
+    }
+    if (!(dropout_rate >= 0.0 && dropout_rate < 1.0)) {
+        fail("dropout_rate " + short_number(dropout_rate) + " is out of range (0 to below 1)");
     }
 }
 

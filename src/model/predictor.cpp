@@ -3,9 +3,22 @@
 // The Predictor facade: torch-free, over the PredictorBackend that torch_plugin() creates.
 #include "rcls/model/predictor.hpp"
 
+#include <cstdio>
+
+#include "rcls/core/error.hpp"
+#include "rcls/core/strings.hpp"
 #include "rcls/model/torch_plugin.hpp"
 
 namespace rcls::model {
+
+namespace {
+/// A number for messages, at most 6 significant digits ("0.5", "1e+300", "nan").
+std::string short_number(double value) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.6g", value);
+    return text;
+}
+}  // namespace
 
 struct Predictor::Impl {
     std::unique_ptr<PredictorBackend> backend;
@@ -24,6 +37,11 @@ Predictor::Predictor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 namespace {
 
 std::unique_ptr<Predictor::Impl> make_impl(const PredictorRequest& request) {
+    // !(a <= x && x <= b) also refuses NaN, which every comparison lets through.
+    if (!(request.options.threshold >= 0.0 && request.options.threshold <= 1.0)) {
+        throw ConfigError("threshold " + short_number(request.options.threshold) +
+                          " is not a probability: give a number from 0 to 1");
+    }
     auto impl = std::make_unique<Predictor::Impl>();
     impl->backend = torch_plugin().create_predictor(request);
     impl->options = request.options;

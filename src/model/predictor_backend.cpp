@@ -101,6 +101,12 @@ private:
             Prediction& p = out.emplace_back();
             p.logit = logits.data_ptr<float>()[i];
             p.probability = probabilities.data_ptr<float>()[i];
+            if (!std::isfinite(p.probability)) {
+                throw ModelError(
+                    "the model scored a frame as " + std::to_string(p.probability) +
+                    ", not a probability: its weights or normalisation statistics hold NaN or "
+                    "infinity (a diverged training?); retrain or use another checkpoint");
+            }
             p.success = p.probability > options_.threshold;
         }
     }

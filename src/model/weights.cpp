@@ -73,6 +73,16 @@ void copy_checked(const safetensors::File& file,
         throw ModelError(file.source() + ": tensor \"" + name + "\": dtype " +
                          std::string(safetensors::to_string(info.dtype)) + ", expected F32");
     }
+    // A diverged training saves NaN weights: every prediction would be NaN, scored as failure.
+    if (target.is_floating_point()) {
+        const std::int64_t bad = (~torch::isfinite(target)).sum().item<std::int64_t>();
+        if (bad > 0) {
+            throw ModelError(file.source() + ": tensor \"" + name + "\" holds " +
+                             std::to_string(bad) +
+                             " NaN or infinite values; the checkpoint is unusable (a diverged "
+                             "training?): retrain or use an earlier checkpoint");
+        }
+    }
 }
 
 void load_into(const safetensors::File& file, Classifier& model) {

@@ -194,6 +194,10 @@ const std::string* Table::meta(const std::string& key) const {
 }
 
 Table Table::slice(std::size_t begin, std::size_t end) const {
+    if (begin > end || end > static_cast<std::size_t>(num_rows)) {
+        throw std::out_of_range("parquet table slice [" + std::to_string(begin) + ", " +
+                                std::to_string(end) + ") of " + std::to_string(num_rows) + " rows");
+    }
     Table out;
     out.metadata = metadata;
     out.num_rows = static_cast<std::int64_t>(end - begin);

@@ -4,6 +4,7 @@
 // resized, everything else copied.
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -11,6 +12,7 @@
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/paths.hpp"
 #include "rcls/core/progress.hpp"
 #include "rcls/core/strings.hpp"
 #include "rcls/dataset/dataset.hpp"
@@ -62,18 +64,25 @@ std::vector<dataset::Feature> output_features(const dataset::Dataset& d, const i
     return out;
 }
 
-Json dataset_record(const fs::path& root, const PreprocessOptions& options) {
-    return {{"source", fs::absolute(root).lexically_normal().string()},
-            {"pipeline", options.pipeline.describe()},
-            {"settings", output_settings_json(options)}};
+/// `renumbered`: the source episode of each output episode, when they differ (--skip-missing
+/// left some out); kept in the record so that labels keyed by the source's numbers can be mapped.
+Json dataset_record(const fs::path& root,
+                    const PreprocessOptions& options,
+                    const std::vector<std::int64_t>& renumbered) {
+    Json record = {{"source", fs::absolute(root).lexically_normal().string()},
+                   {"pipeline", options.pipeline.describe()},
+                   {"settings", output_settings_json(options)}};
+    if (!renumbered.empty()) record["source_episodes"] = renumbered;
+    return record;
 }
 
 /// Opens the output: new, resumed (same source and settings), or replaced with --force.
 dataset::DatasetWriter open_output(const dataset::Dataset& source,
                                    const PreprocessOptions& options,
-                                   const std::vector<dataset::Feature>& features) {
+                                   const std::vector<dataset::Feature>& features,
+                                   const std::vector<std::int64_t>& renumbered) {
     const fs::path& out = options.output_dir;
-    const Json record = dataset_record(source.root(), options);
+    const Json record = dataset_record(source.root(), options, renumbered);
     dataset::WriterOptions writer_options;
     writer_options.video = options.encoder;
     std::error_code error;
@@ -117,11 +126,16 @@ dataset::DatasetWriter open_output(const dataset::Dataset& source,
 }  // namespace
 
 fs::path default_dataset_output(const fs::path& root, const image::Pipeline& pipeline) {
-    fs::path clean = root.lexically_normal();
+    fs::path clean = fs::absolute(root).lexically_normal();
     if (clean.filename().empty()) clean = clean.parent_path();
     const cv::Size size = pipeline.size.value_or(cv::Size(0, 0));
     const std::string suffix = pipeline.size ? size_name(size) : "preprocessed";
-    return clean.parent_path() / (clean.filename().string() + "_" + suffix);
+    // Where a LeRobot user looks for datasets: $HF_LEROBOT_HOME/<repo_id>, the repo id being the
+    // source's "<user>/<name>" (its last two folders) with the size appended to the name. Not
+    // beside the source, which may be a read-only shared folder.
+    const fs::path user = clean.parent_path().filename();
+    const fs::path name = clean.filename().string() + "_" + suffix;
+    return user.empty() ? hf_lerobot_home() / name : hf_lerobot_home() / user / name;
 }
 
 PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptions& given) {
@@ -142,8 +156,12 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
     std::vector<std::string> skipped;
     std::int64_t total = 0;
     std::map<std::int64_t, fs::path> first_missing;  // by episode: its data file, then cameras
-    for (const dataset::FileProblem& problem : source.find_problems()) {
-        first_missing.try_emplace(problem.episode_index, problem.path);
+    // With --skip-missing, damaged files (a data file that does not parse, a video that ends
+    // early or does not open) are left out as missing ones are.
+    for (const dataset::FileProblem& problem : source.find_problems(options.skip_missing)) {
+        if (problem.episode_index >= 0) {
+            first_missing.try_emplace(problem.episode_index, problem.path);
+        }
     }
     for (const dataset::EpisodeMeta& e : source.meta().episodes) {
         if (const auto it = first_missing.find(e.episode_index); it != first_missing.end()) {
@@ -168,7 +186,33 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
         throw DataError(root.string() +
                         ": no episode has its data and videos; nothing to preprocess");
     }
-    dataset::DatasetWriter writer = open_output(source, options, features);
+    // The output numbers its episodes 0, 1, 2, ...: say so, and keep the mapping, when that is
+    // not the source's numbering.
+    std::vector<std::int64_t> renumbered;
+    for (std::size_t i = 0; i < episodes.size(); ++i) {
+        if (episodes[i]->episode_index != static_cast<std::int64_t>(i)) {
+            for (const dataset::EpisodeMeta* e : episodes) {
+                renumbered.push_back(e->episode_index);
+            }
+            break;
+        }
+    }
+    if (!renumbered.empty()) {
+        std::vector<std::string> pairs;
+        for (std::size_t i = 0; i < renumbered.size(); ++i) {
+            if (renumbered[i] != static_cast<std::int64_t>(i)) {
+                pairs.push_back(std::to_string(renumbered[i]) + "->" + std::to_string(i));
+            }
+        }
+        spdlog::warn("{}: episodes renumbered in the output (source->output; kept in {}): {}",
+                     root.string(), kDatasetRecordName, join(pairs, ", "));
+    }
+    std::error_code exists_error;
+    const bool fresh =
+        !fs::exists(options.output_dir / "meta/info.json", exists_error) || options.force;
+    std::optional<dataset::DatasetWriter> writer_holder(
+        open_output(source, options, features, renumbered));
+    dataset::DatasetWriter& writer = *writer_holder;
     const auto done = static_cast<std::size_t>(writer.meta().info.total_episodes);
     if (done > episodes.size()) {
         throw DataError(options.output_dir.string() + ": holds more episodes than " +
@@ -190,6 +234,18 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
         skipped_frames += episodes[i]->length;
     }
     Progress progress("preprocess", static_cast<std::uint64_t>(total - skipped_frames), "frames");
+    // A run that fails before its first episode is saved leaves no empty dataset behind.
+    struct RemoveIfEmpty {
+        std::optional<dataset::DatasetWriter>& writer;
+        const fs::path& root;
+        bool fresh;
+        ~RemoveIfEmpty() {
+            if (!fresh || !writer || writer->meta().info.total_episodes > 0) return;
+            writer.reset();  // its lock and files closed first
+            std::error_code error;
+            fs::remove_all(root, error);
+        }
+    } remove_if_empty{writer_holder, options.output_dir, fresh};
     for (std::size_t i = done; i < episodes.size(); ++i) {
         const dataset::EpisodeMeta& e = *episodes[i];
         progress.set_note("episode " + std::to_string(e.episode_index));

@@ -19,6 +19,7 @@
 #include "rcls/core/progress.hpp"
 #include "rcls/core/strings.hpp"
 #include "rcls/dataset/metadata.hpp"
+#include "rcls/video/encoder_check.hpp"
 #include "rcls/video/image_file.hpp"
 #include "rcls/video/video_reader.hpp"
 
@@ -477,6 +478,7 @@ Json summary_json(const PreprocessSummary& summary) {
 PreprocessSummary run_preprocess(const PreprocessOptions& options) {
     const auto start = std::chrono::steady_clock::now();
     resolve_thread_option(options.jobs, "--jobs");  // checked before any input is looked at
+    video::check_encoder_settings(options.encoder, options.pipeline.size);  // likewise
     const bool any_dataset =
         std::any_of(options.inputs.begin(), options.inputs.end(),
                     [](const fs::path& p) { return dataset::is_dataset_root(p); });

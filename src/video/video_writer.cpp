@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "rcls/video/video_writer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/strings.hpp"
+#include "rcls/video/encoder_check.hpp"
 
 #include "ffmpeg_util.hpp"
 
@@ -83,6 +85,86 @@ Codec parse_codec(std::string_view text) {
                       "; valid codecs: " + join(codec_names(), ", "));
 }
 
+namespace {
+
+struct CodecLimits {
+    int crf_min, crf_max;              ///< crf (mpeg4: the quantiser scale).
+    int min_side, max_side;            ///< Frame width and height, in pixels.
+    std::vector<std::string> presets;  ///< Empty: the encoder has no presets.
+};
+
+const CodecLimits& limits_of(Codec codec) {
+    static const CodecLimits kH264{0,
+                                   51,
+                                   2,
+                                   16384,
+                                   {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                    "medium", "slow", "slower", "veryslow", "placebo"}};
+    static const CodecLimits kAv1{
+        0,
+        63,
+        64,
+        16384,
+        {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"}};
+    static const CodecLimits kMpeg4{1, 31, 2, 8190, {}};
+    switch (codec) {
+        case Codec::kAv1:
+            return kAv1;
+        case Codec::kMpeg4:
+            return kMpeg4;
+        case Codec::kH264:
+            break;
+    }
+    return kH264;
+}
+
+}  // namespace
+
+void check_encoder_settings(const EncoderSettings& settings, std::optional<cv::Size> size) {
+    const std::string codec(to_string(settings.codec));
+    const CodecLimits& limits = limits_of(settings.codec);
+    if (settings.crf && (*settings.crf < limits.crf_min || *settings.crf > limits.crf_max)) {
+        throw ConfigError(
+            "crf " + std::to_string(*settings.crf) + " is out of range for " + codec + " (" +
+            std::to_string(limits.crf_min) + "-" + std::to_string(limits.crf_max) +
+            (settings.codec == Codec::kMpeg4 ? ", the quantiser scale)" : ", lower is better)"));
+    }
+    constexpr int kMaxGop = 100000;
+    if (settings.gop && (*settings.gop < 1 || *settings.gop > kMaxGop)) {
+        throw ConfigError("gop " + std::to_string(*settings.gop) +
+                          " is out of range: the keyframe interval is 1 to " +
+                          std::to_string(kMaxGop) + " frames");
+    }
+    if (!settings.preset.empty()) {
+        if (limits.presets.empty()) {
+            throw ConfigError("preset \"" + settings.preset + "\": " + codec +
+                              " has no presets; leave it out (or use --crf)");
+        }
+        if (std::find(limits.presets.begin(), limits.presets.end(), settings.preset) ==
+            limits.presets.end()) {
+            throw ConfigError("preset \"" + settings.preset + "\" is not a " + codec + " preset" +
+                              did_you_mean(settings.preset, limits.presets) +
+                              " (valid: " + join(limits.presets, ", ") + ")");
+        }
+    }
+    if (size) {
+        const auto side_ok = [&](int side) {
+            return side >= limits.min_side && side <= limits.max_side;
+        };
+        if (!side_ok(size->width) || !side_ok(size->height)) {
+            throw ConfigError("size " + std::to_string(size->width) + "x" +
+                              std::to_string(size->height) + " is out of range for " + codec +
+                              " (" + std::to_string(limits.min_side) + " to " +
+                              std::to_string(limits.max_side) + " pixels a side)");
+        }
+        if (settings.pixel_format == "yuv420p" && (size->width % 2 != 0 || size->height % 2 != 0)) {
+            throw ConfigError("size " + std::to_string(size->width) + "x" +
+                              std::to_string(size->height) +
+                              ": yuv420p video needs an even width and height");
+        }
+    }
+}
+
 EncoderSettings lerobot_encoder_settings() {
     EncoderSettings settings;
     settings.codec = Codec::kAv1;
@@ -127,6 +209,7 @@ struct VideoWriter::Impl {
         ffmpeg::route_log_to_spdlog();
         if (width <= 0 || height <= 0) fail("cannot write a video of size 0");
         if (!(fps > 0.0) || !std::isfinite(fps)) fail("frame rate must be positive");
+        check_encoder_settings(settings, cv::Size(width, height));
         const AVPixelFormat pix_fmt = av_get_pix_fmt(settings.pixel_format.c_str());
         if (pix_fmt == AV_PIX_FMT_NONE) {
             fail("unknown pixel format \"" + settings.pixel_format + "\"");
@@ -177,7 +260,7 @@ struct VideoWriter::Impl {
         code = avcodec_open2(encoder.get(), codec, &options.dict);
         if (code < 0) {
             fail(std::string("cannot open the ") + name + " encoder (" + ffmpeg::error_text(code) +
-                 "); check --crf/--preset");
+                 ")");
         }
         if (const AVDictionaryEntry* unused =
                 av_dict_get(options.dict, "", nullptr, AV_DICT_IGNORE_SUFFIX)) {

@@ -64,7 +64,14 @@ int half_turn_homing_offset(int raw_position);
 /// The calibration as LeRobot writes it: JSON with 4-space indents and no final newline.
 std::string to_json(const Calibration& calibration);
 
-/// Parses a calibration file's text. Throws ConfigError naming `source` and the bad key.
+/// Checks every value of `calibration` against what the servos hold, before any is written: id
+/// 0-253, drive_mode 0 or 1, homing_offset -2047..2047 (11-bit sign-magnitude), range_min and
+/// range_max 0..4095 with range_min <= range_max. Throws ConfigError "<source>: /<motor>/<key>:
+/// ...".
+void validate_calibration(const Calibration& calibration, const std::string& source);
+
+/// Parses a calibration file's text and validates it whole (validate_calibration()). Throws
+/// ConfigError naming `source` and the bad key.
 Calibration calibration_from_json(std::string_view text, const std::string& source);
 
 /// Reads a calibration file. Throws ConfigError when it is missing or invalid.

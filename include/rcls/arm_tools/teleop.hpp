@@ -21,6 +21,11 @@ struct TeleopOptions {
     int fps = 60;                      ///< Loop rate (LeRobot's default).
     std::optional<double> duration_s;  ///< Stop after this long; null: until Ctrl-C.
     double status_interval_s = 1.0;    ///< How often a StatusEvent is emitted.
+    /// A step whose bus reads fail even after their retries (LeRobot's "There is no status
+    /// packet!", e.g. under heavy CPU load) is ridden through: the follower holds its last goal,
+    /// the step is counted and warned about. Only failures lasting this long in a row stop the
+    /// loop (with the error; the caller's TorqueOffGuard turns torque off).
+    double max_lost_s = 0.5;
 };
 
 /// Loop-time statistics: the time from one step's start to the next's.
@@ -38,6 +43,7 @@ struct LoopStats {
     std::uint64_t follower_retries = 0;
     std::uint64_t leader_retries = 0;
     std::uint64_t clamped_goals = 0;  ///< Goals limited by max_relative_target.
+    std::size_t lost_steps = 0;       ///< Steps ridden through after a failed read.
 };
 
 /// The teleop statistics of a loop's statistics and the two arms' counters.

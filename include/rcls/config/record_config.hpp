@@ -92,8 +92,10 @@ struct RecordConfig {
         v.require("num_episodes", num_episodes > 0, "must be positive");
         v.require("control_time_s", control_time_s > 0.0, "must be positive");
         v.require("reset_time_s", reset_time_s >= 0.0, "must not be negative");
-        v.require("resize_size", !resize_size || ((*resize_size)[0] > 0 && (*resize_size)[1] > 0),
-                  "sizes must be positive");
+        v.require("resize_size",
+                  !resize_size || ((*resize_size)[0] > 0 && (*resize_size)[1] > 0 &&
+                                   (*resize_size)[0] <= 16384 && (*resize_size)[1] <= 16384),
+                  "sizes must be 1 to 16384 pixels");
         v.require("locked_joints", known_joints(locked_joints),
                   "joints are shoulder_pan, shoulder_lift, elbow_flex, wrist_flex, wrist_roll, "
                   "gripper");

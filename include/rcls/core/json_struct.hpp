@@ -31,6 +31,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
@@ -306,7 +307,13 @@ struct Codec<T, std::enable_if_t<std::is_floating_point_v<T>>> {
     static std::string expected() { return "number"; }
     static void read(const Json& j, T& v, const Context& c) {
         if (!j.is_number()) fail(c, "expected number, got " + describe(j));
-        v = j.get<T>();
+        // JSON has no NaN or infinity, but a double can exceed what T holds (1e300 as a float).
+        const double wide = j.get<double>();
+        if (!std::isfinite(wide) ||
+            std::abs(wide) > static_cast<double>(std::numeric_limits<T>::max())) {
+            fail(c, "number " + j.dump() + " is out of range");
+        }
+        v = static_cast<T>(wide);
     }
     static Json write(T v) { return v; }
 };

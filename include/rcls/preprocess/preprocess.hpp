@@ -101,8 +101,10 @@ PreprocessSummary run_preprocess(const PreprocessOptions& options);
 /// The file a processed dataset's meta/ folder records its source and pipeline in.
 inline constexpr const char* kDatasetRecordName = "meta/rcls_preprocess.json";
 
-/// Where a processed dataset goes by default: beside the source, named "<name>_<size>", e.g.
-/// ~/.cache/huggingface/lerobot/me/cubes -> .../me/cubes_128 (repo id me/cubes_128).
+/// Where a processed dataset goes by default: $HF_LEROBOT_HOME/<user>/<name>_<size>, <user>/<name>
+/// being the source's last two folders (its repo id), e.g. /shared/me/cubes ->
+/// ~/.cache/huggingface/lerobot/me/cubes_128 (repo id me/cubes_128); never beside a source that
+/// may be read-only.
 std::filesystem::path default_dataset_output(const std::filesystem::path& root,
                                              const image::Pipeline& pipeline);
 

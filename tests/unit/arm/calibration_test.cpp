@@ -126,6 +126,46 @@ TEST(CalibrationFile, RejectsUnknownOrMissingFieldsNamingThem) {
     EXPECT_THROW(calibration_from_json("{", "f.json"), ConfigError);
 }
 
+// Issue 10 items 7 and 9: drive_mode 7 was accepted, and a value the servos cannot hold was found
+// only while writing, after the motors before it had been written. The whole file is checked on
+// load, naming the file, motor and key.
+TEST(CalibrationFile, ValuesTheServosCannotHoldAreRefusedOnLoad) {
+    const auto error_of = [](const std::string& motor) -> std::string {
+        try {
+            calibration_from_json(R"({"shoulder_pan": {"id": 1, "drive_mode": 0,
+                "homing_offset": 0, "range_min": 620, "range_max": 3440}, "gripper": )" +
+                                      motor + "}",
+                                  "f.json");
+        } catch (const ConfigError& e) {
+            return e.what();
+        }
+        return "no error";
+    };
+    EXPECT_EQ(error_of(R"({"id": 6, "drive_mode": 7, "homing_offset": 1, "range_min": 2,
+                           "range_max": 3})"),
+              "f.json: /gripper/drive_mode: 7 is out of range (0 or 1); fix the file or "
+              "calibrate again (`rcls arm calibrate`)");
+    EXPECT_NE(error_of(R"({"id": 6, "drive_mode": 0, "homing_offset": 5000, "range_min": 2,
+                           "range_max": 3})")
+                  .find("f.json: /gripper/homing_offset: 5000 is out of range"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"id": 254, "drive_mode": 0, "homing_offset": 0, "range_min": 2,
+                           "range_max": 3})")
+                  .find("/gripper/id: 254 is out of range"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"id": 6, "drive_mode": 0, "homing_offset": 0, "range_min": 0,
+                           "range_max": 4096})")
+                  .find("/gripper/range_max: 4096 is out of range"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"({"id": 6, "drive_mode": 0, "homing_offset": 0, "range_min": 3000,
+                           "range_max": 2000})")
+                  .find("/gripper: range_min 3000 is above range_max 2000"),
+              std::string::npos);
+    EXPECT_EQ(error_of(R"({"id": 6, "drive_mode": 1, "homing_offset": -2047, "range_min": 0,
+                           "range_max": 4095})"),
+              "no error");
+}
+
 TEST(CalibrationFile, MissingFileSaysHowToMakeOne) {
     testing::TempDir dir;
     try {

@@ -150,6 +150,46 @@ TEST_F(TeleopTest, ArmsOnDifferentClocksAreRefused) {
     EXPECT_THROW(run_teleop(stray, *follower_, TeleopOptions{60, 1.0, 1.0}), UsageError);
 }
 
+// Issue 10 item 11: a read that fails after its retries (LeRobot's "There is no status packet!",
+// seen under heavy CPU load) aborted teleoperation. A transient miss is ridden through and
+// counted; a loss that lasts stops the loop with the error.
+TEST(TeleopLostReads, ATransientMissIsRiddenThroughAndASustainedOneStops) {
+    testing::TempDir dir;
+    save_calibration(dir / "leader.json", middle_calibration());
+    save_calibration(dir / "follower.json", middle_calibration());
+    VirtualClock clock;
+    const auto options = [&](ArmRole role) {
+        ArmOptions result;
+        result.role = role;
+        result.id = to_string(role);
+        result.calibration_dir = dir.path().string();
+        result.num_read_retries = 0;  // every dropped reply is a failed read
+        return result;
+    };
+    SimOptions lossy;
+    lossy.faults.drop = FaultRate{0.0, 50};  // every 50th reply never comes (6 a step)
+    auto leader_port = make_sim_port(lossy, "/dev/ttyACM1", &clock);
+    SimOptions still;
+    still.motion = SimMotion::kStill;
+    auto follower_port = make_sim_port(still, "/dev/ttyACM0", &clock);
+    So101Arm leader(std::move(leader_port), options(ArmRole::kLeader));
+    So101Arm follower(std::move(follower_port), options(ArmRole::kFollower));
+    leader.connect();
+    follower.connect();
+    const LoopStats stats = run_teleop(leader, follower, TeleopOptions{60, 2.0, 1.0});
+    // It ran its whole duration (a failed read waits out its timeout: fewer steps than 120).
+    EXPECT_NEAR(stats.elapsed_s, 2.0, 0.1);
+    EXPECT_GT(stats.steps, 60u);
+    EXPECT_GT(stats.lost_steps, 0u);
+    EXPECT_LT(stats.lost_steps, stats.steps / 2);
+    EXPECT_NE(loop_stats_to_json(stats).find("\"lost_steps\":"), std::string::npos);
+
+    // A loss that lasts: max_lost_s 0 stops at the first failed read, with the bus's error.
+    TeleopOptions strict{60, 2.0, 1.0};
+    strict.max_lost_s = 0.0;
+    EXPECT_THROW(run_teleop(leader, follower, strict), DeviceError);
+}
+
 TEST(Percentile, UsesTheNearestRank) {
     std::vector<double> samples;
     for (int i = 100; i >= 1; --i)

@@ -42,6 +42,14 @@ struct Outer {
     }
 };
 
+struct FloatField {
+    float gain = 1.0f;
+    template <class V>
+    void visit(V& v) {
+        v.field("gain", gain);
+    }
+};
+
 Outer read(const std::string& text) {
     Outer out;
     read_into(parse_text(text, "test.json"), out, {"test.json", ""});
@@ -132,6 +140,47 @@ TEST(JsonStructParse, SyntaxErrorNamesLineAndColumn) {
     } catch (const ConfigError& e) {
         EXPECT_EQ(std::string(e.what()).rfind("bad.json:3:1: invalid JSON: ", 0), 0u) << e.what();
     }
+}
+
+// Issue 10 item 6: a number past a double was an "internal error" without file or pointer.
+TEST(JsonStructParse, ANumberPastADoubleNamesFileLineAndPointer) {
+    EXPECT_EQ(
+        error_of("{\n  \"rate\": 1,\n  \"parts\": {\"a\": {\"count\": 1}, \"b\": [1, 1e400]}\n}"),
+        "test.json:3: /parts/b/1: number overflow parsing '1e400' (out of the range of a "
+        "double)");
+    EXPECT_EQ(
+        error_of("{\"rate\": -1e999}"),
+        "test.json:1: /rate: number overflow parsing '-1e999' (out of the range of a double)");
+}
+
+// Issue 10 item 7: nlohmann takes a NUL byte for the end of the text; what followed was ignored.
+TEST(JsonStructParse, ANulByteIsInvalidJson) {
+    using namespace std::string_literals;
+    EXPECT_EQ(error_of("{\"rate\": 2}\0{\"mode\": 7}"s),
+              "test.json:1:12: invalid JSON: a NUL byte (the file is binary or corrupt)");
+}
+
+// Issue 10 item 5: a float field took 1e300 as infinity.
+TEST(JsonStructRead, AFloatFieldRefusesANumberItCannotHold) {
+    FloatField f;
+    try {
+        read_into(parse_text(R"({"gain": 1e300})", "f.json"), f, {"f.json", ""});
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), "f.json: /gain: number 1e+300 is out of range");
+    }
+    read_into(parse_text(R"({"gain": 2.5})", "f.json"), f, {"f.json", ""});
+    EXPECT_EQ(f.gain, 2.5f);
+}
+
+TEST(JsonStructOverride, ANumberPastADoubleIsAConfigError) {
+    try {
+        parse_override<double>("1e400", "--rate");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), "option --rate: \"1e400\" is out of range");
+    }
+    EXPECT_THROW(parse_override<double>("nan", "--rate"), ConfigError);
 }
 
 TEST(JsonStructParse, CommentsAreAllowed) {

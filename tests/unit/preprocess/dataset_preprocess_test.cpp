@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // `rcls preprocess DATASET`: a new dataset with cameras cropped and resized, everything else
 // copied.
+#include <cstdlib>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -21,7 +22,10 @@ using testing::synthetic_length;
 
 class DatasetPreprocess : public ::testing::Test {
 protected:
+    void TearDown() override { ::unsetenv("HF_LEROBOT_HOME"); }
     void SetUp() override {
+        // The default output is $HF_LEROBOT_HOME/<user>/<name>_<size>: here, beside the source.
+        ::setenv("HF_LEROBOT_HOME", dir_.path().c_str(), 1);
         dataset::WriterOptions options;
         options.video = video::lerobot_encoder_settings();
         options.video->crf = 20;
