@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: MIT
 #
 # One command from a fresh Debian 12 machine to the main job running on simulated hardware:
-# installs what is missing, builds rcls, and runs the longest part of the workflow that exists,
-# on data it makes itself. Everything it writes goes under ${RCLS_DEMO_DIR:-outputs/demo}.
+# installs what is missing, builds rcls, sets up and teleoperates the simulated arms, then runs the
+# reference workflow on the simulated scene (scripts/sim_workflow.sh: record, label, preprocess,
+# train, eval, the reference's tables beside this run's). Everything it writes goes under
+# ${RCLS_DEMO_DIR:-outputs/demo}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,35 +49,15 @@ echo "== teleoperating the follower from the leader for 4 s at 60 fps"
 stop_sims
 trap - EXIT
 
-echo "== making 4 clips of a synthetic scene (ffmpeg's testsrc2, 640x480, 10 fps, 97 frames each)"
-rm -rf "$demo/clips" "$demo/preprocessed"
-mkdir -p "$demo/clips"
-for i in 0 1 2 3; do
-  ffmpeg -hide_banner -loglevel error -nostdin -y -f lavfi \
-    -i "testsrc2=size=640x480:rate=10,trim=start_frame=$((i * 30))" -frames:v 97 \
-    -c:v libx264 -pix_fmt yuv420p "$demo/clips/clip_$i.mp4"
-done
-
-echo "== rcls preprocess: centre crop to 480x480, Lanczos to 128x128, H.264 videos and PNG frames"
-"$rcls" preprocess "$demo/clips" --output "$demo/preprocessed" --frames
-echo "== the same command again: finished outputs are recognised and skipped"
-"$rcls" preprocess "$demo/clips" --output "$demo/preprocessed" --frames
-echo "   outputs in $demo/preprocessed:"
-for clip in "$demo"/preprocessed/clip_*.mp4; do
-  name=$(basename "$clip" .mp4)
-  echo "   $(basename "$clip") ($(stat -c %s "$clip") bytes), $name/ with $(ls "$demo/preprocessed/$name" | wc -l) PNG frames"
-done
-echo "   manifest: $demo/preprocessed/rcls_preprocess.json"
-
-realdata=${RCLS_REALDATA:-../shared/realdata}
-lingzu="$realdata/lingzu_hand_press_button_open50"
-if [ -d "$lingzu" ]; then
-  echo "== rcls dataset info: a real LeRobot v3.0 dataset with holes, videos under video/, codec mislabelled"
-  "$rcls" dataset info "$lingzu" | head -9
-  echo "== rcls preprocess on it: a new v3.0 dataset, 128x128 cameras, missing episodes left out"
-  rm -rf "$demo/lingzu_128"
-  "$rcls" preprocess "$lingzu" --output "$demo/lingzu_128" --skip-missing --frames
-  "$rcls" dataset info "$demo/lingzu_128" --check | head -9
+echo "== the reference workflow on the simulated arm: record, label, preprocess, train, eval"
+# Without the pretrained ResNet10 weights (helper2424/resnet10 in the Hugging Face cache; this
+# machine may have no network) the encoder starts from random weights, said in the log.
+train_args=${TRAIN_ARGS:-}
+hub=${HF_HOME:-$HOME/.cache/huggingface}/hub
+if [ -z "$train_args" ] && [ ! -d "$hub/models--helper2424--resnet10" ] && [ ! -d "$hub/models--lerobot--resnet10" ]; then
+  echo "   no pretrained ResNet10 in $hub: training from random weights (--pretrained_encoder false)"
+  train_args="--pretrained_encoder false"
 fi
+TRAIN_ARGS="$train_args" RCLS="$rcls" scripts/sim_workflow.sh "$demo/workflow"
 
 echo "demo: done"

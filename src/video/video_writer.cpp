@@ -209,7 +209,14 @@ struct VideoWriter::Impl {
         ffmpeg::route_log_to_spdlog();
         if (width <= 0 || height <= 0) fail("cannot write a video of size 0");
         if (!(fps > 0.0) || !std::isfinite(fps)) fail("frame rate must be positive");
-        check_encoder_settings(settings, cv::Size(width, height));
+        // The settings are configuration (ConfigError); the frames' size is the data's, so a size
+        // the codec cannot take is a DataError naming the file.
+        check_encoder_settings(settings, std::nullopt);
+        try {
+            check_encoder_settings(settings, cv::Size(width, height));
+        } catch (const ConfigError& e) {
+            fail(e.what());
+        }
         const AVPixelFormat pix_fmt = av_get_pix_fmt(settings.pixel_format.c_str());
         if (pix_fmt == AV_PIX_FMT_NONE) {
             fail("unknown pixel format \"" + settings.pixel_format + "\"");

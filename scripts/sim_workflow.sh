@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The reference workflow on the simulated SO-101, with an rcls that is already built: record, label
+# (from the recording's key presses, compared with the scene's ground truth), preprocess to
+# 128x128, train, evaluate on held-out episodes with the HTML report, and the reference's tables
+# beside this run's. scripts/demo.sh runs it at the reference's size after installing and
+# building; the e2e test runs it small. Every output goes under OUT.
+#
+# Usage: scripts/sim_workflow.sh OUT
+# Sizes (environment): EPISODES (20), CONTROL_S (15), RESET_S (5), STEPS (3000), SAVE_FREQ (1000),
+#   HELD_OUT (4: the last episodes, never trained on), SIZE (128), TRAIN_ARGS (extra `rcls train` flags),
+#   RCLS (build/bin/rcls), SIM_SPEED (0: as fast as the CPU allows).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=${1:?usage: scripts/sim_workflow.sh OUT}
+rcls=${RCLS:-build/bin/rcls}
+episodes=${EPISODES:-20}
+control_s=${CONTROL_S:-15}
+reset_s=${RESET_S:-5}
+steps=${STEPS:-3000}
+save_freq=${SAVE_FREQ:-1000}
+held_out=${HELD_OUT:-4}
+size=${SIZE:-128}
+sim_speed=${SIM_SPEED:-0}
+python=/usr/bin/python3  # Debian's, installed with python3-torch; only its standard library is used
+[ -x "$python" ] || python=python3
+
+rm -rf "$out"
+mkdir -p "$out"
+times=()
+step_start() { t0=$(date +%s.%N); echo; echo "== $1"; }
+step_end() { times+=("$1=$(echo "$(date +%s.%N) - $t0" | bc)"); }
+
+raw="$out/sim_reach_grasp"
+labelled="$out/sim_reach_grasp_labelled"
+small="$out/sim_reach_grasp_${size}"
+run="$out/train/sim_reward_classifier"
+
+step_start "1. record: $episodes episodes of reach-and-grasp on the simulated SO-101 (${control_s} s each, ${reset_s} s resets, 10 fps, 640x480)"
+if [ "$sim_speed" = 0 ]; then
+  echo "   simulated time runs as fast as this CPU allows (--sim_speed 0), not in real time; the cues are logged, not spoken"
+fi
+"$rcls" record -c configs/sim_record_config.json --num_episodes "$episodes" \
+  --control_time_s "$control_s" --reset_time_s "$reset_s" --dataset.root "$raw" \
+  --sim_speed "$sim_speed" --no-audio --json > "$out/record.json" 2> "$out/record.log"
+grep -E "Recording episode 0|Resetting\.|Reset done\." "$out/record.log" | head -3 | sed 's/^/   log: /'
+step_end record
+
+step_start "2. label: success from the scripted operator's key presses (meta/rcls_record_keys.json)"
+"$rcls" label "$raw" --from-record --output "$labelled" --json > "$out/label.json" 2> "$out/label.log"
+"$python" - "$out/record.json" <<'EOF'
+import json, sys
+rec = json.load(open(sys.argv[1]))
+print("   episode  key press  ground truth (cube lifted 2 cm)  outcome")
+for e in rec["episodes"]:
+    key = e.get("success_frame")
+    truth = e.get("truth_onset_frame")
+    diff = "" if key is None or truth is None else f"  (+{key - truth} frames)"
+    print(f"   {e['episode_index']:7d}  {str(key):>9s}  {str(truth):>30s}  {e.get('truth_outcome', '')}{diff}")
+EOF
+step_end label
+
+step_start "3. preprocess: centre crop 640x480 to 480x480, Lanczos to ${size}x${size}"
+"$rcls" preprocess "$labelled" --output "$small" --size "$size" --json > "$out/preprocess.json" \
+  2> "$out/preprocess.log"
+step_end preprocess
+
+first_val=$(( episodes - held_out ))
+val_episodes=$(seq -s, "$first_val" $(( episodes - 1 )))
+step_start "4. train: $steps steps, batch 32, lr 1e-4, dropout 0.2, weight decay 0.01, colour jitter; episodes $val_episodes held out"
+# shellcheck disable=SC2086  # TRAIN_ARGS is a list of flags
+"$rcls" train -c configs/reward_classifier_train_config.json --dataset.root "$small" \
+  --output_dir "$run" --steps "$steps" --save_freq "$save_freq" --val_episodes "[$val_episodes]" \
+  ${TRAIN_ARGS:-} --json > "$out/train.json" 2> "$out/train.log"
+grep -E "step:" "$out/train.log" | tail -2 | sed 's/^/   log: /' || true
+step_end train
+
+checkpoint="$run/checkpoints/$(printf %06d "$steps")/pretrained_model"
+step_start "5. eval: held-out episodes $val_episodes, with the HTML report"
+"$rcls" eval --checkpoint "$checkpoint" --dataset.root "$small" --json \
+  --report "$out/eval_report.html" > "$out/eval.json" 2> "$out/eval.log"
+step_end eval
+
+echo
+"$python" - "$out" "$checkpoint" "$size" "${times[@]}" <<'EOF'
+import json, os, sys
+out, checkpoint, size, times = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+rec = json.load(open(os.path.join(out, "record.json")))
+label = json.load(open(os.path.join(out, "label.json")))
+train = json.load(open(os.path.join(out, "train.json")))
+ev = json.load(open(os.path.join(out, "eval.json")))
+
+def get(d, *keys, default=None):
+    for k in keys:
+        if not isinstance(d, dict) or k not in d:
+            return default
+        d = d[k]
+    return d
+
+frames = rec["frames"]
+success = get(label, "success_frames", default=rec.get("success_frames"))
+rows = [
+    ("episodes", 20, rec["episodes_saved"]),
+    ("frames", 1932, frames),
+    ("success frames", 869, success),
+    ("failure frames", 1063, None if success is None else frames - success),
+    ("fps", 10, 10),
+    ("camera", "640x480", "640x480"),
+    ("model input", "128x128", None),
+    ("steps", 3000, get(train, "steps")),
+    ("epochs", "%.1f" % (3000 * 32 / 1932),
+     None if not train.get("train_frames") else "%.1f" % (train["steps"] * 32 / train["train_frames"])),
+    ("final training loss", "-", get(train, "final_loss")),
+    ("accuracy", "98.86% (its training frames)", None),
+]
+acc = get(ev, "frame_level", "accuracy")
+if acc is not None:
+    rows[-1] = (rows[-1][0], rows[-1][1], "%.2f%% (held-out episodes)" % (100 * acc))
+rows[6] = (rows[6][0], rows[6][1], "%sx%s" % (size, size))
+print("                       reference run (LeRobot)          this run (rcls, simulated arm)")
+for name, ref, ours in rows:
+    ours = "-" if ours is None else (("%.4f" % ours) if isinstance(ours, float) else str(ours))
+    print("   %-20s %-32s %s" % (name, ref, ours))
+rec_ = get(ev, "recommendation", default={}) or {}
+print()
+if rec_.get("found"):
+    print("   held-out episodes %s: frame accuracy %.2f%% at threshold %s; recommended threshold %s with k %s:"
+          " no false positive before success, median onset error %s frames, episode recall %s" % (
+              get(ev, "episodes_evaluated"), 100 * acc, get(ev, "threshold"), rec_["threshold"], rec_["k"],
+              rec_.get("median_onset_error_frames"), rec_.get("episode_recall")))
+else:
+    print("   held-out episodes %s: frame accuracy %.2f%%; no safe threshold: %s" % (
+        get(ev, "episodes_evaluated"), 100 * acc, rec_.get("reason")))
+print("   " + str(rec_.get("sentence", "")))
+print()
+print("   step times: " + ", ".join("%s %.1f s" % (t.split("=")[0], float(t.split("=")[1])) for t in times))
+print()
+print("   outputs:")
+for name, path in [("recording", "sim_reach_grasp"), ("labelled", "sim_reach_grasp_labelled"),
+                   ("preprocessed", os.path.basename([p for p in os.listdir(out) if p.startswith("sim_reach_grasp_") and p != "sim_reach_grasp_labelled"][0])),
+                   ("eval report", "eval_report.html")]:
+    print("     %-13s %s" % (name, os.path.join(out, path)))
+print("     %-13s %s" % ("checkpoint", checkpoint))
+EOF
