@@ -31,7 +31,7 @@ rm -rf "$out"
 mkdir -p "$out"
 times=()
 step_start() { t0=$(date +%s.%N); echo; echo "== $1"; }
-step_end() { times+=("$1=$(echo "$(date +%s.%N) - $t0" | bc)"); }
+step_end() { times+=("$1=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }')"); }
 
 raw="$out/sim_reach_grasp"
 labelled="$out/sim_reach_grasp_labelled"
