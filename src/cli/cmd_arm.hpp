@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,52 @@ inline constexpr const char* kYesHelp =
     "Answer every 'press ENTER' at once (scripts, the simulator's person); without it, answers "
     "are read from stdin";
 
-/// `--port`, required.
-CLI::Option* add_port_option(CLI::App* app, std::string& port);
+/// `--port`: required, here or as LeRobot's `--robot.port` / `--teleop.port` (LerobotArmFlags).
+CLI::Option* add_port_option(CLI::App* app, std::optional<std::string>& port);
+
+/// The arm a one-arm command works on (`arm calibrate`, `read`, `scan`, `setup-motors`), as rcls's
+/// own options name it. Unset fields were not given.
+struct ArmTarget {
+    std::optional<std::string> port;
+    std::optional<std::string> role;  ///< "follower" | "leader".
+    std::optional<std::string> id;
+    std::optional<std::string> calibration_dir;
+};
+
+/// Which of ArmTarget's fields a command has (the port always).
+enum ArmTargetField : unsigned { kArmRole = 1U, kArmId = 2U, kArmCalibrationDir = 4U };
+
+/// LeRobot's spellings of a one-arm command's options, the one place they are declared for every
+/// arm command: `--robot.port`, `--robot.id`, `--robot.type`, `--robot.calibration_dir` (the
+/// follower) and the same under `--teleop.` (the leader), as lerobot-calibrate and
+/// lerobot-setup-motors take them (`=` or a space, '-' or '_': main.cpp's flag convention). A
+/// `--robot.*` flag also says the role (follower), a `--teleop.*` flag the leader; `--*.type` is
+/// one of arm::parse_arm_type()'s real-arm types of that side.
+class LerobotArmFlags {
+public:
+    /// Adds the spellings of the fields `fields` (ArmTargetField bits; the port always) to `app`.
+    LerobotArmFlags(CLI::App& app, unsigned fields);
+
+    /// `native` (the command's own options) completed by LeRobot's spellings. Throws UsageError
+    /// (exit 2) naming both flags when two of them give one field different values (`--port A
+    /// --robot.port B`, `--robot.port A --teleop.port B`, `--role leader --robot.id x`), and when
+    /// no port is given at all.
+    ArmTarget resolve(const ArmTarget& native) const;
+
+private:
+    struct Given {
+        std::string flag;  ///< "--robot.port"
+        std::string value;
+    };
+    std::string command_;
+    unsigned fields_ = 0;
+    std::shared_ptr<std::vector<Given>> given_ = std::make_shared<std::vector<Given>>();
+};
+
+/// Throws UsageError naming both flags when two different flags (a short alias such as
+/// `--follower-port` and the JSON path `--robot.port`) set one config field to different values.
+void refuse_conflicting_overrides(const std::string& command,
+                                  const std::vector<config::Override>& overrides);
 
 /// Asks a real user: reads stdin, draws on stderr (redrawing status blocks on a terminal). End of
 /// input (stdin from /dev/null or a finished pipe) counts as Enter, so piped answers work.

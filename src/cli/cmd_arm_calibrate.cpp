@@ -11,6 +11,7 @@
 
 #include "rcls/arm/so101.hpp"
 #include "rcls/arm_tools/arm_tools.hpp"
+#include "rcls/core/error.hpp"
 
 #include "cmd_arm.hpp"
 
@@ -18,28 +19,35 @@ namespace rcls::cli {
 namespace {
 
 struct CalibrateCommandOptions {
-    std::string port;
-    std::string role = "follower";
-    std::string id;
-    std::optional<std::string> calibration_dir;
+    ArmTarget
+        given;  ///< --port, --role, --id, --calibration-dir, or LeRobot's --robot.* / --teleop.*
     bool yes = false;
     bool force = false;
     double range_seconds = 10.0;
 };
 
-int run_calibrate(const CalibrateCommandOptions& options) {
+int run_calibrate(const CalibrateCommandOptions& options, const LerobotArmFlags& lerobot) {
+    const ArmTarget target = lerobot.resolve(options.given);
+    if (!target.role) {
+        throw UsageError(
+            "arm calibrate: --role is required (or LeRobot's --robot.* for the "
+            "follower, --teleop.* for the leader)");
+    }
+    if (!target.id) {
+        throw UsageError("arm calibrate: --id is required (or LeRobot's --robot.id / --teleop.id)");
+    }
     arm::ArmOptions arm_options;
-    arm_options.role = options.role == "leader" ? arm::ArmRole::kLeader : arm::ArmRole::kFollower;
-    arm_options.port = options.port;
-    arm_options.id = options.id;
-    arm_options.calibration_dir = options.calibration_dir;
+    arm_options.role = *target.role == "leader" ? arm::ArmRole::kLeader : arm::ArmRole::kFollower;
+    arm_options.port = *target.port;
+    arm_options.id = *target.id;
+    arm_options.calibration_dir = target.calibration_dir;
     arm::So101Arm arm(arm_options);
     arm::TorqueOffGuard guard(arm);
     arm.connect(arm::ConnectOptions{.use_calibration = false, .configure = true});
     auto prompter = make_prompter(options.yes, options.range_seconds, arm.clock());
     const auto path =
         arm_tools::calibrate(arm, *prompter, arm_tools::CalibrateOptions{.force = options.force});
-    spdlog::info("{}: {}", options.port, arm_tools::describe_stats(arm.bus_stats()));
+    spdlog::info("{}: {}", arm_options.port, arm_tools::describe_stats(arm.bus_stats()));
     std::cout << path.string() << std::endl;
     return 0;
 }
@@ -50,13 +58,13 @@ void register_arm_calibrate(CLI::App& arm_app, const GlobalOptions&, Commands& c
     auto calibrate = std::make_shared<CalibrateCommandOptions>();
     CLI::App* calibrate_app = arm_app.add_subcommand(
         "calibrate", "Calibrate an arm as LeRobot does and save LeRobot's calibration file");
-    add_port_option(calibrate_app, calibrate->port);
-    calibrate_app->add_option("--role", calibrate->role, "Which arm: follower or leader")
-        ->check(CLI::IsMember({"follower", "leader"}))
-        ->required();
-    calibrate_app->add_option("--id", calibrate->id, "Arm id: the calibration file is <id>.json")
-        ->required();
-    calibrate_app->add_option("--calibration-dir", calibrate->calibration_dir,
+    add_port_option(calibrate_app, calibrate->given.port);
+    calibrate_app
+        ->add_option("--role", calibrate->given.role, "Which arm: follower or leader; required")
+        ->check(CLI::IsMember({"follower", "leader"}));
+    calibrate_app->add_option("--id", calibrate->given.id,
+                              "Arm id: the calibration file is <id>.json; required");
+    calibrate_app->add_option("--calibration-dir", calibrate->given.calibration_dir,
                               "Folder of calibration files (default: LeRobot's, under "
                               "$HF_LEROBOT_CALIBRATION)");
     calibrate_app->add_flag("--force", calibrate->force,
@@ -67,7 +75,9 @@ void register_arm_calibrate(CLI::App& arm_app, const GlobalOptions&, Commands& c
                      "With --yes: how long to record the ranges of motion")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    commands.push_back({calibrate_app, [calibrate] { return run_calibrate(*calibrate); }});
+    const LerobotArmFlags lerobot(*calibrate_app, kArmRole | kArmId | kArmCalibrationDir);
+    commands.push_back(
+        {calibrate_app, [calibrate, lerobot] { return run_calibrate(*calibrate, lerobot); }});
 }
 
 }  // namespace rcls::cli

@@ -23,7 +23,8 @@ namespace rcls::cli {
 namespace {
 
 struct ReadOptions {
-    std::string port;
+    ArmTarget given;   ///< As given: rcls's options (LeRobot's spellings: LerobotArmFlags).
+    std::string port;  ///< The rest: as resolved from `given`.
     bool raw = false;
     bool json = false;
     std::optional<std::string> role;  ///< Unset: where the id's calibration file is.
@@ -99,7 +100,13 @@ void resolve_calibration(const ReadOptions& options, arm::ArmOptions& arm_option
                   "); choose one with --id (and --role)");
 }
 
-int run_read(const ReadOptions& options) {
+int run_read(const ReadOptions& given, const LerobotArmFlags& lerobot) {
+    ReadOptions options = given;
+    const ArmTarget target = lerobot.resolve(given.given);
+    options.port = *target.port;
+    options.role = target.role;
+    options.id = target.id;
+    options.calibration_dir = target.calibration_dir;
     arm::ArmOptions arm_options;
     arm_options.role = arm::ArmRole::kFollower;
     arm_options.port = options.port;
@@ -120,18 +127,20 @@ void register_arm_read(CLI::App& arm_app, const GlobalOptions&, Commands& comman
     auto read = std::make_shared<ReadOptions>();
     CLI::App* read_app = arm_app.add_subcommand(
         "read", "Print the present joint positions (calibrated units, or raw steps with --raw)");
-    add_port_option(read_app, read->port);
+    add_port_option(read_app, read->given.port);
     read_app->add_flag("--raw", read->raw, "Raw encoder steps (0-4095); needs no calibration");
     read_app->add_flag("--json", read->json, "One JSON object mapping joint names to values");
     read_app
-        ->add_option("--role", read->role,
+        ->add_option("--role", read->given.role,
                      "Which calibration: follower or leader (default: where --id's file is)")
         ->check(CLI::IsMember({"follower", "leader"}));
-    read_app->add_option("--id", read->id,
+    read_app->add_option("--id", read->given.id,
                          "Arm id of the calibration file (default: the only calibration present)");
-    read_app->add_option("--calibration-dir", read->calibration_dir, "Folder of calibration files");
+    read_app->add_option("--calibration-dir", read->given.calibration_dir,
+                         "Folder of calibration files");
     read_app->add_flag("--range", read->range, "Body joints in -100..100 instead of degrees");
-    commands.push_back({read_app, [read] { return run_read(*read); }});
+    const LerobotArmFlags lerobot(*read_app, kArmRole | kArmId | kArmCalibrationDir);
+    commands.push_back({read_app, [read, lerobot] { return run_read(*read, lerobot); }});
 }
 
 }  // namespace rcls::cli

@@ -38,6 +38,7 @@ int run_teleop(const TeleopCommandOptions& options, const GlobalOptions& globals
     const std::optional<std::filesystem::path> file =
         options.config_file ? std::optional<std::filesystem::path>(*options.config_file)
                             : std::nullopt;
+    refuse_conflicting_overrides("arm teleop", options.overrides);
     const config::RecordConfig config = config::load_record_config(file, options.overrides);
     if (globals.print_config) {
         // The settings teleop runs with: its own loop rate, not the record config's.
