@@ -24,7 +24,31 @@ void throw_error(ErrorKind kind, const std::string& message) {
 }
 
 Context Context::at(std::string_view key) const {
-    return Context(source, append_pointer(pointer, key), kind, mode);
+    return Context(source, append_pointer(pointer, key), kind, mode, foreign);
+}
+
+bool ForeignKeys::matches(std::string_view pointer) const {
+    const std::vector<std::string> keys = split(std::string(pointer), '/');
+    for (const std::string& pattern : patterns) {
+        const std::vector<std::string> wanted = split(pattern, '/');
+        if (wanted.size() > keys.size()) continue;
+        bool same = true;
+        for (std::size_t i = 0; i < wanted.size() && same; ++i) {
+            same = wanted[i] == "*" || wanted[i] == keys[i];
+        }
+        if (same) return true;
+    }
+    return false;
+}
+
+std::string ForeignKeys::describe_ignored() const {
+    std::vector<std::string> names;
+    for (const std::string& pointer : ignored) {
+        std::string name = pointer.substr(pointer.empty() ? 0 : 1);
+        std::replace(name.begin(), name.end(), '/', '.');
+        names.push_back(name);
+    }
+    return join(names, ", ");
 }
 
 void fail(const Context& context, const std::string& message) {
@@ -241,6 +265,10 @@ const Json* Reader::take(std::string_view key) {
         known_.push_back(old_key);
         auto it = object_.find(old_key);
         if (it == object_.end()) continue;
+        // LeRobot writes the unused one as null beside the other ("policy": null beside
+        // "reward_model"): a null name stands for nothing.
+        if (it->is_null() && found != nullptr) continue;
+        if (found != nullptr && found->is_null()) found = nullptr;
         if (found != nullptr) {
             fail(context_, "both \"" + std::string(key) + "\" and its old name \"" + old_key +
                                "\" are set; keep one");
@@ -276,6 +304,13 @@ std::vector<std::string> Reader::unread_keys() const {
 void Reader::finish() const {
     if (context_.mode == Mode::kLenient) return;
     for (const std::string& key : unread_keys()) {
+        if (context_.foreign != nullptr) {
+            const std::string pointer = child(key).pointer;
+            if (context_.foreign->matches(pointer)) {
+                context_.foreign->ignored.push_back(pointer);
+                continue;
+            }
+        }
         std::string suggestion = did_you_mean(key, known_);
         if (suggestion.empty()) suggestion = " (valid keys: " + join(known_, ", ") + ")";
         fail(child(key), "unknown key \"" + key + "\"" + suggestion);

@@ -62,6 +62,23 @@ enum class ErrorKind { kConfig, kData, kModel };
 /// default of a non-numeric field (LeRobot writes None for unset strings, lists and maps).
 enum class Mode { kStrict, kLenient };
 
+/// Keys of another program's files that rcls knows and does not use (LeRobot's, listed once in
+/// config/lerobot_keys.hpp). A strict Reader whose Context points at one collects such keys
+/// instead of refusing them, so that the caller can name them once; other unknown keys stay
+/// errors.
+struct ForeignKeys {
+    /// JSON pointers ("/wandb", "/dataset/video_backend"); a "*" segment matches any one key, and
+    /// a pattern also covers everything below it.
+    std::vector<std::string> patterns;
+    /// The pointers of the keys met and ignored, in reading order.
+    std::vector<std::string> ignored;
+
+    /// Whether `pointer` is one of `patterns` or below one.
+    bool matches(std::string_view pointer) const;
+    /// `ignored` as dotted paths ("wandb", "dataset.video_backend"), comma-separated.
+    std::string describe_ignored() const;
+};
+
 /// Throws the error of `kind` (ConfigError, DataError or ModelError) with `message`.
 [[noreturn]] void throw_error(ErrorKind kind, const std::string& message);
 
@@ -71,13 +88,20 @@ struct Context {
     Context(std::string source_,
             std::string pointer_ = {},
             ErrorKind kind_ = ErrorKind::kConfig,
-            Mode mode_ = Mode::kStrict)
-        : source(std::move(source_)), pointer(std::move(pointer_)), kind(kind_), mode(mode_) {}
+            Mode mode_ = Mode::kStrict,
+            ForeignKeys* foreign_ = nullptr)
+        : source(std::move(source_)),
+          pointer(std::move(pointer_)),
+          kind(kind_),
+          mode(mode_),
+          foreign(foreign_) {}
 
     std::string source;
     std::string pointer;  ///< JSON pointer of the value, "" for the document root.
     ErrorKind kind = ErrorKind::kConfig;
     Mode mode = Mode::kStrict;
+    /// Strict mode: keys another program writes, ignored and collected there (null: none).
+    ForeignKeys* foreign = nullptr;
 
     /// The context of member or element `key` of this value (same source, kind and mode).
     Context at(std::string_view key) const;
@@ -168,7 +192,8 @@ public:
     /// Throws ConfigError at `key` with `message` unless `ok`.
     void require(std::string_view key, bool ok, std::string_view message) const;
 
-    /// Strict mode: rejects keys that were not read, naming the closest valid one.
+    /// Strict mode: rejects keys that were not read, naming the closest valid one; keys the
+    /// context's ForeignKeys lists are collected there instead.
     void finish() const;
 
     /// The keys of the object that no field() or required() asked for, in document order.
