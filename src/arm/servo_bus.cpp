@@ -57,11 +57,34 @@ std::string ServoBus::describe(std::uint8_t id) const {
     return it == motor_names_.end() ? number : it->second + " (" + number + ")";
 }
 
+namespace {
+
+/// What an echoing line is, and what to do about it.
+DeviceError echo_error(const std::string& port) {
+    return DeviceError(port +
+                       ": the line echoes every packet sent (the reply began with the exact "
+                       "instruction packet just sent: a half-duplex adapter without echo "
+                       "suppression, or TX wired straight to RX); use a bus adapter that "
+                       "suppresses its own echo (the Waveshare or Feetech URT-1 board LeRobot "
+                       "uses), or set its jumper or switch to the servo (half-duplex) mode");
+}
+
+bool is_unicast_ping(const protocol::Bytes& request) {
+    return request.size() > 4 && request[2] != protocol::kBroadcastId &&
+           request[4] == static_cast<std::uint8_t>(protocol::Instruction::kPing);
+}
+
+}  // namespace
+
 void ServoBus::send(const Bytes& request) {
     port_.flush_input();
     port_.write(request);
     ++stats_.transactions;
     rx_buffer_.clear();
+    unchecked_request_ = request;
+    // A unicast PING's echo is also a valid status packet (a voltage error): exchange() tells
+    // them apart by the servo's own reply that follows an echo.
+    if (is_unicast_ping(request)) unchecked_request_.clear();
 }
 
 bool ServoBus::receive(SerialPort::Clock::time_point deadline) {
@@ -72,6 +95,15 @@ bool ServoBus::receive(SerialPort::Clock::time_point deadline) {
 }
 
 std::optional<protocol::ParseResult> ServoBus::next_status() {
+    if (!unchecked_request_.empty()) {
+        const std::size_t n = std::min(rx_buffer_.size(), unchecked_request_.size());
+        if (!std::equal(rx_buffer_.begin(), rx_buffer_.begin() + static_cast<std::ptrdiff_t>(n),
+                        unchecked_request_.begin())) {
+            unchecked_request_.clear();  // a reply, not our own bytes
+        } else if (n == unchecked_request_.size()) {
+            throw echo_error(port_name());
+        }
+    }
     protocol::ParseResult parsed = protocol::parse_status(rx_buffer_);
     rx_buffer_.erase(rx_buffer_.begin(),
                      rx_buffer_.begin() + static_cast<std::ptrdiff_t>(parsed.consumed));
@@ -85,6 +117,11 @@ ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::s
         port_,
         protocol::packet_timeout(port_.baud_rate(), param_count + protocol::kStatusOverhead));
     Reply reply;
+    // A unicast PING answered by a status byte for byte equal to it (error bits = the PING
+    // instruction, 0x01): the servo's voltage error, or the line's echo of the PING when a second
+    // status of that id follows before the deadline.
+    std::optional<Reply> maybe_echo;
+    const bool ping = is_unicast_ping(request);
     while (true) {
         while (const std::optional<protocol::ParseResult> status = next_status()) {
             const protocol::ParseResult& parsed = *status;
@@ -96,13 +133,19 @@ ServoBus::Reply ServoBus::exchange(const Bytes& request, std::uint8_t id, std::s
                 reply.result = CommResult::kCorrupt;
                 break;
             }
+            if (maybe_echo) throw echo_error(port_name());
             reply.result = CommResult::kSuccess;
             reply.error = parsed.packet.code;
             reply.params = parsed.packet.params;
+            if (ping && parsed.packet.code == request[4] && parsed.packet.params.empty()) {
+                maybe_echo = reply;
+                continue;
+            }
             return reply;
         }
         if (reply.result == CommResult::kCorrupt || !receive(deadline)) break;
     }
+    if (maybe_echo && reply.result != CommResult::kCorrupt) return *maybe_echo;
     // Bytes that never became a whole packet are a truncated reply (the SDK's COMM_RX_CORRUPT).
     if (reply.result == CommResult::kTimeout && !rx_buffer_.empty()) {
         reply.result = CommResult::kCorrupt;

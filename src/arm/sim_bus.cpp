@@ -458,6 +458,10 @@ std::vector<SimBus::Reply> SimBus::receive(std::span<const std::uint8_t> bytes,
     };
     Clock::time_point t = now + wire(bytes.size(), line_baud);
     std::vector<Reply> out;
+    if (faults.echo && !bytes.empty()) {
+        // The host's own bytes come straight back, as they leave it.
+        out.push_back({Bytes(bytes.begin(), bytes.end()), t});
+    }
     std::uniform_int_distribution<int> noise(0, 255);
     for (auto& [servo, reply] : produced) {
         ++stats_.replies;

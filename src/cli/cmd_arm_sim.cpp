@@ -36,6 +36,7 @@ struct SimCliOptions {
     std::string drop, corrupt, truncate, garbage, delay;
     std::string error_bits = "0x20";
     std::vector<int> error_ids, missing, wrong_model, old_firmware;
+    bool echo = false;
     std::string scene;                       // "reach_grasp": src/sim/serve.cpp
     std::optional<std::string> leader_link;  // with --scene
 };
@@ -98,6 +99,7 @@ int run_sim(const SimCliOptions& options) {
     faults.missing_ids = to_ids(options.missing, "--missing");
     faults.wrong_model_ids = to_ids(options.wrong_model, "--wrong-model");
     faults.old_firmware_ids = to_ids(options.old_firmware, "--old-firmware");
+    faults.echo = options.echo;
     std::optional<std::filesystem::path> link;
     if (options.link) link = *options.link;
     const arm::SimStats stats =
@@ -157,6 +159,10 @@ void register_arm_sim(CLI::App& arm_app, const GlobalOptions&, Commands& command
         ->group(kFaults);
     sim_app->add_option("--old-firmware", sim->old_firmware, "Servos with firmware 3.9")
         ->delimiter(',')
+        ->group(kFaults);
+    sim_app
+        ->add_flag("--echo", sim->echo,
+                   "The line echoes every packet sent (an adapter without echo suppression)")
         ->group(kFaults);
     sim_app
         ->add_option("--scene", sim->scene,

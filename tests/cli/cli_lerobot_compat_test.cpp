@@ -472,5 +472,41 @@ TEST_F(CliLerobotConfigs, TheTrainConfigRclsTrainWritesRoundTrips) {
     EXPECT_EQ(occurrences(r.err, "ignoring LeRobot keys"), 1u) << r.err;
 }
 
+// ---- Item 10: a line that echoes what is sent ------------------------------------------------
+
+// `arm scan` on an adapter without echo suppression reported "Input voltage error" on every
+// motor (the echoed PING read as status packets); the echo is now said as such, exit 4.
+TEST_F(CliLerobotFlags, AnEchoingLineIsSaidAsSuchNotAsServoErrors) {
+    arm::SimOptions options;
+    options.faults.echo = true;
+    const std::string port = serve(options);
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"arm", "scan", "--port", port},
+          std::vector<std::string>{"arm", "read", "--port", port, "--raw", "--json"}}) {
+        const ProcessResult r = run_rcls(args, seconds(60));
+        EXPECT_EQ(r.exit_code, 4) << args[1] << ": " << r.err;
+        EXPECT_NE(r.err.find("rcls: error: " + port + ": the line echoes every packet sent ("),
+                  std::string::npos)
+            << r.err;
+        EXPECT_EQ(r.err.find("voltage"), std::string::npos) << r.err;
+        EXPECT_TRUE(r.out.empty()) << r.out;
+    }
+}
+
+TEST(CliArmSim, EchoFlagMakesTheSimulatedLineEcho) {
+    TempDir dir;
+    const std::string link = (dir / "bus").string();
+    auto sim = std::async(std::launch::async, [&] {
+        return run_rcls({"arm", "sim", "--link", link, "--echo", "--duration", "3"}, seconds(60));
+    });
+    for (int i = 0; i < 200 && !fs::exists(link); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the other process
+    }
+    const ProcessResult r = run_rcls({"arm", "scan", "--port", link}, seconds(60));
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find(link + ": the line echoes every packet sent"), std::string::npos) << r.err;
+    EXPECT_EQ(sim.get().exit_code, 0);
+}
+
 }  // namespace
 }  // namespace rcls::testing

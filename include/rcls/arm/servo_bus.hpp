@@ -150,7 +150,9 @@ private:
     /// Appends what the port delivers before `deadline` to rx_buffer_; false when nothing came.
     bool receive(SerialPort::Clock::time_point deadline);
     /// The next whole status packet in rx_buffer_ (consumed from it), or nullopt when what is
-    /// there is not yet a whole packet.
+    /// there is not yet a whole packet. Throws DeviceError when the reply begins with the exact
+    /// request just sent: the line echoes (only where no status packet can look the same: a
+    /// unicast PING's echo is a voltage-error status, byte for byte).
     std::optional<protocol::ParseResult> next_status();
 
     /// Sends `request` once and waits for the status packet of `id` with `param_count` data bytes.
@@ -176,6 +178,8 @@ private:
     std::map<std::uint8_t, std::string> motor_names_;
     BusStats stats_;
     std::vector<std::uint8_t> rx_buffer_;
+    /// The request just sent, until the first bytes after it show it was not echoed back.
+    std::vector<std::uint8_t> unchecked_request_;
     std::array<std::uint8_t, 512> rx_chunk_{};
 };
 

@@ -63,6 +63,9 @@ struct SimFaults {
     std::vector<std::uint8_t> missing_ids;       ///< Servos that never answer (unplugged).
     std::vector<std::uint8_t> wrong_model_ids;   ///< Report model 2825 (an STS3250).
     std::vector<std::uint8_t> old_firmware_ids;  ///< Report firmware 3.9 instead of 3.10.
+    /// The line echoes every byte the host sends back to it before any reply (a half-duplex
+    /// adapter without echo suppression).
+    bool echo = false;
 };
 
 /// What moves a servo whose torque is off.
