@@ -239,5 +239,30 @@ TEST_F(ServoBusTest, TorqueOffWritesTorqueThenUnlocksEeprom) {
     EXPECT_EQ(port_.writes()[1], (Bytes{0xFF, 0xFF, 0x03, 0x04, 0x03, 0x37, 0x00, 0xBE}));
 }
 
+// Issue 10 item 10: an adapter without echo suppression sends every packet back before the
+// servo's reply; read as status packets they looked like "Input voltage error" on every motor.
+TEST_F(ServoBusTest, AnEchoedRequestIsSaidAsSuchNotAsServoErrors) {
+    const Bytes read_request{0xFF, 0xFF, 0x01, 0x04, 0x02, 0x38, 0x02, 0xBE};
+    port_.push_reply(concat({read_request, kPosition2047Id1}));
+    try {
+        (void)bus_.read(present_, 1);
+        FAIL() << "no error";
+    } catch (const DeviceError& e) {
+        EXPECT_EQ(
+            std::string(e.what()).rfind("/dev/ttyTEST: the line echoes every packet sent (", 0), 0u)
+            << e.what();
+    }
+    // A unicast PING's echo equals a voltage-error status: the servo's reply after it tells.
+    port_.push_reply(concat({Bytes{0xFF, 0xFF, 0x01, 0x02, 0x01, 0xFB}, kPingReply1}));
+    EXPECT_THROW((void)bus_.ping(1), DeviceError);
+}
+
+TEST_F(ServoBusTest, AVoltageErrorAnswerToAPingIsStillAVoltageError) {
+    port_.push_reply(Bytes{0xFF, 0xFF, 0x01, 0x02, 0x01, 0xFB});  // no second status follows
+    const PingResult result = bus_.ping(1);
+    EXPECT_EQ(result.result, CommResult::kSuccess);
+    EXPECT_EQ(result.error, 0x01);
+}
+
 }  // namespace
 }  // namespace rcls::arm
