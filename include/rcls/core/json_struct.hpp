@@ -70,7 +70,8 @@ struct ForeignKeys {
     /// JSON pointers ("/wandb", "/dataset/video_backend"); a "*" segment matches any one key, and
     /// a pattern also covers everything below it.
     std::vector<std::string> patterns;
-    /// The pointers of the keys met and ignored, in reading order.
+    /// The pointers of the keys met and ignored, in reading order (a section's before its
+    /// parent's).
     std::vector<std::string> ignored;
 
     /// Whether `pointer` is one of `patterns` or below one.

@@ -133,6 +133,35 @@ TEST(JsonStructRead, OldNameOfASectionIsAccepted) {
               "test.json: both \"inner\" and its old name \"old_inner\" are set; keep one");
 }
 
+TEST(JsonStructRead, ANullOldNameBesideTheNewOneStandsForNothing) {
+    // LeRobot's train_config.json writes "policy": null beside "reward_model".
+    EXPECT_EQ(read(R"({"old_inner": null, "inner": {"count": 4}})").inner.count, 4);
+    EXPECT_EQ(read(R"({"old_inner": {"count": 5}, "inner": null})").inner.count, 5);
+}
+
+TEST(JsonStructRead, ForeignKeysAreCollectedAndOtherUnknownKeysStayErrors) {
+    ForeignKeys foreign{{"/wandb", "/parts/*/weight", "/inner/extra"}, {}};
+    const Context context("test.json", "", ErrorKind::kConfig, Mode::kStrict, &foreign);
+    Outer out;
+    read_into(parse_text(R"({"wandb": {"enable": true}, "rate": 2.0,
+                             "parts": {"a": {"count": 1, "weight": 0.5}},
+                             "inner": {"extra": null, "count": 7}})",
+                         "test.json"),
+              out, context);
+    EXPECT_EQ(out.rate, 2.0);
+    EXPECT_EQ(out.inner.count, 7);
+    EXPECT_EQ(foreign.describe_ignored(), "parts.a.weight, inner.extra, wandb");  // inner first
+    Outer again;
+    try {
+        read_into(parse_text(R"({"wandb": {}, "inner": {"cuont": 1}})", "test.json"), again,
+                  context);
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "test.json: /inner/cuont: unknown key \"cuont\" (did you mean \"count\"?)");
+    }
+}
+
 TEST(JsonStructParse, SyntaxErrorNamesLineAndColumn) {
     try {
         parse_text("{\n  \"rate\": 1,\n}\n", "bad.json");
