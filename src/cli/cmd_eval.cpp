@@ -159,7 +159,8 @@ void register_eval(CLI::App& root, const GlobalOptions& globals, Commands& comma
                   "Print the figures gates can name (key paths of the JSON), one per line, and "
                   "exit");
     app->add_option("--threads", options->threads,
-                    "libtorch threads (0: one per core); decoding takes one more thread")
+                    "model threads (0: one per core), each scoring whole frames; decoding "
+                    "takes one more thread")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     commands.push_back({app, [options] { return run_eval(*options); }});

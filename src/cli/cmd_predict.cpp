@@ -135,7 +135,9 @@ void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& co
                     "video of one of them is an error, not a skip")
         ->delimiter(',')
         ->check(CLI::NonNegativeNumber);
-    app->add_option("--threads", options->threads, "libtorch threads (0: one per core)")
+    app->add_option("--threads", options->threads,
+                    "model threads (0: one per core); on a dataset each scores whole frames and "
+                    "decoding takes one more thread")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app->add_option("--benchmark", options->benchmark,

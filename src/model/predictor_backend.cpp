@@ -53,6 +53,7 @@ public:
             }
         }
         set_num_threads(options_.num_threads);
+        threads_ = torch::get_num_threads();
         model_->eval();
         for (torch::Tensor& p : model_->parameters())
             p.requires_grad_(false);
@@ -68,6 +69,9 @@ public:
     int num_threads() const override { return torch::get_num_threads(); }
 
     std::vector<Prediction> run(const std::vector<std::vector<cv::Mat>>& batch) override {
+        // libtorch's thread count is per calling thread (OpenMP's): a thread other than the one
+        // that made this model gets this model's count before its first forward pass.
+        if (torch::get_num_threads() != threads_) set_num_threads(threads_);
         for (const std::vector<cv::Mat>& frames : batch) {
             if (frames.size() != stats_.size()) {
                 throw DataError(std::to_string(frames.size()) + " frames for a model of " +
@@ -146,6 +150,7 @@ private:
     }
 
     PredictorOptions options_;
+    int threads_ = 1;  ///< The libtorch threads this model runs with.
     ClassifierConfig config_;
     NormStats stats_;
     std::string stats_from_;

@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <limits>
+#include <map>
 #include <mutex>
 #include <random>
 #include <set>
@@ -62,18 +64,19 @@ private:
     cv::Mat out_;
 };
 
-/// One moment of a dataset: its global index and one frame per camera at the model's size.
+/// One moment of a dataset: its place in the scoring order, its global index and one frame per
+/// camera at the model's size.
 struct Moment {
+    std::int64_t seq = 0;
     std::int64_t index = 0;
     std::vector<cv::Mat> frames;
 };
 
-/// Thrown inside the producer when the consumer has stopped.
+/// Thrown inside the producer when the consumers have stopped.
 struct Cancelled {};
 
-/// A bounded FIFO of moments from one producer thread to one consumer thread. The producer ends
-/// with finish() (an error or none); the consumer gets every moment pushed before it, then the
-/// error. cancel() stops the producer's next push.
+/// A bounded FIFO of moments from one producer thread to the scoring threads. The producer ends
+/// with finish(); cancel() stops the producer's next push and every consumer's next pop.
 class MomentQueue {
 public:
     explicit MomentQueue(std::size_t capacity) : capacity_(capacity) {}
@@ -88,22 +91,17 @@ public:
         return true;
     }
 
-    void finish(std::exception_ptr error) {
+    void finish() {
         const std::lock_guard lock(mutex_);
         finished_ = true;
-        error_ = std::move(error);
-        ready_.notify_one();
+        ready_.notify_all();
     }
 
-    /// The next moment; false at the end. Rethrows the producer's error once the moments pushed
-    /// before it are taken.
+    /// The next moment; false at the end or once cancelled.
     bool pop(Moment& moment) {
         std::unique_lock lock(mutex_);
-        ready_.wait(lock, [&] { return !items_.empty() || finished_; });
-        if (items_.empty()) {
-            if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-            return false;
-        }
+        ready_.wait(lock, [&] { return cancelled_ || !items_.empty() || finished_; });
+        if (cancelled_ || items_.empty()) return false;
         moment = std::move(items_.front());
         items_.pop_front();
         room_.notify_one();
@@ -114,6 +112,7 @@ public:
         const std::lock_guard lock(mutex_);
         cancelled_ = true;
         room_.notify_all();
+        ready_.notify_all();
     }
 
 private:
@@ -124,6 +123,59 @@ private:
     std::size_t capacity_;
     bool finished_ = false;
     bool cancelled_ = false;
+};
+
+/// Scored moments from the scoring threads back into their order, for the calling thread. An
+/// error (the producer's or a scorer's) takes its place in that order: every moment before it is
+/// handed out first, then it is rethrown.
+class InOrder {
+public:
+    struct Scored {
+        std::int64_t index = 0;
+        model::Prediction prediction;
+    };
+
+    void put(std::int64_t seq, Scored scored) {
+        const std::lock_guard lock(mutex_);
+        done_.emplace(seq, scored);
+        ready_.notify_one();
+    }
+
+    /// The producer pushed `count` moments and no more.
+    void end(std::int64_t count) { fail(count, nullptr); }
+
+    /// Moment `seq` (or, for the producer, the end at `seq`) failed with `error`; the earliest
+    /// failure wins.
+    void fail(std::int64_t seq, std::exception_ptr error) {
+        const std::lock_guard lock(mutex_);
+        if (seq < stop_at_) {
+            stop_at_ = seq;
+            error_ = std::move(error);
+        }
+        ready_.notify_one();
+    }
+
+    /// The next moment in order; false at the end. Rethrows an error in its place.
+    bool next(Scored& scored) {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return next_ == stop_at_ || done_.count(next_) != 0; });
+        if (next_ == stop_at_) {
+            if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+            return false;
+        }
+        auto it = done_.find(next_);
+        scored = it->second;
+        done_.erase(it);
+        ++next_;
+        return true;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable ready_;
+    std::map<std::int64_t, Scored> done_;
+    std::int64_t next_ = 0;
+    std::int64_t stop_at_ = std::numeric_limits<std::int64_t>::max();
     std::exception_ptr error_;
 };
 
@@ -232,6 +284,8 @@ std::set<std::int64_t> episodes_to_score(const dataset::Dataset& data,
 }
 
 void predict_dataset(model::Predictor& predictor,
+                     const std::function<model::Predictor()>& make_scorer,
+                     int workers,
                      const fs::path& root,
                      const std::string& name,
                      const PredictOptions& options,
@@ -296,34 +350,71 @@ void predict_dataset(model::Predictor& predictor,
         produce(false, score);
         return;
     }
-    // A second thread decodes, crops and resizes up to `prefetch` moments ahead while this one
-    // runs the model: the same work in the same order, so the same results.
-    MomentQueue queue(static_cast<std::size_t>(options.prefetch));
-    std::thread producer([&] {
-        try {
-            produce(true, [&](Moment&& moment) {
-                if (!queue.push(std::move(moment))) throw Cancelled{};
-            });
-            queue.finish(nullptr);
-        } catch (const Cancelled&) {
-            queue.finish(nullptr);
-        } catch (...) {
-            queue.finish(std::current_exception());
+    // A second thread decodes, crops and resizes up to `prefetch` moments ahead while scoring
+    // threads run the model, each its own copy with one libtorch thread when there are several
+    // (whole frames side by side scale better than one frame's layers split across cores), and
+    // this thread hands the results on in order: the same work, so the same results.
+    std::vector<model::Predictor> copies;
+    std::vector<model::Predictor*> scorers{&predictor};
+    if (workers > 1) {
+        scorers.clear();
+        for (int i = 0; i < workers; ++i) {
+            copies.push_back(make_scorer());
         }
-    });
-    // Whatever ends this thread's loop (the model, on_result, Ctrl-C, the producer's error),
-    // the producer stops at its next frame and is joined before anything leaves this scope.
+        for (model::Predictor& copy : copies) {
+            scorers.push_back(&copy);
+        }
+    }
+    MomentQueue queue(static_cast<std::size_t>(options.prefetch));
+    InOrder in_order;
+    std::vector<std::thread> threads;
+    // Whatever ends this thread's loop (on_result, Ctrl-C, an error in any thread), the other
+    // threads stop at their next moment and are joined before anything leaves this scope.
     struct Join {
         MomentQueue& queue;
-        std::thread& thread;
+        std::vector<std::thread>& threads;
         ~Join() {
             queue.cancel();
-            thread.join();
+            for (std::thread& thread : threads) {
+                thread.join();
+            }
         }
-    } join{queue, producer};
-    Moment moment;
-    while (queue.pop(moment)) {
-        score(moment);
+    } join{queue, threads};
+    threads.emplace_back([&] {
+        std::int64_t pushed = 0;
+        try {
+            produce(true, [&](Moment&& moment) {
+                moment.seq = pushed;
+                if (!queue.push(std::move(moment))) throw Cancelled{};
+                ++pushed;
+            });
+            in_order.end(pushed);
+        } catch (const Cancelled&) {
+            in_order.end(pushed);
+        } catch (...) {
+            in_order.fail(pushed, std::current_exception());
+        }
+        queue.finish();
+    });
+    for (model::Predictor* scorer : scorers) {
+        threads.emplace_back([&queue, &in_order, scorer] {
+            Moment moment;
+            while (queue.pop(moment)) {
+                try {
+                    throw_if_interrupted();
+                    in_order.put(moment.seq, {moment.index, scorer->predict(moment.frames)});
+                } catch (...) {
+                    in_order.fail(moment.seq, std::current_exception());
+                    queue.cancel();
+                    return;
+                }
+            }
+        });
+    }
+    InOrder::Scored scored;
+    while (in_order.next(scored)) {
+        throw_if_interrupted();
+        on_result({name, scored.index, scored.prediction});
     }
 }
 
@@ -351,11 +442,20 @@ void run_predict(const PredictOptions& options,
                  predictor.stats_from());
     const cv::Size model_size(predictor.image_width(), predictor.image_height());
     ToModelSize to_model_size(model_size);
+    // Datasets with prefetch: one scoring thread per model thread, each with its own copy.
+    const int scorers = options.scorers > 0    ? options.scorers
+                        : options.prefetch > 0 ? predictor.num_threads()
+                                               : 1;
+    const auto make_scorer = [&] {
+        return model::Predictor(
+            options.checkpoint,
+            {.threshold = options.threshold, .num_threads = 1, .optimized = true});
+    };
 
     for (const fs::path& input : options.inputs) {
         const std::string name = input.string();
         if (const std::optional<fs::path> root = dataset_root(input)) {
-            predict_dataset(predictor, *root, name, options, on_result);
+            predict_dataset(predictor, make_scorer, scorers, *root, name, options, on_result);
             continue;
         }
         select_camera(predictor, options.camera);

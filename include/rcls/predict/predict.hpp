@@ -35,6 +35,10 @@ struct PredictOptions {
     /// Datasets: decoder threads per video file; 0: FFmpeg chooses (one per core); -1: 1 with
     /// prefetch (the decoding thread is the one extra thread beside the model's), else 0.
     int decoder_threads = -1;
+    /// Datasets with prefetch: threads that run the model side by side, each on whole moments
+    /// with its own copy of it and one libtorch thread; 0: one per model thread (`num_threads`).
+    /// 1: one copy with all `num_threads`. Results are bitwise the same either way.
+    int scorers = 0;
 };
 
 /// One scored frame.

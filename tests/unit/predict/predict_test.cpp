@@ -317,21 +317,29 @@ TEST_F(PredictTest, DecodingAheadGivesTheSequentialResultsBitForBit) {
     options.prefetch = 0;  // decode and score in turn on this thread
     const std::vector<FrameResult> sequential = collect(options);
     ASSERT_FALSE(sequential.empty());
+    // Several scoring threads, each with its own copy of the model and one libtorch thread,
+    // hand their results back in order, bit for bit the sequential ones.
     for (const int prefetch : {1, 3, 16}) {
-        options.prefetch = prefetch;
-        const std::vector<FrameResult> ahead = collect(options);
-        ASSERT_EQ(ahead.size(), sequential.size()) << "prefetch " << prefetch;
-        for (std::size_t i = 0; i < ahead.size(); ++i) {
-            EXPECT_EQ(ahead[i].frame, sequential[i].frame) << "prefetch " << prefetch;
-            EXPECT_EQ(ahead[i].input, sequential[i].input);
-            // Bitwise: the same pixels reach the same model.
-            EXPECT_EQ(std::memcmp(&ahead[i].prediction.probability,
-                                  &sequential[i].prediction.probability, sizeof(double)),
-                      0)
-                << "frame " << i << ", prefetch " << prefetch;
-            EXPECT_EQ(ahead[i].prediction.logit, sequential[i].prediction.logit);
+        for (const int scorers : {1, 2, 3}) {
+            options.prefetch = prefetch;
+            options.scorers = scorers;
+            const std::vector<FrameResult> ahead = collect(options);
+            const std::string where =
+                "prefetch " + std::to_string(prefetch) + ", scorers " + std::to_string(scorers);
+            ASSERT_EQ(ahead.size(), sequential.size()) << where;
+            for (std::size_t i = 0; i < ahead.size(); ++i) {
+                EXPECT_EQ(ahead[i].frame, sequential[i].frame) << where;
+                EXPECT_EQ(ahead[i].input, sequential[i].input);
+                // Bitwise: the same pixels reach the same model.
+                EXPECT_EQ(std::memcmp(&ahead[i].prediction.probability,
+                                      &sequential[i].prediction.probability, sizeof(double)),
+                          0)
+                    << "frame " << i << ", " << where;
+                EXPECT_EQ(ahead[i].prediction.logit, sequential[i].prediction.logit) << where;
+            }
         }
     }
+    options.scorers = 0;
     // Frame threads in the decoder change nothing either.
     options.decoder_threads = 0;
     const std::vector<FrameResult> threaded = collect(options);
@@ -355,6 +363,7 @@ TEST_F(PredictTest, DecodingErrorsReachTheCallerAfterTheFramesBeforeThem) {
         options.inputs = {root};
         options.episodes = {0, 1, 2};  // asked for by name: an error, not a skip
         options.prefetch = prefetch;
+        options.scorers = 3;  // with prefetch: three model copies score side by side
         std::vector<std::int64_t> scored;
         const std::string message = testing::error_message<DataError>([&] {
             run_predict(options, [&](const FrameResult& r) { scored.push_back(r.frame); });
@@ -376,6 +385,7 @@ TEST_F(PredictTest, CtrlCStopsTheDecodingThreadAndTheModel) {
     options.checkpoint = dir_ / "ck";
     options.inputs = {root};
     options.prefetch = 4;
+    options.scorers = 2;
     std::size_t scored = 0;
     EXPECT_THROW(run_predict(options,
                              [&](const FrameResult&) {
