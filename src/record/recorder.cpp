@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <future>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -179,7 +180,10 @@ public:
                 "display_cameras: rcls has no camera window; watch the cameras with "
                 "`rcls camera view` in another terminal");
         }
-        rig_.connect();
+        {
+            std::lock_guard arms(rig_.arms_mutex());
+            rig_.connect();
+        }
         try {
             record_all();
         } catch (...) {
@@ -378,9 +382,12 @@ private:
         Episode episode;
         EpisodeSummary& s = episode.summary;
         s.episode_index = index;
-        rig_.begin_episode(index);
+        {
+            std::lock_guard arms(rig_.arms_mutex());
+            rig_.begin_episode(index);
+            capture_holds();
+        }
         if (options_.classifier != nullptr) options_.classifier->reset_episode();
-        capture_holds();
         const auto max_steps =
             static_cast<std::size_t>(std::llround(config_.control_time_s * config_.fps));
         const std::uint64_t retries_before = bus_retries();
@@ -393,8 +400,23 @@ private:
         std::vector<camera::Frame> frames;
         double next_status_s = 0;
         const double fps = config_.fps;
+        const double late_tolerance_ms = 100.0 / fps;  // FixedRateLoop's default tolerance
+        double previous_work_ms = 0;
+        loop.add_hook([&](const StepTiming& timing) {
+            previous_work_ms = timing.work_ms;
+            return LoopControl::kContinue;
+        });
         loop.run([&](const StepTiming& timing) {
+            std::lock_guard arms(rig_.arms_mutex());  // see Rig::emergency_stop()
             const auto frame_index = static_cast<std::int64_t>(timing.index);
+            if (timing.late_ms > late_tolerance_ms) {
+                // Which step, and what came before it: the clue to a late step's cause.
+                spdlog::warn(
+                    "episode {} step {} started {:.1f} ms late (the step before took {:.1f} ms "
+                    "of work{})",
+                    index, timing.index, timing.late_ms, previous_work_ms,
+                    save_pending() ? "; the previous episode was being saved" : "");
+            }
             rig_.before_step(static_cast<double>(timing.index) / fps, false);
             const arm::TeleopStep step = control_step(&frames);
             std::optional<EpisodeEnd> end;
@@ -593,8 +615,11 @@ private:
         const double period_s = 1.0 / config_.fps;
         bool waited_for_save = false;
         loop.run([&](const StepTiming& timing) {
-            rig_.before_step(timing.elapsed_s, true);
-            control_step(nullptr);
+            {
+                std::lock_guard arms(rig_.arms_mutex());
+                rig_.before_step(timing.elapsed_s, true);
+                control_step(nullptr);
+            }
             if (timing.elapsed_s + 1e-9 < config_.reset_time_s) return LoopControl::kContinue;
             if (save_done()) return LoopControl::kStop;
             if (!waited_for_save) {

@@ -12,8 +12,10 @@
 //     rig->before_step(0.0);  ... leader/follower/grab ...  rig->after_frame(0);
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,6 +67,19 @@ public:
     virtual KeySource* keys() { return nullptr; }
     /// True for the simulated scene.
     virtual bool simulated() const { return false; }
+
+    /// Held by whoever uses the arms (the recorder around connect() and each control step, the
+    /// command around its final disconnect()), so that emergency_stop() from another thread never
+    /// cuts into a bus transaction.
+    std::timed_mutex& arms_mutex() { return arms_mutex_; }
+
+    /// Torque off from another thread (the second Ctrl-C): waits at most `wait` for the arms'
+    /// user to finish its step, then disconnect()s. False when the arms stayed busy that long
+    /// (nothing written then). Never throws.
+    bool emergency_stop(std::chrono::milliseconds wait) noexcept;
+
+private:
+    std::timed_mutex arms_mutex_;
 };
 
 /// How the simulated rig runs.
@@ -84,7 +99,8 @@ struct SimRigOptions {
 };
 
 /// A clock whose time runs `speed` times faster than steady_clock (speed > 0). Not real time
-/// (is_real_time() is false), so cameras capture on demand in the caller's thread.
+/// (is_real_time() is false: real arms refuse it), but its sleeps are real waits
+/// (camera::waits_in_real_time()), so cameras capture in threads of their own, as real ones do.
 class ScaledClock final : public Clock {
 public:
     explicit ScaledClock(double speed);
