@@ -28,6 +28,7 @@
 #include "rcls/record/reward_detector.hpp"
 #include "rcls/record/rig.hpp"
 
+#include "camera_window.hpp"
 #include "command.hpp"
 #include "config_flags.hpp"
 #include "second_interrupt.hpp"
@@ -119,6 +120,23 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
                                                  std::to_string(options.sim_speed) + "x real time)"
                                            : std::string(" (simulated scene, as fast as it runs)"))
                   : std::string());
+    // display_cameras: a window fed from the loop without ever slowing it (camera_window.hpp).
+    std::unique_ptr<CameraWindow> window;
+    if (config.display_cameras) {
+        if (const std::optional<std::string> reason = CameraWindow::unavailable_reason()) {
+            spdlog::warn("display_cameras: {}; recording without a camera window", *reason);
+        } else {
+            try {
+                window = std::make_unique<CameraWindow>(rig->camera_names(),
+                                                        CameraWindow::highgui_show());
+                record_options.on_images = [w = window.get()](const std::vector<cv::Mat>& images) {
+                    w->post(images);
+                };
+            } catch (const Error& e) {
+                spdlog::warn("display_cameras: {}; recording without a camera window", e.what());
+            }
+        }
+    }
     const record::RecordSummary summary = record::record(config, *rig, record_options);
     {
         std::lock_guard arms(rig->arms_mutex());

@@ -145,6 +145,7 @@ public:
         for (const std::string& name : cameras_)
             pipelines_.push_back(camera_pipeline(config, name));
         prepared_.resize(cameras_.size());
+        shown_images_.resize(cameras_.size());
         last_sequence_.assign(cameras_.size(), 0);
         for (std::size_t j = 0; j < arm::kNumJoints; ++j) {
             const std::string joint(arm::kJointNames[j]);
@@ -175,11 +176,6 @@ public:
     RecordSummary run() {
         const auto wall_start = std::chrono::steady_clock::now();
         open_dataset();
-        if (config_.display_cameras) {
-            spdlog::warn(
-                "display_cameras: rcls has no camera window; watch the cameras with "
-                "`rcls camera view` in another terminal");
-        }
         {
             std::lock_guard arms(rig_.arms_mutex());
             rig_.connect();
@@ -477,6 +473,7 @@ private:
                 last_sequence_[c] = f.sequence;
                 recorded_frame.camera_sequences.push_back(f.sequence);
                 frame.images[video_key(cameras_[c])] = stored_image(c, f);
+                if (options_.on_images) shown_images_[c] = frame.images[video_key(cameras_[c])];
             }
             frame.values["observation.state"] =
                 std::vector<double>(step.observation.begin(), step.observation.end());
@@ -496,6 +493,7 @@ private:
             if (s.success_frame) ++s.success_frames;
             rig_.after_frame(frame_index);
             if (options_.on_frame) options_.on_frame(recorded_frame);
+            if (options_.on_images) options_.on_images(shown_images_);
             if (timing.elapsed_s >= next_status_s) {
                 next_status_s = timing.elapsed_s + options_.status_interval_s;
                 std::string text =
@@ -657,6 +655,7 @@ private:
     arm::JointValues hold_{};
     std::vector<std::size_t> classifier_cameras_;  ///< Our camera per checkpoint camera.
     std::vector<cv::Mat> classifier_images_;
+    std::vector<cv::Mat> shown_images_;  ///< Handed to RecordOptions::on_images.
     std::optional<dataset::DatasetWriter> writer_;
     std::int64_t next_index_ = 0;
     std::future<std::int64_t> pending_save_;

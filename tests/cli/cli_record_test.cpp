@@ -259,6 +259,19 @@ TEST(CliRecord, ClassifierThresholdAndKAreConfigFieldsAndFlags) {
     EXPECT_NE(bad_k.err.find("reward_classifier_k"), std::string::npos) << bad_k.err;
 }
 
+TEST(CliRecord, DisplayCamerasWithoutADisplayWarnsOnceAndRecords) {
+    TempDir dir;
+    const ProcessResult r =
+        run_rcls(sim_args(dir / "ds", 1, 1.0, {"--display_cameras", "true", "--json"}), 120s,
+                 {"DISPLAY=", "WAYLAND_DISPLAY="});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::regex warning("display_cameras: no display: neither DISPLAY nor WAYLAND_DISPLAY");
+    const auto count = std::distance(std::sregex_iterator(r.err.begin(), r.err.end(), warning),
+                                     std::sregex_iterator());
+    EXPECT_EQ(count, 1) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["frames"], 10) << r.out;
+}
+
 TEST(CliRecord, SigkillAtRandomMomentsKeepsEverySavedEpisode) {
     TempDir dir;
     const auto root = dir / "ds";

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+#include "camera_window.hpp"
+
+#include <cstdlib>
+#include <dlfcn.h>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "rcls/core/error.hpp"
+#include "rcls/core/paths.hpp"
+
+#include "camera_window_plugin.hpp"
+
+namespace rcls::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool set(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0';
+}
+
+ShowImageFn load_plugin() {
+    std::string tried;
+    for (const fs::path& candidate : plugin_candidates("RCLS_HIGHGUI_PLUGIN", kHighguiPlugin)) {
+        std::error_code ec;
+        if (!fs::exists(candidate, ec)) {
+            tried += (tried.empty() ? "" : ", ") + candidate.string();
+            continue;
+        }
+        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            throw DeviceError(candidate.string() + ": cannot load OpenCV's highgui part of rcls: " +
+                              ::dlerror() + " (is libopencv-highgui installed?)");
+        }
+        auto* show = reinterpret_cast<ShowImageFn>(::dlsym(handle, kShowImageSymbol));
+        if (show == nullptr) throw DeviceError(candidate.string() + ": not an rcls highgui plugin");
+        return show;
+    }
+    throw DeviceError("the camera window part of rcls (" + std::string(kHighguiPlugin) +
+                      ") is missing; looked at " + tried +
+                      "; build it (cmake --build build) or set RCLS_HIGHGUI_PLUGIN");
+}
+
+}  // namespace
+
+CameraWindow::CameraWindow(std::vector<std::string> names, Show show)
+    : names_(std::move(names)), show_(std::move(show)) {
+    thread_ = std::thread([this] { run(); });
+}
+
+CameraWindow::~CameraWindow() {
+    {
+        std::lock_guard lock(mutex_);
+        stop_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void CameraWindow::post(const std::vector<cv::Mat>& images_rgb) noexcept {
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) {
+        ++replaced_;  // the display thread is taking the previous ones: skip these
+        return;
+    }
+    if (have_waiting_) ++replaced_;
+    try {
+        waiting_ = images_rgb;  // handles only; same size: no allocation after the first
+    } catch (...) {
+        return;
+    }
+    have_waiting_ = true;
+    lock.unlock();
+    wake_.notify_one();
+}
+
+void CameraWindow::run() {
+    std::vector<cv::Mat> images;
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stop_ || have_waiting_; });
+            if (stop_) return;
+            images.swap(waiting_);
+            have_waiting_ = false;
+        }
+        try {
+            show_(names_, images);
+        } catch (const std::exception& e) {
+            spdlog::warn("display_cameras: the window failed ({}); recording goes on without it",
+                         e.what());
+            std::lock_guard lock(mutex_);
+            stop_ = true;
+            return;
+        }
+        std::lock_guard lock(mutex_);
+        ++shown_;
+    }
+}
+
+std::int64_t CameraWindow::shown() const {
+    std::lock_guard lock(mutex_);
+    return shown_;
+}
+
+std::int64_t CameraWindow::replaced() const {
+    std::lock_guard lock(mutex_);
+    return replaced_;
+}
+
+std::optional<std::string> CameraWindow::unavailable_reason() {
+    if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) {
+        return std::string(
+            "no display: neither DISPLAY nor WAYLAND_DISPLAY is set (over SSH use "
+            "ssh -X, or watch with `rcls camera view` on a machine with a screen)");
+    }
+    return std::nullopt;
+}
+
+CameraWindow::Show CameraWindow::highgui_show() {
+    const ShowImageFn show = load_plugin();
+    return [show](const std::vector<std::string>& names, const std::vector<cv::Mat>& images) {
+        for (std::size_t i = 0; i < names.size() && i < images.size(); ++i) {
+            const std::string title = "rcls record: " + names[i];
+            char error[256] = {0};
+            if (show(title.c_str(), &images[i], i + 1 == names.size() ? 1 : 0, error,
+                     sizeof error) != 0) {
+                throw DeviceError(std::string("camera window: ") + error);
+            }
+        }
+    };
+}
+
+}  // namespace rcls::cli
