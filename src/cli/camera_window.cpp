@@ -2,8 +2,11 @@
 #include "camera_window.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
 #include <filesystem>
+#include <netdb.h>
+#include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
@@ -11,6 +14,8 @@
 #include "rcls/core/paths.hpp"
 
 #include "camera_window_plugin.hpp"
+#include <sys/socket.h>
+#include <sys/un.h>
 
 namespace rcls::cli {
 namespace {
@@ -20,6 +25,57 @@ namespace fs = std::filesystem;
 bool set(const char* name) {
     const char* value = std::getenv(name);
     return value != nullptr && *value != '\0';
+}
+
+/// Whether an X server accepts a connection at `display` (":0", "unix:0", "localhost:10.0",
+/// "/path/to/socket:0" as macOS's XQuartz writes it).
+bool x_display_answers(const std::string& display) {
+    const std::size_t colon = display.rfind(':');
+    if (colon == std::string::npos) return false;
+    const std::string host = display.substr(0, colon);
+    int number = 0;
+    try {
+        number = std::stoi(display.substr(colon + 1));
+    } catch (const std::exception&) {
+        return false;
+    }
+    if (number < 0 || number > 10000) return false;
+    const bool socket_path = !host.empty() && host.front() == '/';
+    if (host.empty() || host == "unix" || socket_path) {
+        const std::string path =
+            socket_path ? display : "/tmp/.X11-unix/X" + std::to_string(number);
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return false;
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        if (path.size() >= sizeof address.sun_path) {
+            ::close(fd);
+            return false;
+        }
+        std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+        const bool ok =
+            ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+        ::close(fd);
+        if (ok || !host.empty()) return ok;
+        // ":N" may also be served on the abstract socket only; fall through to TCP on localhost.
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const std::string name = host.empty() || host == "unix" ? "localhost" : host;
+    if (::getaddrinfo(name.c_str(), std::to_string(6000 + number).c_str(), &hints, &found) != 0) {
+        return false;
+    }
+    bool ok = false;
+    for (addrinfo* a = found; a != nullptr && !ok; a = a->ai_next) {
+        const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        ok = ::connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+        ::close(fd);
+    }
+    ::freeaddrinfo(found);
+    return ok;
 }
 
 ShowImageFn load_plugin() {
@@ -116,6 +172,16 @@ std::optional<std::string> CameraWindow::unavailable_reason() {
         return std::string(
             "no display: neither DISPLAY nor WAYLAND_DISPLAY is set (over SSH use "
             "ssh -X, or watch with `rcls camera view` on a machine with a screen)");
+    }
+    if (!set("DISPLAY")) {
+        return std::string(
+            "WAYLAND_DISPLAY is set but DISPLAY is not: OpenCV's window needs X11 "
+            "(XWayland)");
+    }
+    const std::string display = std::getenv("DISPLAY");
+    if (!x_display_answers(display)) {
+        // OpenCV's Qt backend would abort the whole process on a display it cannot open.
+        return "no X server answers at DISPLAY=" + display;
     }
     return std::nullopt;
 }

@@ -49,7 +49,9 @@ public:
     std::int64_t replaced() const;
 
     /// Why no window can be shown on this machine ("no display: neither DISPLAY nor
-    /// WAYLAND_DISPLAY is set"), or nullopt when one can.
+    /// WAYLAND_DISPLAY is set", "no X server answers at DISPLAY=localhost:10.0"), or nullopt
+    /// when an X server accepts a connection at DISPLAY (OpenCV's Qt window aborts the process
+    /// on a display it cannot open, so this is checked first).
     static std::optional<std::string> unavailable_reason();
 
     /// The real window: OpenCV's highgui through the librcls_highgui plugin (loaded now). Throws
