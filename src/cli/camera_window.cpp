@@ -78,7 +78,7 @@ bool x_display_answers(const std::string& display) {
     return ok;
 }
 
-ShowImageFn load_plugin() {
+void* load_plugin_handle() {
     std::string tried;
     for (const fs::path& candidate : plugin_candidates("RCLS_HIGHGUI_PLUGIN", kHighguiPlugin)) {
         std::error_code ec;
@@ -91,19 +91,28 @@ ShowImageFn load_plugin() {
             throw DeviceError(candidate.string() + ": cannot load OpenCV's highgui part of rcls: " +
                               ::dlerror() + " (is libopencv-highgui installed?)");
         }
-        auto* show = reinterpret_cast<ShowImageFn>(::dlsym(handle, kShowImageSymbol));
-        if (show == nullptr) throw DeviceError(candidate.string() + ": not an rcls highgui plugin");
-        return show;
+        return handle;
     }
     throw DeviceError("the camera window part of rcls (" + std::string(kHighguiPlugin) +
                       ") is missing; looked at " + tried +
                       "; build it (cmake --build build) or set RCLS_HIGHGUI_PLUGIN");
 }
 
+/// The plugin's function `symbol` (the plugin is loaded once).
+void* plugin_symbol(const char* symbol) {
+    static void* const handle = load_plugin_handle();
+    void* function = ::dlsym(handle, symbol);
+    if (function == nullptr) {
+        throw DeviceError(std::string(kHighguiPlugin) + ": not an rcls highgui plugin (no " +
+                          symbol + ")");
+    }
+    return function;
+}
+
 }  // namespace
 
-CameraWindow::CameraWindow(std::vector<std::string> names, Show show)
-    : names_(std::move(names)), show_(std::move(show)) {
+CameraWindow::CameraWindow(std::vector<std::string> names, Show show, std::function<void()> close)
+    : names_(std::move(names)), show_(std::move(show)), close_(std::move(close)) {
     thread_ = std::thread([this] { run(); });
 }
 
@@ -114,6 +123,8 @@ CameraWindow::~CameraWindow() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    spdlog::debug("camera window: {} image sets shown, {} skipped for newer ones", shown_,
+                  replaced_);
 }
 
 void CameraWindow::post(const std::vector<cv::Mat>& images_rgb) noexcept {
@@ -134,6 +145,12 @@ void CameraWindow::post(const std::vector<cv::Mat>& images_rgb) noexcept {
 }
 
 void CameraWindow::run() {
+    struct CloseAtEnd {
+        const std::function<void()>& close;
+        ~CloseAtEnd() {
+            if (close) close();
+        }
+    } close_at_end{close_};
     std::vector<cv::Mat> images;
     for (;;) {
         {
@@ -167,6 +184,11 @@ std::int64_t CameraWindow::replaced() const {
     return replaced_;
 }
 
+std::function<void()> CameraWindow::highgui_close() {
+    const auto close = reinterpret_cast<CloseWindowsFn>(plugin_symbol(kCloseSymbol));
+    return [close] { close(); };
+}
+
 std::optional<std::string> CameraWindow::unavailable_reason() {
     if (!set("DISPLAY") && !set("WAYLAND_DISPLAY")) {
         return std::string(
@@ -187,7 +209,7 @@ std::optional<std::string> CameraWindow::unavailable_reason() {
 }
 
 CameraWindow::Show CameraWindow::highgui_show() {
-    const ShowImageFn show = load_plugin();
+    const auto show = reinterpret_cast<ShowImageFn>(plugin_symbol(kShowImageSymbol));
     return [show](const std::vector<std::string>& names, const std::vector<cv::Mat>& images) {
         for (std::size_t i = 0; i < names.size() && i < images.size(); ++i) {
             const std::string title = "rcls record: " + names[i];

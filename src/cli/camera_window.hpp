@@ -32,8 +32,9 @@ public:
     using Show =
         std::function<void(const std::vector<std::string>& names, const std::vector<cv::Mat>&)>;
 
-    /// Starts the display thread; `show` draws (highgui_show() for the real window).
-    CameraWindow(std::vector<std::string> names, Show show);
+    /// Starts the display thread; `show` draws (highgui_show() for the real window); `close`,
+    /// when given, runs on the display thread when it ends (highgui_close()).
+    CameraWindow(std::vector<std::string> names, Show show, std::function<void()> close = {});
     /// Stops the display thread (after the images being drawn).
     ~CameraWindow();
     CameraWindow(const CameraWindow&) = delete;
@@ -57,12 +58,15 @@ public:
     /// The real window: OpenCV's highgui through the librcls_highgui plugin (loaded now). Throws
     /// DeviceError when the plugin cannot be loaded.
     static Show highgui_show();
+    /// Closes the real window's windows (on the display thread that drew them).
+    static std::function<void()> highgui_close();
 
 private:
     void run();
 
     std::vector<std::string> names_;
     Show show_;
+    std::function<void()> close_;
     mutable std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<cv::Mat> waiting_;

@@ -23,3 +23,12 @@ extern "C" __attribute__((visibility("default"))) int rcls_highgui_show_image(
         return 1;
     }
 }
+
+extern "C" __attribute__((visibility("default"))) void rcls_highgui_close() {
+    try {
+        cv::destroyAllWindows();
+        cv::waitKey(1);
+    } catch (const std::exception&) {
+        // nothing left to close
+    }
+}

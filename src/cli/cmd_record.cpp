@@ -128,7 +128,8 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
         } else {
             try {
                 window = std::make_unique<CameraWindow>(rig->camera_names(),
-                                                        CameraWindow::highgui_show());
+                                                        CameraWindow::highgui_show(),
+                                                        CameraWindow::highgui_close());
                 record_options.on_images = [w = window.get()](const std::vector<cv::Mat>& images) {
                     w->post(images);
                 };
