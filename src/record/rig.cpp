@@ -67,7 +67,10 @@ public:
     arm::Arm& leader() override { return *leader_; }
     arm::Arm& follower() override { return *follower_; }
     std::vector<std::string> camera_names() const override { return names_; }
-    camera::Frame grab(std::size_t index) override { return cameras_.at(index)->latest(); }
+    /// The newest frame the camera's thread captured, never waiting for a newer one: waiting up
+    /// to a frame period inside the step (Camera::latest()) would phase-lock the loop to the
+    /// camera and can make a step overrun; a step without a new frame counts a stale frame.
+    camera::Frame grab(std::size_t index) override { return cameras_.at(index)->newest(); }
     Clock& clock() override { return steady_clock(); }
 
 private:

@@ -44,7 +44,8 @@ public:
     virtual arm::Arm& follower() = 0;
     /// Camera names, in the config's order (the dataset's observation.images.<name> keys).
     virtual std::vector<std::string> camera_names() const = 0;
-    /// The newest frame of camera `index` (an RGB or BGR image, as Frame::order says). Throws
+    /// The newest frame of camera `index` (an RGB or BGR image, as Frame::order says), without
+    /// waiting for one newer than the last (the same frame again is a stale frame). Throws
     /// DeviceError.
     virtual camera::Frame grab(std::size_t index) = 0;
     /// The clock the loop runs on (the arms' clock).
