@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: MIT
 #
 # The recording loop's timing: `rcls record` on the simulated scene at real time (--sim_speed 1:
-# the loop sleeps on the wall clock as with real arms), one 640x480 camera rendered in the control
-# thread, AV1 encoding (libsvtav1, LeRobot's settings) in the writer's encoder thread. Prints the
-# loop period p50/p99/max, late steps and the CPU the process used. Targets (issue 12): p99 period
-# jitter under 5 ms, zero late steps, on 2 cores.
+# the loop sleeps on the wall clock as with real arms), one 640x480 camera rendered on its own
+# thread at its fps (as a real camera delivers; the control step takes the newest frame), AV1
+# encoding (libsvtav1, LeRobot's settings) in the writer's encoder thread. Prints the loop period
+# p50/p99/max, late steps (each one's step index and what preceded it, from the log), the load
+# average and the CPU the process used. Targets (issue 12): p99 period jitter under 5 ms, zero
+# late steps, on 2 cores.
 # With "classifier", the live reward classifier (a random checkpoint of the tests' fixture, same
 # cost as a trained one) scores every frame on its own worker thread as well.
 #   scripts/bench_record.sh [SECONDS] [FPS] [classifier]
@@ -32,7 +34,7 @@ camera='{"front": {"type": "sim", "width": 640, "height": 480, "fps": '"$fps"', 
 /usr/bin/time -v -o "$dir/time.txt" "$rcls" -q record -c configs/sim_record_config.json \
   --fps "$fps" --num_episodes 1 --control_time_s "$seconds" --reset_time_s 0 \
   --robot.cameras "$camera" --dataset.vcodec libsvtav1 --dataset.root "$dir/ds" \
-  --sim_speed 1 --json "${extra[@]}" >"$dir/summary.json"
+  --sim_speed 1 --json "${extra[@]}" >"$dir/summary.json" 2>"$dir/record.log"
 
 user=$(awk -F': ' '/User time/ {print $2}' "$dir/time.txt")
 sys=$(awk -F': ' '/System time/ {print $2}' "$dir/time.txt")
@@ -56,3 +58,6 @@ print(f"  period p50 {t['period_p50_ms']:.2f} ms, p99 {t['period_p99_ms']:.2f} m
 print(f"  CPU: user {user:.1f} s + sys {system:.1f} s over {wall:.1f} s wall = "
       f"{100 * (user + system) / wall:.0f}% of one core (recording, encoding and saving)")
 EOF
+echo "  max RSS $(awk -F': ' '/Maximum resident/ {print $2}' "$dir/time.txt") kB;" \
+  "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -E "late \(the step before" "$dir/record.log" | sed 's/^/  /' || true

@@ -20,6 +20,10 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
+bool waits_in_real_time(const Clock& clock) {
+    return clock.is_real_time() || dynamic_cast<const VirtualClock*>(&clock) == nullptr;
+}
+
 Camera::Camera(std::unique_ptr<FrameSource> source, CameraOptions options, Clock& clock)
     : source_(std::move(source)), options_(std::move(options)), clock_(clock) {
     if (options_.rotation == -90) options_.rotation = 270;
@@ -82,7 +86,7 @@ Frame Camera::capture_now() {
 void Camera::start() {
     if (running_) return;
     started_ = clock_.now();
-    if (!clock_.is_real_time()) {
+    if (!waits_in_real_time(clock_)) {
         // Simulated time: frames are captured on demand in latest(); nothing to warm up.
         running_ = true;
         return;
@@ -143,8 +147,16 @@ void Camera::capture_loop() {
 }
 
 Frame Camera::latest() {
+    return read(true);
+}
+
+Frame Camera::newest() {
+    return read(false);
+}
+
+Frame Camera::read(bool wait_for_new) {
     if (!running_) start();
-    if (!clock_.is_real_time()) {
+    if (!waits_in_real_time(clock_)) {
         Frame f = capture_now();
         std::lock_guard lock(mutex_);
         last_delivered_ = f.sequence;
@@ -153,9 +165,16 @@ Frame Camera::latest() {
     }
     const double period = 1.0 / std::max(1e-3, source_->fps());
     std::unique_lock lock(mutex_);
-    new_frame_.wait_for(lock, std::chrono::duration<double>(period), [this] {
+    const auto ready = [this] {
         return (have_frame_ && latest_.sequence != last_delivered_) || !error_.empty();
-    });
+    };
+    if (wait_for_new) {
+        new_frame_.wait_for(lock, std::chrono::duration<double>(period), ready);
+    } else if (!have_frame_ && error_.empty()) {
+        // Only before the first frame (start() normally waited for it): at most one period.
+        new_frame_.wait_for(lock, std::chrono::duration<double>(period),
+                            [this] { return have_frame_ || !error_.empty(); });
+    }
     if (!error_.empty()) throw DeviceError(error_);
     const auto now = clock_.now();
     if (!have_frame_) {

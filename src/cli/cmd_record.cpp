@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,8 +28,10 @@
 #include "rcls/record/reward_detector.hpp"
 #include "rcls/record/rig.hpp"
 
+#include "camera_window.hpp"
 #include "command.hpp"
 #include "config_flags.hpp"
+#include "second_interrupt.hpp"
 #include "speech.hpp"
 #include "terminal_keys.hpp"
 
@@ -45,8 +48,6 @@ struct RecordCommandOptions {
     double sim_reaction_s = 0.4;
     int sim_seed = 1;
     std::optional<std::string> sim_corrupt;
-    std::optional<double> classifier_threshold;
-    std::optional<int> classifier_k;
     int classifier_threads = 1;
 };
 
@@ -91,16 +92,16 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
     if (config.reward_classifier_pretrained_path) {
         model::prepare_process_for_inference();
         classifier = std::make_unique<record::RewardDetector>(
-            *config.reward_classifier_pretrained_path, options.classifier_threshold,
-            options.classifier_k, options.classifier_threads);
+            *config.reward_classifier_pretrained_path, config.reward_classifier_threshold,
+            config.reward_classifier_k, options.classifier_threads);
         record_options.classifier = classifier.get();
         spdlog::info("live classifier {}: success at p >= {} for {} frame(s) ({})",
                      *config.reward_classifier_pretrained_path, classifier->threshold(),
                      classifier->k(), classifier->threshold_source());
-    } else if (options.classifier_threshold || options.classifier_k) {
-        throw UsageError(
-            "--reward_classifier_threshold and --reward_classifier_k need "
-            "--reward_classifier_pretrained_path");
+    } else if (config.reward_classifier_threshold || config.reward_classifier_k) {
+        spdlog::warn(
+            "reward_classifier_threshold and reward_classifier_k apply to the live classifier "
+            "only; reward_classifier_pretrained_path is null, so none runs");
     }
     // Keys from the terminal when stdin is one (raw mode until the end), else none.
     std::unique_ptr<record::KeySource> keys = TerminalKeySource::open_for_stdin();
@@ -108,6 +109,10 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
     set_speech_enabled(config.play_sounds);
 
     std::unique_ptr<record::Rig> rig = record::make_rig(config, sim);
+    // A second Ctrl-C still turns torque off (at most 1 s of trying) before exiting 130.
+    const SecondInterruptGuard torque_guard(
+        [&rig](std::chrono::milliseconds budget) { return rig->emergency_stop(budget / 2); },
+        std::chrono::milliseconds(1000), "turning torque off on both arms");
     spdlog::info(
         "recording {} episodes of {} s at {} fps into {}{}", config.num_episodes,
         config.control_time_s, config.fps, record_options.root.string(),
@@ -115,8 +120,29 @@ int run_record(const RecordCommandOptions& options, const GlobalOptions& globals
                                                  std::to_string(options.sim_speed) + "x real time)"
                                            : std::string(" (simulated scene, as fast as it runs)"))
                   : std::string());
+    // display_cameras: a window fed from the loop without ever slowing it (camera_window.hpp).
+    std::unique_ptr<CameraWindow> window;
+    if (config.display_cameras) {
+        if (const std::optional<std::string> reason = CameraWindow::unavailable_reason()) {
+            spdlog::warn("display_cameras: {}; recording without a camera window", *reason);
+        } else {
+            try {
+                window = std::make_unique<CameraWindow>(rig->camera_names(),
+                                                        CameraWindow::highgui_show(),
+                                                        CameraWindow::highgui_close());
+                record_options.on_images = [w = window.get()](const std::vector<cv::Mat>& images) {
+                    w->post(images);
+                };
+            } catch (const Error& e) {
+                spdlog::warn("display_cameras: {}; recording without a camera window", e.what());
+            }
+        }
+    }
     const record::RecordSummary summary = record::record(config, *rig, record_options);
-    rig->disconnect();
+    {
+        std::lock_guard arms(rig->arms_mutex());
+        rig->disconnect();
+    }
     keys.reset();                              // the terminal back to normal before the summary
     wait_for_speech(std::chrono::seconds(3));  // the last cue is heard
     std::cout << (options.json ? record::summary_json(summary)
@@ -152,14 +178,6 @@ void register_record(CLI::App& root, const GlobalOptions& globals, Commands& com
         ->capture_default_str();
     app->add_option("--sim_corrupt", options->sim_corrupt,
                     "Simulated arms: corrupt this share of bus replies (5%, 0.05 or 1/20)");
-    app->add_option("--reward_classifier_threshold", options->classifier_threshold,
-                    "Live classifier: success probability threshold (default: the checkpoint's "
-                    "rcls_eval.json recommendation, else 0.5)")
-        ->check(CLI::Range(0.0, 1.0));
-    app->add_option("--reward_classifier_k", options->classifier_k,
-                    "Live classifier: consecutive frames at or above the threshold (default: "
-                    "rcls_eval.json's, else 1)")
-        ->check(CLI::PositiveNumber);
     app->add_option("--reward_classifier_threads", options->classifier_threads,
                     "Live classifier: libtorch threads of its worker")
         ->check(CLI::Range(1, 64))

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <future>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -144,6 +145,7 @@ public:
         for (const std::string& name : cameras_)
             pipelines_.push_back(camera_pipeline(config, name));
         prepared_.resize(cameras_.size());
+        shown_images_.resize(cameras_.size());
         last_sequence_.assign(cameras_.size(), 0);
         for (std::size_t j = 0; j < arm::kNumJoints; ++j) {
             const std::string joint(arm::kJointNames[j]);
@@ -174,12 +176,10 @@ public:
     RecordSummary run() {
         const auto wall_start = std::chrono::steady_clock::now();
         open_dataset();
-        if (config_.display_cameras) {
-            spdlog::warn(
-                "display_cameras: rcls has no camera window; watch the cameras with "
-                "`rcls camera view` in another terminal");
+        {
+            std::lock_guard arms(rig_.arms_mutex());
+            rig_.connect();
         }
-        rig_.connect();
         try {
             record_all();
         } catch (...) {
@@ -378,9 +378,12 @@ private:
         Episode episode;
         EpisodeSummary& s = episode.summary;
         s.episode_index = index;
-        rig_.begin_episode(index);
+        {
+            std::lock_guard arms(rig_.arms_mutex());
+            rig_.begin_episode(index);
+            capture_holds();
+        }
         if (options_.classifier != nullptr) options_.classifier->reset_episode();
-        capture_holds();
         const auto max_steps =
             static_cast<std::size_t>(std::llround(config_.control_time_s * config_.fps));
         const std::uint64_t retries_before = bus_retries();
@@ -393,8 +396,23 @@ private:
         std::vector<camera::Frame> frames;
         double next_status_s = 0;
         const double fps = config_.fps;
+        const double late_tolerance_ms = 100.0 / fps;  // FixedRateLoop's default tolerance
+        double previous_work_ms = 0;
+        loop.add_hook([&](const StepTiming& timing) {
+            previous_work_ms = timing.work_ms;
+            return LoopControl::kContinue;
+        });
         loop.run([&](const StepTiming& timing) {
+            std::lock_guard arms(rig_.arms_mutex());  // see Rig::emergency_stop()
             const auto frame_index = static_cast<std::int64_t>(timing.index);
+            if (timing.late_ms > late_tolerance_ms) {
+                // Which step, and what came before it: the clue to a late step's cause.
+                spdlog::warn(
+                    "episode {} step {} started {:.1f} ms late (the step before took {:.1f} ms "
+                    "of work{})",
+                    index, timing.index, timing.late_ms, previous_work_ms,
+                    save_pending() ? "; the previous episode was being saved" : "");
+            }
             rig_.before_step(static_cast<double>(timing.index) / fps, false);
             const arm::TeleopStep step = control_step(&frames);
             std::optional<EpisodeEnd> end;
@@ -455,6 +473,7 @@ private:
                 last_sequence_[c] = f.sequence;
                 recorded_frame.camera_sequences.push_back(f.sequence);
                 frame.images[video_key(cameras_[c])] = stored_image(c, f);
+                if (options_.on_images) shown_images_[c] = frame.images[video_key(cameras_[c])];
             }
             frame.values["observation.state"] =
                 std::vector<double>(step.observation.begin(), step.observation.end());
@@ -474,6 +493,7 @@ private:
             if (s.success_frame) ++s.success_frames;
             rig_.after_frame(frame_index);
             if (options_.on_frame) options_.on_frame(recorded_frame);
+            if (options_.on_images) options_.on_images(shown_images_);
             if (timing.elapsed_s >= next_status_s) {
                 next_status_s = timing.elapsed_s + options_.status_interval_s;
                 std::string text =
@@ -593,8 +613,11 @@ private:
         const double period_s = 1.0 / config_.fps;
         bool waited_for_save = false;
         loop.run([&](const StepTiming& timing) {
-            rig_.before_step(timing.elapsed_s, true);
-            control_step(nullptr);
+            {
+                std::lock_guard arms(rig_.arms_mutex());
+                rig_.before_step(timing.elapsed_s, true);
+                control_step(nullptr);
+            }
             if (timing.elapsed_s + 1e-9 < config_.reset_time_s) return LoopControl::kContinue;
             if (save_done()) return LoopControl::kStop;
             if (!waited_for_save) {
@@ -632,6 +655,7 @@ private:
     arm::JointValues hold_{};
     std::vector<std::size_t> classifier_cameras_;  ///< Our camera per checkpoint camera.
     std::vector<cv::Mat> classifier_images_;
+    std::vector<cv::Mat> shown_images_;  ///< Handed to RecordOptions::on_images.
     std::optional<dataset::DatasetWriter> writer_;
     std::int64_t next_index_ = 0;
     std::future<std::int64_t> pending_save_;

@@ -2,6 +2,7 @@
 #include "rcls/record/reward_detector.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <exception>
@@ -54,6 +55,10 @@ void ConsecutiveSuccess::reset() {
     run_ = 0;
     reached_ = false;
 }
+
+/// Forward passes on a blank frame before recording (TorchScript's profiling executor optimises
+/// on the second run).
+constexpr int kWarmUpPasses = 3;
 
 struct RewardDetector::Impl {
     struct Pending {
@@ -178,6 +183,18 @@ RewardDetector::RewardDetector(const fs::path& checkpoint,
         "consecutive frame(s) ({})",
         impl_->cameras.size(), impl_->model_size.width, impl_->model_size.height,
         impl_->rule->threshold(), impl_->threshold_source, impl_->rule->k(), impl_->k_source);
+    // Warm-up before the recording starts: libtorch's first forward passes allocate its buffers
+    // and optimise the graph (much more CPU than a later pass), which would otherwise compete
+    // with the control loop on the recording's first scored frames.
+    const auto warm_start = std::chrono::steady_clock::now();
+    const std::vector<cv::Mat> blank(impl_->cameras.size(),
+                                     cv::Mat::zeros(impl_->model_size, CV_8UC3));
+    for (int pass = 0; pass < kWarmUpPasses; ++pass)
+        impl_->predictor.predict(blank);
+    spdlog::debug(
+        "live reward classifier warmed up in {:.0f} ms",
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - warm_start)
+            .count());
     Impl* impl = impl_.get();
     impl_->worker = std::thread([impl] { impl->run(); });
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -66,7 +67,10 @@ public:
     arm::Arm& leader() override { return *leader_; }
     arm::Arm& follower() override { return *follower_; }
     std::vector<std::string> camera_names() const override { return names_; }
-    camera::Frame grab(std::size_t index) override { return cameras_.at(index)->latest(); }
+    /// The newest frame the camera's thread captured, never waiting for a newer one: waiting up
+    /// to a frame period inside the step (Camera::latest()) would phase-lock the loop to the
+    /// camera and can make a step overrun; a step without a new frame counts a stale frame.
+    camera::Frame grab(std::size_t index) override { return cameras_.at(index)->newest(); }
     Clock& clock() override { return steady_clock(); }
 
 private:
@@ -99,8 +103,16 @@ public:
         follower_ = std::make_unique<arm::So101Arm>(
             std::make_unique<arm::SimServoPort>(follower_bus_, config.robot.port, clock_.get()),
             follower_options);
-        camera::SimSceneSource source{[this] { return scene_.snapshot(); },
-                                      [this] { return appearance_; }};
+        // The cameras see the scene as the control thread last published it (publish()): on a
+        // clock that waits in real time they render it in threads of their own, at their fps.
+        camera::SimSceneSource source{[this] {
+                                          std::lock_guard lock(shown_mutex_);
+                                          return shown_scene_;
+                                      },
+                                      [this] {
+                                          std::lock_guard lock(shown_mutex_);
+                                          return shown_appearance_;
+                                      }};
         cameras_ = open_cameras(config, *clock_, source, names_);
         place(0);
     }
@@ -122,7 +134,8 @@ public:
     arm::Arm& leader() override { return *leader_; }
     arm::Arm& follower() override { return *follower_; }
     std::vector<std::string> camera_names() const override { return names_; }
-    camera::Frame grab(std::size_t index) override { return cameras_.at(index)->latest(); }
+    /// The newest frame, never waiting for the camera's thread (on a VirtualClock: rendered now).
+    camera::Frame grab(std::size_t index) override { return cameras_.at(index)->newest(); }
     Clock& clock() override { return *clock_; }
     KeySource* keys() override { return options_.press_keys ? &keys_ : nullptr; }
     bool simulated() const override { return true; }
@@ -141,6 +154,7 @@ public:
         const Clock::time_point now = clock_->now();
         scene_.update_from_bus(*follower_bus_, std::max(0.0, seconds_between(last_scene_, now)));
         last_scene_ = now;
+        publish();
     }
 
     void after_frame(std::int64_t frame) override {
@@ -181,6 +195,14 @@ private:
         return std::make_shared<arm::SimBus>(bus, clock_->now());
     }
 
+    /// Hands the scene's current state to the cameras.
+    void publish() {
+        sim::SceneSnapshot snapshot = scene_.snapshot();
+        std::lock_guard lock(shown_mutex_);
+        shown_scene_ = snapshot;
+        shown_appearance_ = appearance_;
+    }
+
     /// A new cube, look and attempt for episode `episode_index`; the arms where it starts.
     void place(std::int64_t episode_index) {
         episode_ = episode_index;
@@ -196,6 +218,7 @@ private:
             follower_bus_->set_register(id, "Goal_Position", static_cast<int>(std::lround(steps)));
         }
         scene_.update_from_bus(*follower_bus_, 0.0);
+        publish();
         onset_.reset();
         press_at_.reset();
         pressed_ = false;
@@ -212,6 +235,9 @@ private:
     sim::Scene scene_;
     sim::Appearance appearance_;
     std::unique_ptr<sim::ScriptedOperator> person_;
+    std::mutex shown_mutex_;  ///< Guards what the cameras' threads read.
+    sim::SceneSnapshot shown_scene_;
+    sim::Appearance shown_appearance_;
     std::vector<std::string> names_;
     std::vector<std::unique_ptr<camera::Camera>> cameras_;
     ScriptedKeySource keys_;  ///< The simulated person's success key.
@@ -223,6 +249,17 @@ private:
 };
 
 }  // namespace
+
+bool Rig::emergency_stop(std::chrono::milliseconds wait) noexcept {
+    std::unique_lock lock(arms_mutex_, std::defer_lock);
+    try {
+        if (!lock.try_lock_for(wait)) return false;
+    } catch (const std::exception&) {
+        return false;
+    }
+    disconnect();
+    return true;
+}
 
 ScaledClock::ScaledClock(double speed) : speed_(speed), origin_(std::chrono::steady_clock::now()) {
     if (!(speed > 0)) throw UsageError("a scaled clock needs a positive speed");

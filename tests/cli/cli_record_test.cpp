@@ -216,6 +216,62 @@ TEST(CliRecord, CtrlCKeepsSavedEpisodesAndExits130) {
     EXPECT_TRUE(ds.find_problems(true).empty());
 }
 
+TEST(CliRecord, SecondCtrlCStillTurnsTorqueOffThenExits130) {
+    TempDir dir;
+    ChildProcess child(with_binary(sim_args(dir / "ds", 5, 30.0, {"--sim_speed", "1"})));
+    ASSERT_TRUE(child.wait_for_stderr("Recording episode 0", 20s));
+    std::this_thread::sleep_for(300ms);
+    child.signal(SIGINT);
+    std::this_thread::sleep_for(5ms);  // two at once would merge into one pending signal
+    child.signal(SIGINT);              // the user insists
+    const auto t0 = std::chrono::steady_clock::now();
+    const ProcessResult r = child.wait(30s);
+    const double exit_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(r.exit_code, 130) << r.err;
+    EXPECT_NE(r.err.find("interrupted twice: turning torque off on both arms"), std::string::npos)
+        << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex("turning torque off on both arms: done in")))
+        << r.err;
+    EXPECT_EQ(r.err.find("could not turn torque off"), std::string::npos) << r.err;
+    EXPECT_LT(exit_s, 3.0) << "the second Ctrl-C must end the process within about 1 s";
+}
+
+TEST(CliRecord, ClassifierThresholdAndKAreConfigFieldsAndFlags) {
+    const ProcessResult printed =
+        run_rcls({"--print-config", "record", "-c", kSimConfig, "--reward_classifier_threshold",
+                  "0.7", "--reward_classifier_k", "3"});
+    ASSERT_EQ(printed.exit_code, 0) << printed.err;
+    const auto config = nlohmann::json::parse(printed.out);
+    EXPECT_DOUBLE_EQ(config["reward_classifier_threshold"].get<double>(), 0.7);
+    EXPECT_EQ(config["reward_classifier_k"], 3);
+    const ProcessResult defaults = run_rcls({"--print-config", "record", "-c", kSimConfig});
+    ASSERT_EQ(defaults.exit_code, 0) << defaults.err;
+    EXPECT_TRUE(nlohmann::json::parse(defaults.out)["reward_classifier_threshold"].is_null());
+    EXPECT_TRUE(nlohmann::json::parse(defaults.out)["reward_classifier_k"].is_null());
+    const ProcessResult bad =
+        run_rcls({"record", "-c", kSimConfig, "--reward_classifier_threshold", "1.5"});
+    EXPECT_EQ(bad.exit_code, 3) << bad.err;
+    EXPECT_NE(bad.err.find("reward_classifier_threshold"), std::string::npos) << bad.err;
+    const ProcessResult bad_k =
+        run_rcls({"record", "-c", kSimConfig, "--reward_classifier_k", "0"});
+    EXPECT_EQ(bad_k.exit_code, 3) << bad_k.err;
+    EXPECT_NE(bad_k.err.find("reward_classifier_k"), std::string::npos) << bad_k.err;
+}
+
+TEST(CliRecord, DisplayCamerasWithoutADisplayWarnsOnceAndRecords) {
+    TempDir dir;
+    const ProcessResult r =
+        run_rcls(sim_args(dir / "ds", 1, 1.0, {"--display_cameras", "true", "--json"}), 120s,
+                 {"DISPLAY=", "WAYLAND_DISPLAY="});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::regex warning("display_cameras: no display: neither DISPLAY nor WAYLAND_DISPLAY");
+    const auto count = std::distance(std::sregex_iterator(r.err.begin(), r.err.end(), warning),
+                                     std::sregex_iterator());
+    EXPECT_EQ(count, 1) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["frames"], 10) << r.out;
+}
+
 TEST(CliRecord, SigkillAtRandomMomentsKeepsEverySavedEpisode) {
     TempDir dir;
     const auto root = dir / "ds";

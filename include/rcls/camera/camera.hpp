@@ -12,7 +12,9 @@
 // newest frame, waiting at most one frame period for one newer than the last it returned. A
 // newest frame older than max_age_s, no frame for no_frame_timeout_s, a read error or the end of a
 // non-looping file is a DeviceError (exit 4) naming the camera and what to check. On a simulated
-// clock (VirtualClock) there is no thread: latest() captures the frame of the current time.
+// clock that does not wait in real time (VirtualClock) there is no thread: latest() captures the
+// frame of the current time in the caller's thread. A clock whose sleeps are real waits
+// (steady_clock, record's ScaledClock: waits_in_real_time()) gets the capture thread.
 #pragma once
 
 #include <atomic>
@@ -94,6 +96,12 @@ public:
     /// The newest frame (see the file comment). Throws DeviceError.
     Frame latest();
 
+    /// The newest frame now, without waiting for one newer than the last returned (the
+    /// recording loop's read: the control step never waits for a camera; a frame it already had
+    /// comes back with the same sequence, a stale frame). On a simulated clock, as latest().
+    /// Throws DeviceError as latest() does.
+    Frame newest();
+
     /// Stops the capture thread. Idempotent.
     void stop();
 
@@ -106,6 +114,7 @@ public:
 private:
     void capture_loop();
     Frame capture_now();
+    Frame read(bool wait_for_new);
     void finish(cv::Mat& image, image::ChannelOrder order) const;
 
     std::unique_ptr<FrameSource> source_;
@@ -131,6 +140,11 @@ struct SimSceneSource {
     std::function<sim::SceneSnapshot()> scene;
     std::function<sim::Appearance()> appearance;
 };
+
+/// True when `clock`'s sleeps are real waits (steady_clock, or simulated time scaled against the
+/// wall clock such as record's ScaledClock): a camera on it captures in a thread of its own,
+/// paced on the clock. False for a VirtualClock, whose sleeps move time instead of waiting.
+bool waits_in_real_time(const Clock& clock);
 
 /// Opens camera `name` as `config` says: type "sim" renders the simulated scene; type "opencv"
 /// opens a V4L2 device (an index or /dev/videoN) through OpenCV's videoio, a video file through

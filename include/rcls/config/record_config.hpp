@@ -60,6 +60,10 @@ struct RecordConfig {
     /// Where locked joints are held: degrees (body joints with use_degrees) or 0..100 (gripper).
     Dict<double> locked_joint_positions;
     std::optional<std::string> reward_classifier_pretrained_path;  ///< Live classifier; null: none.
+    /// Live classifier: success at p >= threshold for k consecutive frames; null: the checkpoint's
+    /// rcls_eval.json recommendation (`rcls eval`), else 0.5 and 1. rcls's own fields.
+    std::optional<double> reward_classifier_threshold;
+    std::optional<int> reward_classifier_k;
     bool play_sounds = true;            ///< Spoken cues ("Resetting. 5 seconds.").
     bool display_cameras = false;       ///< Show the camera images while recording.
     bool terminate_on_success = false;  ///< End the episode at the first success event.
@@ -81,6 +85,12 @@ struct RecordConfig {
                 "Positions of locked joints in degrees");
         v.field("reward_classifier_pretrained_path", reward_classifier_pretrained_path,
                 "Checkpoint used to label frames live (null: none)");
+        v.field("reward_classifier_threshold", reward_classifier_threshold,
+                "Live classifier: success probability threshold (null: the checkpoint's "
+                "rcls_eval.json recommendation, else 0.5)");
+        v.field("reward_classifier_k", reward_classifier_k,
+                "Live classifier: consecutive frames at or above the threshold (null: "
+                "rcls_eval.json's, else 1)");
         v.field("play_sounds", play_sounds, "Speak the episode and reset cues");
         v.field("display_cameras", display_cameras, "Show the camera images");
         v.field("terminate_on_success", terminate_on_success,
@@ -90,6 +100,12 @@ struct RecordConfig {
         v.field("dataset", dataset, "Output dataset");
         v.require("fps", fps > 0 && fps <= 1000, "must be between 1 and 1000");
         v.require("num_episodes", num_episodes > 0, "must be positive");
+        v.require("reward_classifier_threshold",
+                  !reward_classifier_threshold ||
+                      (*reward_classifier_threshold >= 0.0 && *reward_classifier_threshold <= 1.0),
+                  "must be between 0 and 1 (or null: the checkpoint's recommendation)");
+        v.require("reward_classifier_k", !reward_classifier_k || *reward_classifier_k >= 1,
+                  "must be at least 1 (or null: the checkpoint's recommendation)");
         v.require("control_time_s", control_time_s > 0.0, "must be positive");
         v.require("reset_time_s", reset_time_s >= 0.0, "must not be negative");
         v.require("resize_size",

@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core/mat.hpp>
+
 #include "rcls/arm/arm.hpp"
 #include "rcls/config/record_config.hpp"
 #include "rcls/dataset/info.hpp"
@@ -65,6 +67,11 @@ struct RecordOptions {
     double status_interval_s = 0.5;
     /// Called after every recorded frame (tests).
     std::function<void(const RecordedFrame&)> on_frame;
+    /// Called in the control thread after every recorded frame with its stored images (RGB,
+    /// cropped and resized; cv::Mat handles sharing the pixels, which nobody writes afterwards),
+    /// one per camera in Rig::camera_names() order: what `display_cameras` shows. It must return
+    /// at once (hand the images to another thread); src/cli's CameraWindow::post() does.
+    std::function<void(const std::vector<cv::Mat>&)> on_images;
 };
 
 /// How an episode ended.

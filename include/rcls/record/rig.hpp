@@ -12,8 +12,10 @@
 //     rig->before_step(0.0);  ... leader/follower/grab ...  rig->after_frame(0);
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,7 +44,8 @@ public:
     virtual arm::Arm& follower() = 0;
     /// Camera names, in the config's order (the dataset's observation.images.<name> keys).
     virtual std::vector<std::string> camera_names() const = 0;
-    /// The newest frame of camera `index` (an RGB or BGR image, as Frame::order says). Throws
+    /// The newest frame of camera `index` (an RGB or BGR image, as Frame::order says), without
+    /// waiting for one newer than the last (the same frame again is a stale frame). Throws
     /// DeviceError.
     virtual camera::Frame grab(std::size_t index) = 0;
     /// The clock the loop runs on (the arms' clock).
@@ -65,6 +68,19 @@ public:
     virtual KeySource* keys() { return nullptr; }
     /// True for the simulated scene.
     virtual bool simulated() const { return false; }
+
+    /// Held by whoever uses the arms (the recorder around connect() and each control step, the
+    /// command around its final disconnect()), so that emergency_stop() from another thread never
+    /// cuts into a bus transaction.
+    std::timed_mutex& arms_mutex() { return arms_mutex_; }
+
+    /// Torque off from another thread (the second Ctrl-C): waits at most `wait` for the arms'
+    /// user to finish its step, then disconnect()s. False when the arms stayed busy that long
+    /// (nothing written then). Never throws.
+    bool emergency_stop(std::chrono::milliseconds wait) noexcept;
+
+private:
+    std::timed_mutex arms_mutex_;
 };
 
 /// How the simulated rig runs.
@@ -84,7 +100,8 @@ struct SimRigOptions {
 };
 
 /// A clock whose time runs `speed` times faster than steady_clock (speed > 0). Not real time
-/// (is_real_time() is false), so cameras capture on demand in the caller's thread.
+/// (is_real_time() is false: real arms refuse it), but its sleeps are real waits
+/// (camera::waits_in_real_time()), so cameras capture in threads of their own, as real ones do.
 class ScaledClock final : public Clock {
 public:
     explicit ScaledClock(double speed);

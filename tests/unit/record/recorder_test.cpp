@@ -7,8 +7,10 @@
 #include <cmath>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <random>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -460,6 +462,91 @@ TEST(Recorder, SimulatedPersonPressesSuccessAfterTheLift) {
     const auto truth = sim::read_ground_truth(sim::ground_truth_path(root));
     ASSERT_EQ(truth.size(), 3u);
     EXPECT_EQ(truth[0].first_success_frame, summary.episodes[0].truth_onset_frame);
+}
+
+TEST(Recorder, RealTimeSimCameraRendersInItsOwnThreadAndTheStepNeverWaits) {
+    // --sim_speed 1: the camera renders the published scene at its fps on its own thread, as a
+    // real camera delivers; grab() hands over the newest frame without waiting for a new one.
+    testing::TempDir dir;
+    config::RecordConfig config = sim_config(dir / "ds");
+    config.robot.cameras.front().second.width = 320;
+    config.robot.cameras.front().second.height = 240;
+    SimRigOptions sim = quiet_sim();
+    sim.speed = 1.0;
+    auto rig = make_rig(config, sim);
+    rig->connect();
+    const camera::Frame first = rig->grab(0);
+    const auto t0 = std::chrono::steady_clock::now();
+    const camera::Frame again = rig->grab(0);
+    const double grab_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_LT(grab_ms, 5.0) << "grab() waited for the camera";
+    EXPECT_EQ(again.sequence, first.sequence) << "no new frame yet: the same one, counted stale";
+    std::this_thread::sleep_for(std::chrono::milliseconds(350));  // 3.5 periods at 10 fps
+    const camera::Frame later = rig->grab(0);
+    EXPECT_GE(later.sequence, first.sequence + 2) << "the camera's thread did not render";
+    EXPECT_EQ(later.image.size(), cv::Size(320, 240));
+    rig->disconnect();
+}
+
+TEST(Recorder, RealTimeSimRecordingKeepsEveryStepWithCameraThreadFrames) {
+    testing::TempDir dir;
+    const auto root = dir / "ds";
+    config::RecordConfig config = sim_config(root);
+    config.num_episodes = 1;
+    config.control_time_s = 1.0;
+    SimRigOptions sim = quiet_sim();
+    sim.speed = 2.0;
+    auto rig = make_rig(config, sim);
+    std::vector<RecordedFrame> frames;
+    RecordOptions options;
+    options.root = root;
+    options.on_frame = [&](const RecordedFrame& f) { frames.push_back(f); };
+    const RecordSummary summary = record(config, *rig, options);
+    rig->disconnect();
+    ASSERT_EQ(summary.episodes.size(), 1u);
+    ASSERT_EQ(frames.size(), 10u);
+    std::uint64_t distinct = 0;
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        ASSERT_EQ(frames[i].camera_sequences.size(), 1u);
+        if (i > 0) {
+            EXPECT_GE(frames[i].camera_sequences[0], frames[i - 1].camera_sequences[0]);
+            distinct += frames[i].camera_sequences[0] != frames[i - 1].camera_sequences[0];
+        }
+    }
+    // Every step not given a new frame is counted stale.
+    EXPECT_EQ(summary.episodes[0].stale_frames, 9u - distinct);
+    EXPECT_EQ(dataset::Dataset::open(root).info().total_frames, 10);
+}
+
+TEST(Recorder, EmergencyStopWaitsBoundedForTheStepThenTurnsTorqueOff) {
+    testing::TempDir dir;
+    const config::RecordConfig config = sim_config(dir / "ds");
+    TestRig rig(config, quiet_sim());
+    rig.connect();
+    {
+        // The control thread is in a step: the arms stay busy longer than the wait.
+        std::promise<void> locked;
+        std::promise<void> release;
+        std::thread step([&] {
+            std::lock_guard lock(rig.arms_mutex());
+            locked.set_value();
+            release.get_future().wait();
+        });
+        locked.get_future().wait();
+        const auto t0 = std::chrono::steady_clock::now();
+        EXPECT_FALSE(rig.emergency_stop(std::chrono::milliseconds(100)));
+        const double waited_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        EXPECT_GE(waited_s, 0.09);
+        EXPECT_LT(waited_s, 0.5);
+        EXPECT_EQ(rig.watched().disconnects, 0);
+        release.set_value();
+        step.join();
+    }
+    EXPECT_TRUE(rig.emergency_stop(std::chrono::milliseconds(100)));
+    EXPECT_EQ(rig.watched().disconnects, 1);  // torque off
+    EXPECT_FALSE(rig.follower().is_connected());
 }
 
 TEST(Recorder, FeatureDifferenceNamesTheFeature) {
