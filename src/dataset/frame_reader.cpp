@@ -14,6 +14,14 @@ namespace {
 /// Files kept open at once (a dataset has one per camera and chunk file, or one per episode).
 constexpr std::size_t kMaxOpenFiles = 8;
 
+/// Seconds with the microseconds a 1e-4 s tolerance needs ("0.406667 s"); an absurd value (a
+/// corrupt timestamp) short, not as 300 digits.
+std::string seconds_text(double seconds) {
+    char text[48];
+    std::snprintf(text, sizeof text, std::fabs(seconds) < 1e9 ? "%.6f s" : "%g s", seconds);
+    return text;
+}
+
 }  // namespace
 
 bool within_timestamp_tolerance(double wanted_s, double got_s) {
@@ -106,13 +114,10 @@ cv::Mat FrameReader::frame(std::int64_t episode, const std::string& key, std::in
                                     : static_cast<double>(t) / dataset_.info().fps;
         const double wanted = from + offset;
         const auto refuse = [&](const std::string& nearest) {
-            char text[200];
-            std::snprintf(text, sizeof(text),
-                          ": no frame within %g s of %.6f s (%s %.6f s + from_timestamp %.6f s)",
-                          kTimestampToleranceS, wanted, times ? "timestamp" : "frame_index / fps",
-                          offset, from);
             throw DataError(
-                where() + ": " + path.string() + text + nearest +
+                where() + ": " + path.string() + ": no frame within 0.0001 s of " +
+                seconds_text(wanted) + " (" + (times ? "timestamp " : "frame_index / fps ") +
+                seconds_text(offset) + " + from_timestamp " + seconds_text(from) + ")" + nearest +
                 (times ? "; LeRobot refuses this frame too (tolerance_s 1e-4): correct the "
                          "episode's timestamp column, or leave the episode out"
                        : "; the video is not at the dataset's fps: re-encode it at that rate, or "
@@ -122,9 +127,7 @@ cv::Mat FrameReader::frame(std::int64_t episode, const std::string& key, std::in
         video::VideoReader& reader = reader_for(path);
         const video::Frame got = reader.frame_at(wanted);
         if (!within_timestamp_tolerance(wanted, got.timestamp_s)) {
-            char nearest[64];
-            std::snprintf(nearest, sizeof(nearest), ", the nearest is at %.6f s", got.timestamp_s);
-            refuse(nearest);
+            refuse(", the nearest is at " + seconds_text(got.timestamp_s));
         }
         return got.image;
     } catch (const DataError& err) {
