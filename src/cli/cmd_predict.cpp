@@ -55,10 +55,18 @@ void print_result(const predict::FrameResult& r, bool json) {
         nlohmann::ordered_json line;
         line["input"] = r.input;
         line["frame"] = r.frame;
+        if (r.episode_index) line["episode_index"] = *r.episode_index;
+        if (r.frame_index) line["frame_index"] = *r.frame_index;
         line["logit"] = r.prediction.logit;
         line["probability"] = r.prediction.probability;
         line["success"] = r.prediction.success;
         std::cout << line.dump() << '\n';
+    } else if (r.episode_index && r.frame_index) {
+        std::printf("%s frame %lld (episode %lld frame %lld): logit %+.4f, probability %.4f, %s\n",
+                    r.input.c_str(), static_cast<long long>(r.frame),
+                    static_cast<long long>(*r.episode_index),
+                    static_cast<long long>(*r.frame_index), r.prediction.logit,
+                    r.prediction.probability, r.prediction.success ? "success" : "failure");
     } else {
         std::printf("%s frame %lld: logit %+.4f, probability %.4f, %s\n", r.input.c_str(),
                     static_cast<long long>(r.frame), r.prediction.logit, r.prediction.probability,
@@ -122,7 +130,8 @@ void register_predict(CLI::App& root, const GlobalOptions& globals, Commands& co
         "A checkpoint: pretrained_model folder, checkpoints/<step>, checkpoints/last or "
         "a training run folder (LeRobot's or rcls's)");
     app->add_flag("--json", options->json,
-                  "One JSON object per frame: input, frame, logit, probability, success");
+                  "One JSON object per frame: input, frame, logit, probability, success; for a "
+                  "dataset also episode_index and frame_index (after frame)");
     app->add_option("--threshold", options->threshold, "Success when the probability is above this")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();

@@ -46,6 +46,14 @@ bool Dataset::has_data(std::int64_t episode_index) const {
     return fs::exists(meta_.data_file(episode(episode_index)), error);
 }
 
+bool Dataset::has_any_data() const {
+    std::error_code error;
+    for (const EpisodeMeta& e : meta_.episodes) {
+        if (fs::exists(meta_.data_file(e), error)) return true;
+    }
+    return false;
+}
+
 parquet::Table Dataset::read_episode(std::int64_t episode_index) const {
     const EpisodeMeta& e = episode(episode_index);
     const fs::path path = meta_.data_file(e);
@@ -231,6 +239,22 @@ Frame frame_from_row(const Dataset& source,
     }
     frame.task = source.meta().tasks[static_cast<std::size_t>(task_index)];
     if (const parquet::Column* ts = table.find("timestamp")) frame.timestamp = ts->number(row);
+    return frame;
+}
+
+Frame frame_from_metadata(const Dataset& source, std::int64_t episode_index, std::int64_t t) {
+    const EpisodeMeta& e = source.episode(episode_index);
+    Frame frame;
+    if (!e.tasks.empty()) {
+        frame.task = e.tasks.front();
+    } else if (!source.meta().tasks.empty()) {
+        frame.task = source.meta().tasks.front();
+    } else {
+        throw DataError(source.root().string() + ": episode " + std::to_string(episode_index) +
+                        ": no task in meta/ (neither the episode's tasks nor meta/tasks)");
+    }
+    // No timestamp column to read: LeRobot records frame t at t / fps.
+    frame.timestamp = static_cast<double>(t) / source.info().fps;
     return frame;
 }
 

@@ -61,6 +61,29 @@ std::string require_string(const Json& object, const char* key, const std::strin
     return v.get<std::string>();
 }
 
+/// Python's truth value of `object[key]` (false when absent), as LeRobot's `bool(info.get(key))`.
+bool truthy(const Json& object, const char* key) {
+    const auto it = object.find(key);
+    if (it == object.end()) return false;
+    const Json& v = *it;
+    if (v.is_boolean()) return v.get<bool>();
+    if (v.is_number()) return v.get<double>() != 0.0;
+    if (v.is_string() || v.is_array() || v.is_object()) return !v.empty();
+    return false;  // null
+}
+
+/// LeRobot's is_depth_map(feature) (lerobot/configs/video.py): the current marker
+/// info["is_depth_map"], or the legacy "video.is_depth_map" in "info" or in a separate
+/// "video_info" object.
+bool is_depth_map(const Json& feature) {
+    const auto info = feature.find("info");
+    const auto video_info = feature.find("video_info");
+    return (info != feature.end() && info->is_object() &&
+            (truthy(*info, "is_depth_map") || truthy(*info, "video.is_depth_map"))) ||
+           (video_info != feature.end() && video_info->is_object() &&
+            truthy(*video_info, "video.is_depth_map"));
+}
+
 Feature parse_feature(const std::string& key, const Json& j, const std::string& name) {
     const std::string where = "features/" + key + "/";
     if (!j.is_object()) fail(name, "feature \"" + key + "\" must be an object");
@@ -121,9 +144,12 @@ Feature parse_feature(const std::string& key, const Json& j, const std::string& 
             v.fps = i.value("video.fps", 0.0);
             v.channels = i.value("video.channels", 3);
             v.has_audio = i.value("has_audio", false);
-            v.is_depth_map = i.value("video.is_depth_map", false);
             f.video = v;
         }
+    }
+    if (f.dtype == "video" && is_depth_map(j)) {
+        if (!f.video) f.video = VideoInfo{};
+        f.video->is_depth_map = true;
     }
     return f;
 }

@@ -64,11 +64,14 @@ private:
     cv::Mat out_;
 };
 
-/// One moment of a dataset: its place in the scoring order, its global index and one frame per
+/// One moment of a dataset: its place in the scoring order, its global index, episode and frame
+/// in the episode, and one frame per
 /// camera at the model's size.
 struct Moment {
     std::int64_t seq = 0;
     std::int64_t index = 0;
+    std::int64_t episode_index = 0;
+    std::int64_t frame_index = 0;
     std::vector<cv::Mat> frames;
 };
 
@@ -132,6 +135,8 @@ class InOrder {
 public:
     struct Scored {
         std::int64_t index = 0;
+        std::int64_t episode_index = 0;
+        std::int64_t frame_index = 0;
         model::Prediction prediction;
     };
 
@@ -329,6 +334,8 @@ void predict_dataset(model::Predictor& predictor,
                 throw_if_interrupted();
                 Moment moment;
                 moment.index = episode.dataset_from_index + t;
+                moment.episode_index = episode.episode_index;
+                moment.frame_index = t;
                 moment.frames.resize(keys.size());
                 for (std::size_t c = 0; c < keys.size(); ++c) {
                     // Without `fresh`, no copy: each camera has its own converter, whose output
@@ -344,7 +351,8 @@ void predict_dataset(model::Predictor& predictor,
     };
     const auto score = [&](const Moment& moment) {
         throw_if_interrupted();
-        on_result({name, moment.index, predictor.predict(moment.frames)});
+        on_result({name, moment.index, predictor.predict(moment.frames), moment.episode_index,
+                   moment.frame_index});
     };
     if (options.prefetch <= 0) {
         produce(false, score);
@@ -402,7 +410,8 @@ void predict_dataset(model::Predictor& predictor,
             while (queue.pop(moment)) {
                 try {
                     throw_if_interrupted();
-                    in_order.put(moment.seq, {moment.index, scorer->predict(moment.frames)});
+                    in_order.put(moment.seq, {moment.index, moment.episode_index,
+                                              moment.frame_index, scorer->predict(moment.frames)});
                 } catch (...) {
                     in_order.fail(moment.seq, std::current_exception());
                     queue.cancel();
@@ -414,7 +423,8 @@ void predict_dataset(model::Predictor& predictor,
     InOrder::Scored scored;
     while (in_order.next(scored)) {
         throw_if_interrupted();
-        on_result({name, scored.index, scored.prediction});
+        on_result(
+            {name, scored.index, scored.prediction, scored.episode_index, scored.frame_index});
     }
 }
 
@@ -463,7 +473,11 @@ void run_predict(const PredictOptions& options,
             throw_if_interrupted();
             const cv::Mat image = video::read_image(input, image::ChannelOrder::kBgr);
             const cv::Mat frame[] = {to_model_size(image, [&] { return name; })};
-            on_result({name, 0, predictor.predict(frame)});
+            on_result({.input = name,
+                       .frame = 0,
+                       .prediction = predictor.predict(frame),
+                       .episode_index = std::nullopt,
+                       .frame_index = std::nullopt});
             continue;
         }
         video::VideoReader reader(input, {.order = image::ChannelOrder::kBgr, .threads = 0});
@@ -472,7 +486,11 @@ void run_predict(const PredictOptions& options,
             throw_if_interrupted();
             const cv::Mat frame[] = {to_model_size(
                 decoded.image, [&] { return name + " frame " + std::to_string(decoded.index); })};
-            on_result({name, decoded.index, predictor.predict(frame)});
+            on_result({.input = name,
+                       .frame = decoded.index,
+                       .prediction = predictor.predict(frame),
+                       .episode_index = std::nullopt,
+                       .frame_index = std::nullopt});
         }
     }
 }

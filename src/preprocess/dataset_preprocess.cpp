@@ -44,10 +44,19 @@ cv::Size camera_size(const dataset::Feature& f) {
 }
 
 /// The processed dataset's features: cameras with their new shape, everything else as it was.
-std::vector<dataset::Feature> output_features(const dataset::Dataset& d, const image::Pipeline& p) {
+/// Without data files (`derived`), only the cameras: the other features have no values; their
+/// keys go to `left_out`.
+std::vector<dataset::Feature> output_features(const dataset::Dataset& d,
+                                              const image::Pipeline& p,
+                                              bool derived,
+                                              std::vector<std::string>& left_out) {
     std::vector<dataset::Feature> out;
     for (const dataset::Feature& f : d.info().features) {
         if (dataset::is_default_feature(f.key)) continue;
+        if (derived && !f.is_visual()) {
+            left_out.push_back(f.key);
+            continue;
+        }
         if (f.dtype == "image") {
             throw DataError(d.root().string() + ": feature \"" + f.key +
                             "\" keeps images inside the Parquet files, which rcls does not read; "
@@ -66,13 +75,20 @@ std::vector<dataset::Feature> output_features(const dataset::Dataset& d, const i
 
 /// `renumbered`: the source episode of each output episode, when they differ (--skip-missing
 /// left some out); kept in the record so that labels keyed by the source's numbers can be mapped.
+/// `derived`: the source had no data files, so the output's indices, timestamps and tasks were
+/// derived from its metadata; kept in the record as such.
 Json dataset_record(const fs::path& root,
                     const PreprocessOptions& options,
-                    const std::vector<std::int64_t>& renumbered) {
+                    const std::vector<std::int64_t>& renumbered,
+                    bool derived) {
     Json record = {{"source", fs::absolute(root).lexically_normal().string()},
                    {"pipeline", options.pipeline.describe()},
                    {"settings", output_settings_json(options)}};
     if (!renumbered.empty()) record["source_episodes"] = renumbered;
+    if (derived) {
+        record["derived_from_metadata"] = {"timestamp = frame_index / fps", "frame_index",
+                                           "episode_index", "index", "task_index"};
+    }
     return record;
 }
 
@@ -80,9 +96,10 @@ Json dataset_record(const fs::path& root,
 dataset::DatasetWriter open_output(const dataset::Dataset& source,
                                    const PreprocessOptions& options,
                                    const std::vector<dataset::Feature>& features,
-                                   const std::vector<std::int64_t>& renumbered) {
+                                   const std::vector<std::int64_t>& renumbered,
+                                   bool derived) {
     const fs::path& out = options.output_dir;
-    const Json record = dataset_record(source.root(), options, renumbered);
+    const Json record = dataset_record(source.root(), options, renumbered, derived);
     dataset::WriterOptions writer_options;
     writer_options.video = options.encoder;
     std::error_code error;
@@ -149,8 +166,35 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
         fs::absolute(root).lexically_normal()) {
         throw UsageError("preprocess: the output must not be the input dataset");
     }
-    const std::vector<dataset::Feature> features = output_features(source, options.pipeline);
+    // A dataset shared without its parquet files (meta/ and videos only, as the real SO-101 wrist
+    // recording): read as `rcls predict` reads it. Its frames come from the videos, each frame t
+    // at t / fps (FrameReader); the indices, timestamps and tasks are derived from meta/, and the
+    // other columns, which have no values anywhere, are left out of the output.
+    const bool derived = !source.has_any_data() && !source.meta().episodes.empty();
+    std::vector<std::string> left_out;
+    const std::vector<dataset::Feature> features =
+        output_features(source, options.pipeline, derived, left_out);
     const std::vector<std::string> cameras = source.info().video_keys();
+    if (derived) {
+        if (cameras.empty()) {
+            throw DataError(root.string() +
+                            ": no data files (parquet) and no cameras: nothing to preprocess");
+        }
+        spdlog::warn(
+            "{}: no data files (parquet); reading its videos and meta/ as rcls predict does: "
+            "timestamps derived as frame_index / fps, frame_index, episode_index, index and "
+            "task_index from meta/ (each episode's first task); left out of the output (no "
+            "values): {}",
+            root.string(), left_out.empty() ? std::string("nothing") : join(left_out, ", "));
+        for (const dataset::EpisodeMeta& e : source.meta().episodes) {
+            if (e.tasks.size() > 1) {
+                spdlog::warn(
+                    "{}: episode {} has {} tasks; without data files every frame gets "
+                    "the first, \"{}\"",
+                    root.string(), e.episode_index, e.tasks.size(), e.tasks.front());
+            }
+        }
+    }
     // Which source episodes are there; resuming continues after the committed ones.
     std::vector<const dataset::EpisodeMeta*> episodes;
     std::vector<std::string> skipped;
@@ -159,6 +203,10 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
     // With --skip-missing, damaged files (a data file that does not parse, a video that ends
     // early or does not open) are left out as missing ones are.
     for (const dataset::FileProblem& problem : source.find_problems(options.skip_missing)) {
+        if (derived && problem.episode_index >= 0 &&
+            problem.path == source.meta().data_file(source.episode(problem.episode_index))) {
+            continue;  // no data file is expected: see `derived`
+        }
         if (problem.episode_index >= 0) {
             first_missing.try_emplace(problem.episode_index, problem.path);
         }
@@ -211,7 +259,7 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
     const bool fresh =
         !fs::exists(options.output_dir / "meta/info.json", exists_error) || options.force;
     std::optional<dataset::DatasetWriter> writer_holder(
-        open_output(source, options, features, renumbered));
+        open_output(source, options, features, renumbered, derived));
     dataset::DatasetWriter& writer = *writer_holder;
     const auto done = static_cast<std::size_t>(writer.meta().info.total_episodes);
     if (done > episodes.size()) {
@@ -249,7 +297,8 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
     for (std::size_t i = done; i < episodes.size(); ++i) {
         const dataset::EpisodeMeta& e = *episodes[i];
         progress.set_note("episode " + std::to_string(e.episode_index));
-        const parquet::Table table = source.read_episode(e.episode_index);
+        const std::optional<parquet::Table> table =
+            derived ? std::nullopt : std::optional(source.read_episode(e.episode_index));
         std::optional<FrameFolder> frames;
         char folder[32];
         std::snprintf(folder, sizeof folder, "episode_%06zu", i);
@@ -259,7 +308,8 @@ PreprocessSummary preprocess_dataset(const fs::path& root, const PreprocessOptio
         for (std::int64_t t = 0; t < e.length; ++t) {
             throw_if_interrupted();
             dataset::Frame frame =
-                dataset::frame_from_row(source, table, e.episode_index, t, features);
+                table ? dataset::frame_from_row(source, *table, e.episode_index, t, features)
+                      : dataset::frame_from_metadata(source, e.episode_index, t);
             for (const std::string& key : cameras) {  // each camera's own Mat: no copies
                 cv::Mat& processed = frame.images[key];
                 pipelines.at(key).apply(reader.frame(e.episode_index, key, t), processed);

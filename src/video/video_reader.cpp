@@ -32,6 +32,10 @@ constexpr double kForwardWithoutIndexS = 1.0;
 /// restarts at a keyframe; it only pays when it skips more frames than this.
 constexpr double kSeekCostFrames = 8.0;
 
+/// No frame is at a time past this (about 31 years): such a time (or NaN) is refused before any
+/// arithmetic on it (a time-base conversion would overflow).
+constexpr double kMaxTimestampS = 1e9;
+
 std::string seconds_text(double seconds) {
     char text[32];
     std::snprintf(text, sizeof text, "%.3f s", seconds);
@@ -268,8 +272,18 @@ struct VideoReader::Impl {
         return true;
     }
 
+    /// Refuses a time no frame can be at: NaN, infinite, or past kMaxTimestampS.
+    void check_time(double timestamp_s) const {
+        if (!std::isfinite(timestamp_s) || std::abs(timestamp_s) > kMaxTimestampS) {
+            char text[48];
+            std::snprintf(text, sizeof text, "%g s", timestamp_s);
+            fail(std::string("no frame at ") + text);
+        }
+    }
+
     /// Seeks to the keyframe at or before `timestamp_s` and drops frames before the target.
     void seek_to(double timestamp_s) {
+        check_time(timestamp_s);
         const double earliest = timestamp_s - 0.5 * frame_interval();
         const auto target = static_cast<std::int64_t>(std::floor(earliest / av_q2d(time_base)));
         int code = avformat_seek_file(format, stream_index,
@@ -325,6 +339,7 @@ struct VideoReader::Impl {
     }
 
     Frame frame_at(double timestamp_s) {
+        check_time(timestamp_s);
         const double half = 0.5 * frame_interval();
         if (!has_pending && last.index >= 0 && !last.image.empty() &&
             std::abs(last.timestamp_s - timestamp_s) < half) {

@@ -12,6 +12,8 @@
 #include "rcls/arm/sim_bus.hpp"
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/clock.hpp"
+#include "rcls/parquet/reader.hpp"
+#include "rcls/parquet/writer.hpp"
 
 #include "checkpoint_fixture.hpp"
 #include "dataset_fixtures.hpp"
@@ -664,6 +666,53 @@ TEST(CliBadPreprocess, SkipMissingSkipsDamagedVideosAndKeepsTheMapping) {
     const auto info = nlohmann::json::parse(read_file(out / "meta/info.json"));
     EXPECT_EQ(info["total_episodes"], 2);
     EXPECT_FALSE(fs::exists(out / ".rcls-staging"));
+}
+
+// Issue 10 item 18: rcls read frame t at from_timestamp + t / fps, taking any frame within half a
+// frame; LeRobot reads it at from_timestamp + timestamp[t] and refuses a frame farther than 1e-4 s.
+// A timestamp 2e-4 s off is now refused, as LeRobot refuses it, in one line naming the file, the
+// episode, the frame, the wanted and the nearest times and what to do.
+TEST_F(CliBadInput, PredictRefusesAFrameWhoseTimestampIsOffByMoreThanLeRobotsTolerance) {
+    const fs::path root = dir_ / "ds";
+    {
+        dataset::WriterOptions options;
+        video::EncoderSettings settings;
+        settings.codec = video::Codec::kH264;
+        options.video = settings;
+        auto writer = dataset::DatasetWriter::create(root, synthetic_spec_with_camera(), options);
+        for (std::int64_t t = 0; t < synthetic_length(0); ++t) {
+            dataset::Frame frame = synthetic_frame(0, t);
+            frame.images[kSyntheticCamera] = synthetic_image(0, t);
+            writer.add_frame(frame);
+        }
+        writer.save_episode();
+    }
+    write_random_checkpoint(dir_ / "model", classifier_config({"front"}), 3);
+    const auto predict = [&] {
+        return run_rcls(
+            {"-q", "predict", "--checkpoint", (dir_ / "model").string(), root.string(), "--json"},
+            seconds(120));
+    };
+    ProcessResult r = predict();  // on the grid: every frame is read
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(count_lines(r.out), synthetic_length(0));
+
+    const fs::path data = root / "data/chunk-000/file-000.parquet";
+    parquet::Table table = parquet::read_table(data);
+    std::vector<float>& timestamps = table.find("timestamp")->as<float>();
+    const double fps = nlohmann::json::parse(read_file(root / "meta/info.json"))["fps"];
+    timestamps[4] = static_cast<float>(4.0 / fps + 2e-4);
+    parquet::write_table(data, table);
+    r = predict();
+    EXPECT_EQ(r.exit_code, 5) << r.err;
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    const fs::path video = root / "videos/observation.images.front/chunk-000/file-000.mp4";
+    EXPECT_NE(r.err.find("episode 0, observation.images.front, frame 4: " + video.string() +
+                         ": no frame within 0.0001 s of "),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("the nearest is at "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("LeRobot refuses this frame too"), std::string::npos) << r.err;
 }
 
 }  // namespace

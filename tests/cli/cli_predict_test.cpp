@@ -91,10 +91,27 @@ TEST_F(CliPredict, ScoresADatasetFrameByFrame) {
     std::istringstream lines(r.out);
     std::string line;
     for (std::int64_t index = 0; std::getline(lines, line); ++index) {
-        const auto json = nlohmann::json::parse(line);
+        const auto json = nlohmann::ordered_json::parse(line);
+        std::vector<std::string> keys;
+        for (const auto& [key, value] : json.items())
+            keys.push_back(key);
+        EXPECT_EQ(keys, (std::vector<std::string>{"input", "frame", "episode_index", "frame_index",
+                                                  "logit", "probability", "success"}));
         EXPECT_EQ(json["input"], path("ds"));
         EXPECT_EQ(json["frame"], index);  // the dataset's global index
+        // The episode and the frame in it, as the dataset numbers them.
+        const std::int64_t episode = index < synthetic_length(0) ? 0 : 1;
+        EXPECT_EQ(json["episode_index"], episode);
+        EXPECT_EQ(json["frame_index"], episode == 0 ? index : index - synthetic_length(0));
     }
+
+    // The text lines name the episode too.
+    const ProcessResult text = run_rcls({"predict", "--checkpoint", path("run"), path("ds")});
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find(path("ds") + " frame " + std::to_string(synthetic_length(0)) +
+                            " (episode 1 frame 0): logit "),
+              std::string::npos)
+        << text.out;
 }
 
 TEST_F(CliPredict, MissingCheckpointExits6) {
@@ -168,9 +185,11 @@ TEST_F(CliPredict, ScoresAnEpisodeOfARealWristCameraDataset) {
     std::istringstream lines(r.out);
     std::string line;
     std::int64_t expected = 775 + 893 + 789;  // the global index where episode 3 starts
-    while (std::getline(lines, line)) {
+    for (std::int64_t t = 0; std::getline(lines, line); ++t) {
         const auto json = nlohmann::json::parse(line);
         ASSERT_EQ(json["frame"], expected++);
+        ASSERT_EQ(json["episode_index"], 3);
+        ASSERT_EQ(json["frame_index"], t);
         const double p = json["probability"].get<double>();
         ASSERT_TRUE(p > 0.0 && p < 1.0) << line;
     }

@@ -7,7 +7,11 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "rcls/dataset/dataset.hpp"
+#include "rcls/dataset/frame_reader.hpp"
+
 #include "media.hpp"
+#include "prerequisite.hpp"
 #include "run_process.hpp"
 #include "temp_dir.hpp"
 
@@ -207,6 +211,52 @@ TEST_F(CliPreprocess, CtrlCKeepsFinishedOutputsAndRemovesPartialOnes) {
     const ProcessResult r = run_rcls({"-q", "preprocess", (dir_ / "in").string(), "-o", out()});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out.rfind("preprocess: 2 processed (96 frames), 1 up to date", 0), 0u) << r.out;
+}
+
+// The real SO-101 wrist recording is LeRobot v2.1 without parquet files: `rcls predict` scores it
+// from its videos and meta/, and preprocess reads it the same way into its usual v3.0 output, with
+// the indices, timestamps and tasks derived from meta/ and the columns that have no values left
+// out (saying so).
+TEST(CliPreprocessReal, ReadsTheWristDatasetWithoutParquetAsPredictDoes) {
+    const fs::path root = realdata_dir() / "so101_chess_wrist_lerobot_pr1138";
+    if (realdata_dir().empty() || !fs::is_directory(root))
+        RCLS_PREREQUISITE_MISSING() << "no real data (../shared/realdata)";
+    TempDir dir;
+    const fs::path out = dir / "wrist_64";
+    const ProcessResult r = run_rcls({"preprocess", root.string(), "-o", out.string(), "--size",
+                                      "64", "--vcodec", "mpeg4", "--skip-missing"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find(root.string() + ": no data files (parquet)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("timestamps derived as frame_index / fps"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("left out of the output (no values): action, observation.state"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("3->1, 4->2"), std::string::npos) << r.err;  // 1, 2 have no video
+
+    const dataset::Dataset d = dataset::Dataset::open(out);
+    EXPECT_EQ(d.info().codebase_version, "v3.0");
+    ASSERT_EQ(d.meta().episodes.size(), 3u);  // source episodes 0, 3 and 4
+    EXPECT_EQ(d.info().total_frames, 775 + 762 + 1);
+    EXPECT_EQ(d.info().feature("action"), nullptr);
+    EXPECT_EQ(d.info().feature("observation.state"), nullptr);
+    const std::string key = "observation.images.follower_wrist";
+    ASSERT_NE(d.info().feature(key), nullptr);
+    EXPECT_EQ(d.info().feature(key)->shape, (std::vector<std::int64_t>{3, 64, 64}));
+    ASSERT_EQ(d.meta().tasks.size(), 1u);
+    EXPECT_EQ(d.meta().tasks[0], "Move the white rook to D4 on the chessboard.");
+    const parquet::Table rows = d.read_episode(1);  // source episode 3
+    ASSERT_EQ(rows.num_rows, 762);
+    for (std::size_t t = 0; t < 762; ++t) {
+        ASSERT_EQ(rows.find("frame_index")->integer(t), static_cast<std::int64_t>(t));
+        ASSERT_EQ(rows.find("episode_index")->integer(t), 1);
+        ASSERT_EQ(rows.find("index")->integer(t), 775 + static_cast<std::int64_t>(t));
+        ASSERT_EQ(rows.find("task_index")->integer(t), 0);
+        // float32, as LeRobot stores timestamps
+        ASSERT_EQ(rows.find("timestamp")->number(t),
+                  static_cast<double>(static_cast<float>(static_cast<double>(t) / 30.0)));
+    }
+    dataset::FrameReader frames(d);
+    EXPECT_EQ(frames.frame(1, key, 761).size(), cv::Size(64, 64));
 }
 
 }  // namespace

@@ -49,6 +49,13 @@ public:
     /// True when read_episode() can be attempted: the data file exists.
     bool has_data(std::int64_t episode_index) const;
 
+    /// False when not one episode's data file exists: a dataset shared as meta/ and videos only
+    /// (e.g. a v2.1 recording published without its parquet files). Its camera frames can still
+    /// be read (FrameReader then places frame t at t / fps) and its per-frame indices, timestamps
+    /// and tasks derived from the metadata (frame_from_metadata()); its other columns have no
+    /// values anywhere.
+    bool has_any_data() const;
+
     /// Missing data and video files, one entry per episode and file. With `read_data`, also data
     /// files that do not parse and videos whose container cannot be read or ends before the
     /// episode's frames.

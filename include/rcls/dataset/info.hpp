@@ -38,6 +38,8 @@ struct VideoInfo {
     double fps = 0.0;
     int channels = 3;
     bool has_audio = false;
+    /// LeRobot's is_depth_map(): info["is_depth_map"] (current), or the legacy
+    /// "video.is_depth_map" in "info" or in the feature's separate "video_info".
     bool is_depth_map = false;
 };
 

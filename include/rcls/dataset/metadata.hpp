@@ -20,7 +20,7 @@ namespace rcls::dataset {
 struct VideoRef {
     std::int64_t chunk_index = 0;
     std::int64_t file_index = 0;
-    double from_timestamp = 0.0;  ///< Frame t of the episode is at from_timestamp + t / fps.
+    double from_timestamp = 0.0;  ///< Frame t is at from_timestamp + its timestamp (FrameReader).
     double to_timestamp = 0.0;
 };
 

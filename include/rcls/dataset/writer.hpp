@@ -98,6 +98,11 @@ Frame frame_from_row(const Dataset& source,
                      std::int64_t t,
                      const std::vector<Feature>& features);
 
+/// Frame `t` of episode `episode_index` of a source without data files (Dataset::has_any_data()
+/// false) as the writer takes it: no feature values, the episode's first task (meta/episodes; else
+/// the dataset's first task) and the timestamp t / fps. Throws DataError when meta/ names no task.
+Frame frame_from_metadata(const Dataset& source, std::int64_t episode_index, std::int64_t t);
+
 /// Bounds of WriterOptions::encode_queue_frames.
 inline constexpr int kMinEncodeQueueFrames = 1;
 inline constexpr int kMaxEncodeQueueFrames = 1024;

@@ -47,6 +47,10 @@ struct FrameResult {
     /// Frame index in the video (0 for an image); for a dataset its global `index`.
     std::int64_t frame = 0;
     model::Prediction prediction;
+    /// Datasets: the episode the frame belongs to (the dataset's own `episode_index`) and the
+    /// frame's position in it (`frame_index`); nullopt for images and videos.
+    std::optional<std::int64_t> episode_index;
+    std::optional<std::int64_t> frame_index;
 };
 
 /// Scores every frame of every input in order, handing each result to `on_result` as it comes.

@@ -4,7 +4,8 @@
 //
 // Frames are addressed by presentation time in seconds on the stream's own timeline (pts x
 // time_base, as PyAV and torchcodec report them), which is how LeRobot addresses frames: frame t of
-// an episode is the frame at from_timestamp + t / fps. frame_at() serves such requests: moving
+// an episode is the frame at from_timestamp + timestamp[t] (rcls/dataset/frame_reader.hpp).
+// frame_at() serves such requests: moving
 // forward it keeps decoding from where it is, and it seeks (to the keyframe before the target, then
 // decodes forward) only when going backward or when a seek would skip more than a few frames. So
 // reading an episode frame by frame decodes every frame once, and random access costs at most one
@@ -100,7 +101,8 @@ public:
 
     /// The frame shown at `timestamp_s`: the first one whose timestamp is at least
     /// timestamp_s - 0.5 / fps (the nearest frame for a constant frame rate). Check
-    /// Frame::timestamp_s when a tolerance matters. Throws DataError when no frame is there.
+    /// Frame::timestamp_s when a tolerance matters. Throws DataError when no frame is there (also
+    /// for NaN, infinite and absurd times, refused before any seek).
     Frame frame_at(double timestamp_s);
 
     /// frame_at() of the frame with this index: start_time_s + index / fps.

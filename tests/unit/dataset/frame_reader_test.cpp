@@ -15,6 +15,8 @@
 #include "rcls/dataset/dataset.hpp"
 #include "rcls/dataset/writer.hpp"
 #include "rcls/parquet/reader.hpp"
+#include "rcls/parquet/writer.hpp"
+#include "rcls/video/video_reader.hpp"
 
 #include "dataset_fixtures.hpp"
 #include "prerequisite.hpp"
@@ -198,6 +200,177 @@ TEST(FrameReaderWriter, WrongImagesAreDataErrors) {
     EXPECT_THROW(writer.add_frame(without), DataError);
     writer.clear_episode();
     EXPECT_EQ(writer.buffered_frames(), 0);
+}
+
+// LeRobot's tolerance check, to the bit: its float32 comparison (values checked against torch
+// 1.13: torch.cdist of torch.tensor()s, `<= 1e-4`).
+TEST(FrameReaderTolerance, ComparesInFloat32AsLeRobot) {
+    EXPECT_TRUE(within_timestamp_tolerance(1.0, 1.0 + 0.9e-4));
+    EXPECT_FALSE(within_timestamp_tolerance(1.0, 1.0 + 1.1e-4));
+    EXPECT_FALSE(within_timestamp_tolerance(0.1 + 1e-4, 0.1));     // 1.0000169e-4 in float32
+    EXPECT_TRUE(within_timestamp_tolerance(3000.00011, 3000.0));   // both 3000.0f
+    EXPECT_FALSE(within_timestamp_tolerance(3000.00013, 3000.0));  // one float32 step apart
+    EXPECT_FALSE(within_timestamp_tolerance(std::nan(""), 0.0));
+}
+
+/// A v3.0 dataset with one camera (H.264, two episodes in one video file) whose data file's
+/// `timestamp` column a test changes in place.
+class FrameReaderTimestamps : public ::testing::Test {
+protected:
+    void SetUp() override {
+        WriterOptions options;
+        video::EncoderSettings settings;
+        settings.codec = video::Codec::kH264;
+        options.video = settings;
+        DatasetWriter writer =
+            DatasetWriter::create(root(), testing::synthetic_spec_with_camera(), options);
+        for (std::int64_t e = 0; e < 2; ++e) {
+            for (std::int64_t t = 0; t < testing::synthetic_length(e); ++t) {
+                Frame frame = testing::synthetic_frame(e, t);
+                frame.images[testing::kSyntheticCamera] = testing::synthetic_image(e, t);
+                writer.add_frame(frame);
+            }
+            writer.save_episode();
+        }
+    }
+    fs::path root() const { return dir_ / "d"; }
+
+    /// Sets the timestamp of frame `t` of episode `e` to `seconds` (stored as float32, as LeRobot
+    /// stores it).
+    void set_timestamp(std::int64_t e, std::int64_t t, double seconds) {
+        const Dataset d = Dataset::open(root());
+        const fs::path file = d.meta().data_file(d.episode(e));
+        parquet::Table table = parquet::read_table(file);
+        const parquet::Column& episodes = table.column("episode_index");
+        const parquet::Column& frames = table.column("frame_index");
+        std::vector<float>& timestamps = table.find("timestamp")->as<float>();
+        for (std::size_t row = 0; row < timestamps.size(); ++row) {
+            if (episodes.integer(row) == e && frames.integer(row) == t) {
+                timestamps[row] = static_cast<float>(seconds);
+                parquet::write_table(file, table);
+                return;
+            }
+        }
+        FAIL() << "no row for episode " << e << " frame " << t;
+    }
+
+    /// The frame of the episode's video nearest `seconds` after the episode's start, decoded
+    /// directly.
+    cv::Mat video_frame_at(std::int64_t e, double seconds) {
+        const Dataset d = Dataset::open(root());
+        const EpisodeMeta& episode = d.episode(e);
+        video::VideoReader reader(d.meta().find_video_file(episode, testing::kSyntheticCamera),
+                                  {.order = image::ChannelOrder::kRgb, .threads = 1});
+        return reader
+            .frame_at(episode.videos.at(testing::kSyntheticCamera).from_timestamp + seconds)
+            .image;
+    }
+
+    testing::TempDir dir_;
+};
+
+TEST_F(FrameReaderTimestamps, OnGridTimestampsReadTheFramesAtIndexOverFps) {
+    const Dataset d = Dataset::open(root());
+    FrameReader reader(d);
+    for (std::int64_t e = 0; e < 2; ++e) {
+        for (std::int64_t t = 0; t < testing::synthetic_length(e); ++t) {
+            ASSERT_EQ(
+                testing::mean_abs_diff(reader.frame(e, testing::kSyntheticCamera, t),
+                                       video_frame_at(e, static_cast<double>(t) / d.info().fps)),
+                0.0)
+                << "episode " << e << " frame " << t;
+        }
+    }
+}
+
+TEST_F(FrameReaderTimestamps, ATimestampWithinTheToleranceReadsTheSameFrame) {
+    const double fps = Dataset::open(root()).info().fps;
+    set_timestamp(1, 3, 3.0 / fps + 0.5e-4);
+    const Dataset d = Dataset::open(root());
+    FrameReader reader(d);
+    EXPECT_EQ(testing::mean_abs_diff(reader.frame(1, testing::kSyntheticCamera, 3),
+                                     video_frame_at(1, 3.0 / fps)),
+              0.0);
+}
+
+TEST_F(FrameReaderTimestamps, ATimestampOffByMoreThanTheToleranceIsRefused) {
+    const double fps = Dataset::open(root()).info().fps;
+    set_timestamp(1, 3, 3.0 / fps + 2e-4);
+    set_timestamp(1, 5, 5.0 / fps - 2e-4);
+    const Dataset d = Dataset::open(root());
+    FrameReader reader(d);
+    const fs::path video = reader.video_file(1, testing::kSyntheticCamera);
+    for (const std::int64_t t : {3, 5}) {
+        try {
+            reader.frame(1, testing::kSyntheticCamera, t);
+            ADD_FAILURE() << "frame " << t << " was read";
+        } catch (const DataError& err) {
+            const std::string what = err.what();
+            EXPECT_EQ(what.rfind("episode 1, " + std::string(testing::kSyntheticCamera) +
+                                     ", frame " + std::to_string(t) + ": " + video.string() +
+                                     ": no frame within 0.0001 s of ",
+                                 0),
+                      0u)
+                << what;
+            EXPECT_NE(what.find(", the nearest is at "), std::string::npos) << what;
+            EXPECT_NE(what.find("LeRobot refuses this frame too"), std::string::npos) << what;
+            EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+        }
+    }
+    // The frames around them are read as before.
+    EXPECT_EQ(testing::mean_abs_diff(reader.frame(1, testing::kSyntheticCamera, 4),
+                                     video_frame_at(1, 4.0 / fps)),
+              0.0);
+}
+
+// A timestamp a whole frame late is on the video's grid: LeRobot reads the next frame there, and
+// so does rcls (not the frame at index / fps).
+TEST_F(FrameReaderTimestamps, ATimestampOneFrameLateReadsTheNextFrameAsLeRobotDoes) {
+    const double fps = Dataset::open(root()).info().fps;
+    set_timestamp(0, 2, 3.0 / fps);
+    const Dataset d = Dataset::open(root());
+    FrameReader reader(d);
+    EXPECT_EQ(testing::mean_abs_diff(reader.frame(0, testing::kSyntheticCamera, 2),
+                                     video_frame_at(0, 3.0 / fps)),
+              0.0);
+}
+
+// Without data files (a dataset shared as meta/ and videos only) there is no timestamp column:
+// frame t is read at t / fps.
+TEST_F(FrameReaderTimestamps, WithoutDataFilesFramesAreAtIndexOverFps) {
+    const double fps = Dataset::open(root()).info().fps;
+    set_timestamp(1, 3, 3.0 / fps + 2e-4);  // would be refused, were it read
+    fs::remove_all(root() / "data");
+    const Dataset d = Dataset::open(root());
+    FrameReader reader(d);
+    EXPECT_FALSE(reader.timestamps(1).has_value());
+    EXPECT_EQ(testing::mean_abs_diff(reader.frame(1, testing::kSyntheticCamera, 3),
+                                     video_frame_at(1, 3.0 / fps)),
+              0.0);
+}
+
+// LeRobot's current marker of a depth camera is info["is_depth_map"]; older datasets carry
+// info["video.is_depth_map"]. Either one makes the camera one rcls refuses to read as colour.
+TEST_F(FrameReaderTimestamps, ADepthCameraIsRefusedByEitherMarker) {
+    for (const char* marker : {"is_depth_map", "video.is_depth_map"}) {
+        nlohmann::ordered_json info =
+            nlohmann::ordered_json::parse(read_file(root() / "meta/info.json"));
+        nlohmann::ordered_json& camera_info = info["features"][testing::kSyntheticCamera]["info"];
+        camera_info.erase("video.is_depth_map");
+        camera_info.erase("is_depth_map");
+        camera_info[marker] = true;
+        write_file_atomic(root() / "meta/info.json", info.dump(4));
+        const Dataset d = Dataset::open(root());
+        EXPECT_TRUE(d.info().feature(testing::kSyntheticCamera)->video->is_depth_map) << marker;
+        FrameReader reader(d);
+        try {
+            reader.frame(0, testing::kSyntheticCamera, 0);
+            ADD_FAILURE() << marker << ": a depth camera was read";
+        } catch (const DataError& err) {
+            EXPECT_NE(std::string(err.what()).find("is a depth map"), std::string::npos)
+                << err.what();
+        }
+    }
 }
 
 }  // namespace
