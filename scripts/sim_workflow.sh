@@ -52,6 +52,7 @@ case "$labels" in
 esac
 steps=${STEPS:-$default_steps}
 train_args=${TRAIN_ARGS:-$recipe_args}
+[ -z "${TRAIN_ARGS:-}" ] || recipe_text="configs/reward_classifier_train_config.json with TRAIN_ARGS instead of the $recipe recipe's flags"
 save_freq=${SAVE_FREQ:-1000}
 held_out=${HELD_OUT:-4}
 size=${SIZE:-128}
