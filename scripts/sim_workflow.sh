@@ -10,7 +10,8 @@
 # Usage: scripts/sim_workflow.sh OUT
 # Sizes (environment): EPISODES (20), CONTROL_S (15), RESET_S (5), HELD_OUT (4: the last episodes,
 #   never trained on), SIZE (128: the preprocessed copy), RCLS (build/bin/rcls), SIM_SPEED (0: as
-#   fast as the CPU allows).
+#   fast as the CPU allows), APPEARANCE (the config's "session": one look for the whole recording;
+#   per_episode: a new random look per episode, for robustness tests).
 # Labels: LABELS (review: the key presses, then each episode's success span as a careful labeller
 #   marks it looking at the frames, which in the simulation is the scene's ground truth; keys: the
 #   key presses only, as recorded).
@@ -75,7 +76,20 @@ step_start "1. record: $episodes episodes of reach-and-grasp on the simulated SO
 if [ "$sim_speed" = 0 ]; then
   echo "   simulated time runs as fast as this CPU allows (--sim_speed 0), not in real time; the cues are logged, not spoken"
 fi
-"$rcls" record -c configs/sim_record_config.json --num_episodes "$episodes" \
+record_config=configs/sim_record_config.json
+if [ -n "${APPEARANCE:-}" ]; then
+  record_config="$out/sim_record_config.json"
+  "$python" - configs/sim_record_config.json "$record_config" "$APPEARANCE" <<'EOF'
+import json, sys
+config = json.load(open(sys.argv[1]))
+for camera in config["robot"]["cameras"].values():
+    if camera.get("type") == "sim":
+        camera["appearance"] = sys.argv[3]
+json.dump(config, open(sys.argv[2], "w"), indent=4)
+EOF
+  echo "   scene appearance: $APPEARANCE ($record_config)"
+fi
+"$rcls" record -c "$record_config" --num_episodes "$episodes" \
   --control_time_s "$control_s" --reset_time_s "$reset_s" --dataset.root "$raw" \
   --sim_speed "$sim_speed" --no-audio --json > "$out/record.json" 2> "$out/record.log"
 grep -E "Recording episode 0|Resetting\.|Reset done\." "$out/record.log" | head -3 | sed 's/^/   log: /'
