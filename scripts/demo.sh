@@ -50,16 +50,8 @@ stop_sims
 trap - EXIT
 
 echo "== the reference workflow on the simulated arm: record, label, preprocess, train, eval"
-# The reference trained with LeRobot, where only the classifier head learns: `--train_mode head`
-# (rcls's default is `full`, see README "Training"). Without the pretrained ResNet10 weights
-# (helper2424/resnet10 in the Hugging Face cache; this machine may have no network) the encoder
-# starts from random weights, said here and in the log. TRAIN_ARGS replaces both choices.
-train_args=${TRAIN_ARGS:---train_mode head}
-hub=${HF_HOME:-$HOME/.cache/huggingface}/hub
-if [ -z "${TRAIN_ARGS:-}" ] && [ ! -d "$hub/models--helper2424--resnet10" ] && [ ! -d "$hub/models--lerobot--resnet10" ]; then
-  echo "   no pretrained ResNet10 in $hub: training from random weights (--pretrained_encoder false)"
-  train_args="$train_args --pretrained_encoder false"
-fi
-TRAIN_ARGS="$train_args" RCLS="$rcls" scripts/sim_workflow.sh "$demo/workflow"
+# Labels and training recipe: scripts/sim_workflow.sh's defaults (LABELS=review, RECIPE=scratch;
+# README "The reference workflow" says why); RECIPE=lerobot runs LeRobot's `head` recipe instead.
+RCLS="$rcls" scripts/sim_workflow.sh "$demo/workflow"
 
 echo "demo: done"

@@ -2,15 +2,23 @@
 # SPDX-License-Identifier: MIT
 #
 # The reference workflow on the simulated SO-101, with an rcls that is already built: record, label
-# (from the recording's key presses, compared with the scene's ground truth), preprocess to
-# 128x128, train, evaluate on held-out episodes with the HTML report, and the reference's tables
-# beside this run's. scripts/demo.sh runs it at the reference's size after installing and
-# building; the e2e test runs it small. Every output goes under OUT.
+# (the recording's key presses, printed beside the scene's ground truth, then reviewed frame by
+# frame), preprocess to 128x128, train, evaluate on held-out episodes with the HTML report, and the
+# reference's tables beside this run's. scripts/demo.sh runs it at the reference's size after
+# installing and building; the e2e test runs it small. Every output goes under OUT.
 #
 # Usage: scripts/sim_workflow.sh OUT
-# Sizes (environment): EPISODES (20), CONTROL_S (15), RESET_S (5), STEPS (3000), SAVE_FREQ (1000),
-#   HELD_OUT (4: the last episodes, never trained on), SIZE (128), TRAIN_ARGS (extra `rcls train` flags),
-#   RCLS (build/bin/rcls), SIM_SPEED (0: as fast as the CPU allows).
+# Sizes (environment): EPISODES (20), CONTROL_S (15), RESET_S (5), HELD_OUT (4: the last episodes,
+#   never trained on), SIZE (128: the preprocessed copy), RCLS (build/bin/rcls), SIM_SPEED (0: as
+#   fast as the CPU allows), APPEARANCE (the config's "session": one look for the whole recording;
+#   per_episode: a new random look per episode, for robustness tests).
+# Labels: LABELS (review: the key presses, then each episode's success span as a careful labeller
+#   marks it looking at the frames, which in the simulation is the scene's ground truth; keys: the
+#   key presses only, as recorded).
+# Training: RECIPE (scratch: the from-scratch recipe, `full` at 64 px with geometric augmentation,
+#   lr 1e-3, weight decay 0.05, cosine, 600 steps; lerobot: LeRobot's `--train_mode head`, 128 px,
+#   3000 steps, lr 1e-4, colour jitter), STEPS (600 or 3000 by RECIPE), SAVE_FREQ (1000),
+#   TRAIN_ARGS (replaces the recipe's `rcls train` flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +27,33 @@ rcls=${RCLS:-build/bin/rcls}
 episodes=${EPISODES:-20}
 control_s=${CONTROL_S:-15}
 reset_s=${RESET_S:-5}
-steps=${STEPS:-3000}
+recipe=${RECIPE:-scratch}
+labels=${LABELS:-review}
+case "$recipe" in
+  scratch)
+    default_steps=600
+    recipe_args="--train_mode full --reward_model.image_size 64 --augment.enable true --dataset.image_transforms.enable false --reward_model.learning_rate 1e-3 --reward_model.weight_decay 0.05 --lr_scheduler cosine --warmup_steps 60 --pretrained_encoder false --num_threads 2"
+    recipe_text="from-scratch recipe: train_mode full, 64x64 input, geometric + colour augmentation, lr 1e-3, weight decay 0.05, cosine with 60 warm-up steps, batch 32, random initial weights"
+    ;;
+  lerobot)
+    default_steps=3000
+    recipe_args="--train_mode head"
+    hub=${HF_HOME:-$HOME/.cache/huggingface}/hub
+    if [ ! -d "$hub/models--helper2424--resnet10" ] && [ ! -d "$hub/models--lerobot--resnet10" ]; then
+      recipe_args="$recipe_args --pretrained_encoder false"
+      recipe_note="no pretrained ResNet10 in $hub: the encoder starts from random weights (--pretrained_encoder false)"
+    fi
+    recipe_text="LeRobot's recipe: train_mode head, 128x128 input, batch 32, lr 1e-4, dropout 0.2, weight decay 0.01, colour jitter"
+    ;;
+  *) echo "sim_workflow: RECIPE must be scratch or lerobot, not \"$recipe\"" >&2; exit 2 ;;
+esac
+case "$labels" in
+  review | keys) ;;
+  *) echo "sim_workflow: LABELS must be review or keys, not \"$labels\"" >&2; exit 2 ;;
+esac
+steps=${STEPS:-$default_steps}
+train_args=${TRAIN_ARGS:-$recipe_args}
+[ -z "${TRAIN_ARGS:-}" ] || recipe_text="configs/reward_classifier_train_config.json with TRAIN_ARGS instead of the $recipe recipe's flags"
 save_freq=${SAVE_FREQ:-1000}
 held_out=${HELD_OUT:-4}
 size=${SIZE:-128}
@@ -42,23 +76,51 @@ step_start "1. record: $episodes episodes of reach-and-grasp on the simulated SO
 if [ "$sim_speed" = 0 ]; then
   echo "   simulated time runs as fast as this CPU allows (--sim_speed 0), not in real time; the cues are logged, not spoken"
 fi
-"$rcls" record -c configs/sim_record_config.json --num_episodes "$episodes" \
+record_config=configs/sim_record_config.json
+if [ -n "${APPEARANCE:-}" ]; then
+  record_config="$out/sim_record_config.json"
+  "$python" - configs/sim_record_config.json "$record_config" "$APPEARANCE" <<'EOF'
+import json, sys
+config = json.load(open(sys.argv[1]))
+for camera in config["robot"]["cameras"].values():
+    if camera.get("type") == "sim":
+        camera["appearance"] = sys.argv[3]
+json.dump(config, open(sys.argv[2], "w"), indent=4)
+EOF
+  echo "   scene appearance: $APPEARANCE ($record_config)"
+fi
+"$rcls" record -c "$record_config" --num_episodes "$episodes" \
   --control_time_s "$control_s" --reset_time_s "$reset_s" --dataset.root "$raw" \
   --sim_speed "$sim_speed" --no-audio --json > "$out/record.json" 2> "$out/record.log"
 grep -E "Recording episode 0|Resetting\.|Reset done\." "$out/record.log" | head -3 | sed 's/^/   log: /'
 step_end record
 
-step_start "2. label: success from the scripted operator's key presses (meta/rcls_record_keys.json)"
-"$rcls" label "$raw" --from-record --output "$labelled" --json > "$out/label.json" 2> "$out/label.log"
-"$python" - "$out/record.json" <<'EOF'
+step_start "2. label: the scripted operator's key presses (meta/rcls_record_keys.json), then reviewed ($labels)"
+"$rcls" label "$raw" --from-record --output "$labelled" --json > "$out/label_keys.json" 2> "$out/label.log"
+cp "$out/label_keys.json" "$out/label.json"
+if [ "$labels" = review ]; then
+  # A careful labeller looks at the frames and marks the first frame with the cube held up (and,
+  # when it slips, the last); in the simulation that is the scene's ground truth.
+  "$rcls" label "$labelled" --from-sim --json > "$out/label.json" 2>> "$out/label.log"
+fi
+"$python" - "$out/record.json" "$raw/rcls/sim_ground_truth.json" "$labels" <<'EOF'
 import json, sys
 rec = json.load(open(sys.argv[1]))
-print("   episode  key press  ground truth (cube lifted 2 cm)  outcome")
+truth = {e["episode_index"]: e for e in json.load(open(sys.argv[2]))["episodes"]}
+labels = sys.argv[3]
+print("   episode  key press  ground truth (cube held 2 cm up)  outcome  label used")
 for e in rec["episodes"]:
+    i = e["episode_index"]
     key = e.get("success_frame")
-    truth = e.get("truth_onset_frame")
-    diff = "" if key is None or truth is None else f"  (+{key - truth} frames)"
-    print(f"   {e['episode_index']:7d}  {str(key):>9s}  {str(truth):>30s}  {e.get('truth_outcome', '')}{diff}")
+    t = truth.get(i, {})
+    first, last = t.get("first_success_frame"), t.get("last_success_frame")
+    shown = "never" if first is None else (f"{first}-{last}" if last is not None else str(first))
+    diff = "" if key is None or first is None else f"key {key - first:+d}"
+    if labels == "review":
+        used = shown
+    else:
+        used = "never" if key is None else str(key)
+    print(f"   {i:7d}  {str(key):>9s}  {shown:>32s}  {t.get('outcome', ''):7s}  {used:>10s}  {diff}")
 EOF
 step_end label
 
@@ -69,11 +131,13 @@ step_end preprocess
 
 first_val=$(( episodes - held_out ))
 val_episodes=$(seq -s, "$first_val" $(( episodes - 1 )))
-step_start "4. train: $steps steps, batch 32, lr 1e-4, dropout 0.2, weight decay 0.01, colour jitter; episodes $val_episodes held out"
-# shellcheck disable=SC2086  # TRAIN_ARGS is a list of flags
+step_start "4. train: $steps steps, $recipe_text; episodes $val_episodes held out"
+[ -z "${TRAIN_ARGS:-}" ] || echo "   TRAIN_ARGS: $TRAIN_ARGS"
+[ -n "${TRAIN_ARGS:-}" ] || [ -z "${recipe_note:-}" ] || echo "   $recipe_note"
+# shellcheck disable=SC2086  # a list of flags
 "$rcls" train -c configs/reward_classifier_train_config.json --dataset.root "$small" \
   --output_dir "$run" --steps "$steps" --save_freq "$save_freq" --val_episodes "[$val_episodes]" \
-  ${TRAIN_ARGS:-} --json > "$out/train.json" 2> "$out/train.log"
+  $train_args --json > "$out/train.json" 2> "$out/train.log"
 grep -E "step:" "$out/train.log" | tail -2 | sed 's/^/   log: /' || true
 step_end train
 
@@ -118,7 +182,12 @@ rows = [
 acc = get(ev, "frame_level", "accuracy")
 if acc is not None:
     rows[-1] = (rows[-1][0], rows[-1][1], "%.2f%% (held-out episodes)" % (100 * acc))
-rows[6] = (rows[6][0], rows[6][1], "%sx%s" % (size, size))
+try:
+    features = json.load(open(os.path.join(checkpoint, "config.json")))["input_features"]
+    shape = next(iter(features.values()))["shape"]
+    rows[6] = (rows[6][0], rows[6][1], "%sx%s (from the %sx%s copy)" % (shape[1], shape[2], size, size))
+except (OSError, KeyError, StopIteration, ValueError):
+    rows[6] = (rows[6][0], rows[6][1], "%sx%s" % (size, size))
 print("                       reference run (LeRobot)          this run (rcls, simulated arm)")
 for name, ref, ours in rows:
     ours = "-" if ours is None else (("%.4f" % ours) if isinstance(ours, float) else str(ours))

@@ -23,7 +23,9 @@ public:
           next_(start_) {
         if (!scene_.scene) {
             world_ = std::make_unique<sim::ReachGraspWorld>(
-                sim::WorldOptions{.seed = static_cast<std::uint64_t>(config.seed)});
+                sim::WorldOptions{.seed = static_cast<std::uint64_t>(config.seed),
+                                  .appearance = sim::parse_appearance_mode(config.appearance)
+                                                    .value_or(sim::AppearanceMode::kSession)});
         }
     }
 

@@ -416,8 +416,9 @@ LabelSet load_sim_ground_truth(const fs::path& root) {
         const std::string where =
             path.string() + ": episode " + std::to_string(truth.episode_index);
         set.set(truth.episode_index,
-                truth.first_success_frame ? EpisodeLabel::span(*truth.first_success_frame)
-                                          : EpisodeLabel::failed(),
+                truth.first_success_frame
+                    ? EpisodeLabel::span(*truth.first_success_frame, truth.last_success_frame)
+                    : EpisodeLabel::failed(),
                 where);
     }
     return set;

@@ -41,6 +41,24 @@ std::vector<std::unique_ptr<camera::Camera>> open_cameras(const config::RecordCo
     return cameras;
 }
 
+/// The simulated scene's look, from the "sim" cameras' `appearance` (they film one scene, so they
+/// must agree; "session" without any).
+sim::AppearanceMode appearance_mode(const config::RecordConfig& config) {
+    std::optional<std::pair<std::string, std::string>> first;  // camera name, appearance
+    for (const auto& [name, camera] : config.robot.cameras) {
+        if (camera.type != "sim") continue;
+        if (first && first->second != camera.appearance) {
+            throw ConfigError("robot.cameras." + name + ".appearance: \"" + camera.appearance +
+                              "\" differs from robot.cameras." + first->first + ".appearance \"" +
+                              first->second +
+                              "\"; the simulated cameras film one scene: give them the same");
+        }
+        if (!first) first.emplace(name, camera.appearance);
+    }
+    if (!first) return sim::AppearanceMode::kSession;
+    return sim::parse_appearance_mode(first->second).value_or(sim::AppearanceMode::kSession);
+}
+
 /// The real SO-101 arms and cameras, on real time.
 class HardwareRig final : public Rig {
 public:
@@ -85,7 +103,16 @@ private:
 class SimRig final : public Rig {
 public:
     SimRig(const config::RecordConfig& config, const SimRigOptions& options)
-        : options_(options), fps_(config.fps), rng_(options.seed * 7919 + 17) {
+        : options_(options),
+          fps_(config.fps),
+          rng_(options.seed * 7919 + 17),
+          appearance_mode_(appearance_mode(config)) {
+        spdlog::info("simulated scene: {}, seed {}",
+                     appearance_mode_ == sim::AppearanceMode::kSession
+                         ? "one look for the whole recording with small per-episode variation "
+                           "(appearance session)"
+                         : "a new random look per episode (appearance per_episode)",
+                     options.seed);
         if (options.speed > 0) {
             clock_ = std::make_unique<ScaledClock>(options.speed);
         } else {
@@ -158,6 +185,7 @@ public:
     }
 
     void after_frame(std::int64_t frame) override {
+        if (scene_.held_above(sim::kLiftThresholdM)) last_held_ = frame;
         if (!onset_ && scene_.held_above(sim::kLiftThresholdM)) {
             onset_ = frame;
             std::uniform_real_distribution<double> jitter(0.0, 0.2);
@@ -181,6 +209,10 @@ public:
         truth.outcome = scene_.held_above(sim::kLiftThresholdM) ? sim::Outcome::kSuccess
                         : scene_.grasps() > 0                   ? sim::Outcome::kDrop
                                                                 : sim::Outcome::kMiss;
+        // A cube that slipped after its lift: success only while it was held up.
+        if (truth.first_success_frame && truth.outcome != sim::Outcome::kSuccess && last_held_) {
+            truth.last_success_frame = std::min(*last_held_, num_frames - 1);
+        }
         keys_.poll();  // a press the episode did not reach is not carried into the next one
         return truth;
     }
@@ -208,7 +240,7 @@ private:
         episode_ = episode_index;
         const std::uint64_t seed = sim::episode_seed(options_.seed, episode_index);
         scene_.reset(seed);
-        appearance_ = sim::random_appearance(seed);
+        appearance_ = sim::episode_appearance(appearance_mode_, options_.seed, seed);
         person_ = std::make_unique<sim::ScriptedOperator>(
             scene_.cube_start(), scene_.cube_start_yaw(), scene_.options().cube_size_m, seed);
         person_->move_leader(*leader_bus_, 0.0);
@@ -220,6 +252,7 @@ private:
         scene_.update_from_bus(*follower_bus_, 0.0);
         publish();
         onset_.reset();
+        last_held_.reset();
         press_at_.reset();
         pressed_ = false;
     }
@@ -227,6 +260,7 @@ private:
     SimRigOptions options_;
     double fps_;
     std::mt19937_64 rng_;
+    sim::AppearanceMode appearance_mode_;
     std::unique_ptr<Clock> clock_;
     std::shared_ptr<arm::SimBus> leader_bus_;
     std::shared_ptr<arm::SimBus> follower_bus_;
@@ -244,6 +278,7 @@ private:
     std::int64_t episode_ = 0;
     Clock::time_point last_scene_{};
     std::optional<std::int64_t> onset_;
+    std::optional<std::int64_t> last_held_;
     std::optional<std::int64_t> press_at_;
     bool pressed_ = false;
 };

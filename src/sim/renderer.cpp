@@ -100,6 +100,49 @@ Appearance random_appearance(std::uint64_t seed) {
     return a;
 }
 
+std::string to_string(AppearanceMode mode) {
+    return mode == AppearanceMode::kSession ? "session" : "per_episode";
+}
+
+std::optional<AppearanceMode> parse_appearance_mode(std::string_view name) {
+    if (name == "session") return AppearanceMode::kSession;
+    if (name == "per_episode") return AppearanceMode::kPerEpisode;
+    return std::nullopt;
+}
+
+Appearance session_appearance(std::uint64_t session_seed, std::uint64_t episode_seed) {
+    // The session's look: its own seed stream, so that it is not episode 0's per-episode look.
+    Appearance a = random_appearance(session_seed * 0x9E3779B97F4A7C15ULL + 0x5E5510);
+    std::mt19937_64 rng(episode_seed * 0xBF58476D1CE4E5B9ULL + 0x5E55);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    auto uni = [&](double lo, double hi) { return lo + (hi - lo) * u(rng); };
+    const double deg = std::numbers::pi / 180.0;
+    // Lighting drift: the light turns by up to ~4 degrees and changes by up to 5%.
+    const Vec3 d = normalized(a.light_direction);
+    const double yaw = std::atan2(d.y, d.x) + uni(-4.0, 4.0) * deg;
+    const double elev = std::asin(std::clamp(-d.z, -1.0, 1.0)) + uni(-3.0, 3.0) * deg;
+    a.light_direction = {std::cos(elev) * std::cos(yaw), std::cos(elev) * std::sin(yaw),
+                         -std::sin(elev)};
+    a.light_intensity *= uni(0.95, 1.05);
+    a.ambient *= uni(0.95, 1.05);
+    a.exposure *= uni(0.96, 1.04);
+    a.noise_sigma *= uni(0.8, 1.2);
+    // Camera shake: the mount is bumped by a millimetre and a fifth of a degree at most.
+    a.camera_offset_m =
+        a.camera_offset_m + Vec3{uni(-0.001, 0.001), uni(-0.001, 0.001), uni(-0.001, 0.001)};
+    a.camera_turn_rad =
+        a.camera_turn_rad + Vec3{uni(-0.2, 0.2) * deg, uni(-0.2, 0.2) * deg, uni(-0.2, 0.2) * deg};
+    a.seed = (session_seed * 0xC2B2AE3D27D4EB4FULL) ^ (episode_seed + 0x9E3779B97F4A7C15ULL);
+    return a;
+}
+
+Appearance episode_appearance(AppearanceMode mode,
+                              std::uint64_t session_seed,
+                              std::uint64_t episode_seed) {
+    return mode == AppearanceMode::kSession ? session_appearance(session_seed, episode_seed)
+                                            : random_appearance(episode_seed);
+}
+
 std::optional<std::array<double, 2>> CameraModel::project(const Vec3& world) const {
     const Vec3 c = world_from_camera.inverse() * world;
     if (c.z <= 1e-6) return std::nullopt;

@@ -54,7 +54,7 @@ void ReachGraspWorld::start_episode(std::int64_t episode) {
     episode_ = episode;
     const std::uint64_t seed = episode_seed(options_.seed, episode);
     scene_.reset(seed);
-    appearance_ = random_appearance(seed);
+    appearance_ = episode_appearance(options_.appearance, options_.seed, seed);
     person_ =
         std::make_unique<ScriptedOperator>(scene_.cube_start(), scene_.cube_start_yaw(),
                                            scene_.options().cube_size_m, seed, options_.person);
@@ -95,14 +95,19 @@ EpisodeTruth run_episode(
     truth.episode_index = episode;
     truth.seed = world.scene().options().seed;
     truth.num_frames = num_frames;
+    std::int64_t last_held = -1;
     for (std::int64_t frame = 0; frame < num_frames; ++frame) {
         world.advance_to(static_cast<double>(frame) / fps);
-        if (!truth.first_success_frame && world.scene().held_above(kLiftThresholdM)) {
-            truth.first_success_frame = frame;
+        if (world.scene().held_above(kLiftThresholdM)) {
+            if (!truth.first_success_frame) truth.first_success_frame = frame;
+            last_held = frame;
         }
         if (on_frame) on_frame(frame, world);
     }
     truth.outcome = world.outcome();
+    if (truth.first_success_frame && truth.outcome != Outcome::kSuccess) {
+        truth.last_success_frame = last_held;
+    }
     return truth;
 }
 
@@ -125,6 +130,8 @@ std::string ground_truth_json(const std::vector<EpisodeTruth>& episodes, double 
         j["outcome"] = to_string(e.outcome);
         j["first_success_frame"] =
             e.first_success_frame ? nlohmann::ordered_json(*e.first_success_frame) : nullptr;
+        j["last_success_frame"] =
+            e.last_success_frame ? nlohmann::ordered_json(*e.last_success_frame) : nullptr;
         doc["episodes"].push_back(j);
     }
     return doc.dump(2) + "\n";
@@ -155,6 +162,9 @@ std::vector<EpisodeTruth> read_ground_truth(const std::filesystem::path& path) {
                                              : Outcome::kMiss;
             if (!j.at("first_success_frame").is_null()) {
                 e.first_success_frame = j.at("first_success_frame").get<std::int64_t>();
+            }
+            if (j.contains("last_success_frame") && !j.at("last_success_frame").is_null()) {
+                e.last_success_frame = j.at("last_success_frame").get<std::int64_t>();
             }
             out.push_back(e);
         }

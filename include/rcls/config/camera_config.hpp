@@ -25,6 +25,9 @@ struct CameraConfig {
     bool loop = true;  ///< A video file standing in for a camera: play it again at its end.
     std::string view = "front";  ///< "sim": the fixed "front" camera or the "wrist" camera.
     int seed = 1;                ///< "sim" without a recorder: seed of the camera's own scene.
+    /// "sim": "session" (one look for the whole recording, small per-episode variation, as a
+    /// real session) or "per_episode" (a new random look per episode).
+    std::string appearance = "session";
 
     template <class V>
     void visit(V& v) {
@@ -40,6 +43,10 @@ struct CameraConfig {
         v.field("loop", loop, "Video file cameras: start again at the end (false: it ends)");
         v.field("view", view, "Simulated camera: front or wrist", {"front", "wrist"});
         v.field("seed", seed, "Simulated camera: seed of its own scene");
+        v.field("appearance", appearance,
+                "Simulated scene's look: session (one look, small per-episode variation) or "
+                "per_episode (a new random look per episode)",
+                {"session", "per_episode"});
         v.require("index_or_path",
                   std::holds_alternative<std::string>(index_or_path)
                       ? !std::get<std::string>(index_or_path).empty()

@@ -13,6 +13,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
@@ -49,6 +51,34 @@ struct Appearance {
 
 /// The appearance for `seed`; seed 0 gives the default (unjittered) look.
 Appearance random_appearance(std::uint64_t seed);
+
+/// How the looks of a recording's episodes relate to each other.
+enum class AppearanceMode {
+    /// One seeded look for the whole recording, as a real session has one room, table, cube and
+    /// camera mount: each episode varies it only a little (lighting drift, exposure, sensor noise,
+    /// a millimetre of camera shake). session_appearance().
+    kSession,
+    /// A new random look per episode (random_appearance() of the episode's seed): every episode
+    /// in another room, for robustness tests and domain randomisation.
+    kPerEpisode,
+};
+
+/// "session" or "per_episode".
+std::string to_string(AppearanceMode mode);
+/// The mode named "session" or "per_episode"; nullopt for any other name.
+std::optional<AppearanceMode> parse_appearance_mode(std::string_view name);
+
+/// One episode of a session: random_appearance(session_seed) with the small variation of one
+/// recording session drawn from `episode_seed`: light direction within about 4 degrees, light
+/// intensity and ambient within 5%, exposure within 4%, noise 80-120% of the session's, camera
+/// position within 1 mm and orientation within 0.2 degree of the session's mount. The result's
+/// `seed` is unique per (session, episode), so renderers rebuild their background per episode.
+Appearance session_appearance(std::uint64_t session_seed, std::uint64_t episode_seed);
+
+/// The look of the episode seeded `episode_seed` in a recording seeded `session_seed`.
+Appearance episode_appearance(AppearanceMode mode,
+                              std::uint64_t session_seed,
+                              std::uint64_t episode_seed);
 
 /// Which camera.
 enum class View {

@@ -41,6 +41,9 @@ struct WorldOptions {
     std::uint64_t seed = 1;  ///< Episode e uses seed * 1000003 + e for its cube, looks and person.
     SceneOptions scene{};    ///< Its seed is replaced per episode.
     OperatorOptions person{};
+    /// kPerEpisode: a new look per episode; kSession: one look (seeded by `seed`) with small
+    /// per-episode variation, as one recording session (episode_appearance()).
+    AppearanceMode appearance = AppearanceMode::kPerEpisode;
 };
 
 /// How an episode ended.
@@ -100,6 +103,9 @@ struct EpisodeTruth {
     /// The first frame at which the cube is held at least 2 cm above the table; null: never.
     std::optional<std::int64_t> first_success_frame;
     Outcome outcome = Outcome::kMiss;
+    /// When the cube was lifted but is not held up at the end (it slipped): the last frame at
+    /// which it was held at least 2 cm up; null: held to the end (or never lifted).
+    std::optional<std::int64_t> last_success_frame;
 };
 
 /// Runs episode `episode` of `world` for `num_frames` frames at `fps`; `on_frame` (if set) sees
@@ -118,7 +124,8 @@ std::filesystem::path ground_truth_path(const std::filesystem::path& dataset_roo
 /// The ground truth file's text:
 /// {"format": "rcls_sim_ground_truth", "version": 1, "fps": 10, "lift_threshold_m": 0.02,
 ///  "episodes": [{"episode_index": 0, "seed": 7, "num_frames": 80, "outcome": "success",
-///                "first_success_frame": 41}, ...]}
+///                "first_success_frame": 41, "last_success_frame": null}, ...]}
+/// (`last_success_frame` is absent in files of earlier versions: read as null.)
 std::string ground_truth_json(const std::vector<EpisodeTruth>& episodes, double fps);
 
 /// Writes ground_truth_json() to ground_truth_path(dataset_root) atomically. Throws DataError.

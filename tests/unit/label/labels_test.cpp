@@ -192,13 +192,20 @@ TEST(LabelParse, RecordKeysAndSimGroundTruth) {
                               .seed = 3,
                               .num_frames = 100,
                               .first_success_frame = 40,
-                              .outcome = sim::Outcome::kDrop}},
+                              .outcome = sim::Outcome::kDrop},
+                             {.episode_index = 3,
+                              .seed = 4,
+                              .num_frames = 100,
+                              .first_success_frame = 44,
+                              .outcome = sim::Outcome::kDrop,
+                              .last_success_frame = 51}},
                             10.0);
     EXPECT_EQ(sim_ground_truth_path(dir.path()), sim::ground_truth_path(dir.path()));
     const LabelSet sim = load_sim_ground_truth(dir.path());
     EXPECT_EQ(sim.episodes.at(0), (EpisodeLabel::span(42)));
     EXPECT_TRUE(sim.episodes.at(1).never);
     EXPECT_EQ(sim.episodes.at(2), (EpisodeLabel::span(40)));
+    EXPECT_EQ(sim.episodes.at(3), (EpisodeLabel::span(44, 51)));  // slipped after frame 51
     testing::TempDir empty;
     EXPECT_NE(config_error([&] {
                   load_record_keys(empty.path());

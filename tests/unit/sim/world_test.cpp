@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <numbers>
 #include <numeric>
 #include <random>
 
@@ -204,6 +205,105 @@ TEST(World, GroundTruthFileRoundTrips) {
     EXPECT_EQ(back[1].outcome, Outcome::kMiss);
     EXPECT_FALSE(back[1].first_success_frame);
     EXPECT_THROW(read_ground_truth(dir.path() / "missing.json"), DataError);
+}
+
+TEST(World, GroundTruthKeepsTheLastHeldFrameOfADrop) {
+    testing::TempDir dir;
+    std::vector<EpisodeTruth> episodes(2);
+    episodes[0] = {0, 17, 80, 41, Outcome::kDrop, 47};
+    episodes[1] = {1, 18, 80, 40, Outcome::kSuccess};
+    write_ground_truth(dir.path(), episodes, 10.0);
+    const auto back = read_ground_truth(ground_truth_path(dir.path()));
+    ASSERT_EQ(back.size(), 2u);
+    ASSERT_TRUE(back[0].last_success_frame);
+    EXPECT_EQ(*back[0].last_success_frame, 47);
+    EXPECT_FALSE(back[1].last_success_frame);
+}
+
+// Episodes whose grasp slips after the lift: success only while the cube was held up, and the
+// frames after it show the cube down.
+TEST(World, GroundTruthOfADropEndsWhenTheCubeFalls) {
+    WorldOptions options{.seed = 5};
+    options.person.miss_probability = 0.0;
+    options.scene.slip_probability = 1.0;
+    ReachGraspWorld world(options);
+    int drops_after_lift = 0;
+    for (std::int64_t e = 0; e < 12; ++e) {
+        std::vector<bool> up;
+        const EpisodeTruth t =
+            run_episode(world, e, kFps, kFrames, [&](std::int64_t, const ReachGraspWorld& w) {
+                up.push_back(w.scene().held_above(kLiftThresholdM));
+            });
+        if (!t.first_success_frame) {
+            EXPECT_FALSE(t.last_success_frame) << e;
+            continue;
+        }
+        ASSERT_NE(t.outcome, Outcome::kSuccess) << e;
+        ASSERT_TRUE(t.last_success_frame) << e;
+        ++drops_after_lift;
+        EXPECT_GE(*t.last_success_frame, *t.first_success_frame) << e;
+        EXPECT_TRUE(up[*t.last_success_frame]) << e;
+        for (std::int64_t f = *t.last_success_frame + 1; f < kFrames; ++f)
+            EXPECT_FALSE(up[f]) << e << " frame " << f;
+    }
+    EXPECT_GE(drops_after_lift, 2);
+}
+
+// A session: one look for every episode (the same table, cube, walls and arm colours) with
+// small variation of light, exposure, noise and camera; per_episode: a new look each time.
+TEST(World, SessionAppearanceVariesOnlyALittleBetweenEpisodes) {
+    EXPECT_EQ(parse_appearance_mode("session"), AppearanceMode::kSession);
+    EXPECT_EQ(parse_appearance_mode("per_episode"), AppearanceMode::kPerEpisode);
+    EXPECT_FALSE(parse_appearance_mode("episode"));
+    EXPECT_EQ(to_string(AppearanceMode::kPerEpisode), "per_episode");
+    const Appearance a = session_appearance(3, episode_seed(3, 0));
+    const Appearance b = session_appearance(3, episode_seed(3, 1));
+    const Appearance other = session_appearance(4, episode_seed(4, 0));
+    EXPECT_NE(a.seed, b.seed);  // renderers rebuild the background per episode
+    EXPECT_EQ(a.table_texture, b.table_texture);
+    EXPECT_DOUBLE_EQ(a.table_a.r, b.table_a.r);
+    EXPECT_DOUBLE_EQ(a.cube.g, b.cube.g);
+    EXPECT_DOUBLE_EQ(a.arm.b, b.arm.b);
+    EXPECT_DOUBLE_EQ(a.wall.r, b.wall.r);
+    EXPECT_NE(a.light_intensity, b.light_intensity);
+    EXPECT_NEAR(a.light_intensity, b.light_intensity, 0.1 * a.light_intensity);
+    EXPECT_NEAR(a.exposure, b.exposure, 0.08 * a.exposure);
+    EXPECT_GT(dot(normalized(a.light_direction), normalized(b.light_direction)),
+              std::cos(12.0 * std::numbers::pi / 180.0));
+    EXPECT_LT(norm(a.camera_offset_m - b.camera_offset_m), 0.0035);
+    EXPECT_NE(a.table_a.r, other.table_a.r);  // another session, another room
+    const Appearance p0 = episode_appearance(AppearanceMode::kPerEpisode, 3, episode_seed(3, 0));
+    const Appearance p1 = episode_appearance(AppearanceMode::kPerEpisode, 3, episode_seed(3, 1));
+    EXPECT_NE(p0.table_a.r, p1.table_a.r);
+
+    // Rendered: the wall (the top of the frame) has nearly the same mean colour in two episodes
+    // of a session, not in two per-episode looks.
+    WorldOptions options{.seed = 3, .appearance = AppearanceMode::kSession};
+    ReachGraspWorld session(options);
+    options.appearance = AppearanceMode::kPerEpisode;
+    ReachGraspWorld rooms(options);
+    Renderer renderer;
+    auto wall_colour_change = [&](ReachGraspWorld& world) {
+        cv::Mat f0, f1;
+        world.start_episode(0);
+        renderer.render(world.scene().snapshot(), world.appearance(), View::kFront, 1, f0);
+        world.start_episode(1);
+        renderer.render(world.scene().snapshot(), world.appearance(), View::kFront, 1, f1);
+        const cv::Rect top(0, 0, f0.cols, f0.rows / 8);
+        const cv::Scalar m0 = cv::mean(f0(top)), m1 = cv::mean(f1(top));
+        double change = 0;
+        for (int c = 0; c < 3; ++c)
+            change = std::max(change, std::abs(m0[c] - m1[c]));
+        return change;
+    };
+    const double same_room = wall_colour_change(session);
+    const double new_room = wall_colour_change(rooms);
+    std::printf(
+        "largest change of the wall's mean colour between two episodes: session %.1f, "
+        "per_episode %.1f levels\n",
+        same_room, new_room);
+    EXPECT_LT(same_room, 12.0);
+    EXPECT_GT(new_room, 2.0 * same_room);
 }
 
 // 100 seeded episodes: mostly successes, some misses, some drops; the ground truth agrees.
