@@ -31,6 +31,7 @@
 #include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
@@ -105,6 +106,27 @@ std::uint64_t unit_seed(std::int64_t seed, std::int64_t variant, std::int64_t ch
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
+}
+
+/// `layer`(x) without gradients, its rows split over libtorch's threads: OpenBLAS is kept to one
+/// thread (classifier.cpp), and head mode's [32, 4096] x [4096, 256] camera layer is most of its
+/// step. The split depends on the thread count only, so results stay deterministic for it.
+Tensor row_parallel_linear(torch::nn::Linear layer, const Tensor& x) {
+    const auto threads = static_cast<std::int64_t>(at::get_num_threads());
+    const std::int64_t rows = x.dim() == 2 ? x.size(0) : 0;
+    if (threads < 2 || rows < 2 * threads || torch::GradMode::is_enabled() ||
+        !x.device().is_cpu()) {
+        return layer->forward(x);
+    }
+    const Tensor input = x.contiguous();
+    const Tensor weight_t = layer->weight.t();
+    Tensor out = torch::empty({rows, layer->weight.size(0)}, input.options());
+    at::parallel_for(0, rows, (rows + threads - 1) / threads,
+                     [&](std::int64_t begin, std::int64_t end) {
+                         Tensor part = out.slice(0, begin, end);
+                         at::addmm_out(part, layer->bias, input.slice(0, begin, end), weight_t);
+                     });
+    return out;
 }
 
 /// The frames' uint8 tensor [N, S, S, 3] (a view of `frames.rgb`).
@@ -436,7 +458,7 @@ private:
         if (mode_ == Mode::kHead) {
             torch::NoGradGuard no_grad;  // LeRobot: the whole camera encoder without gradients
             embedding = torch::tanh(camera.norm->forward(
-                camera.linear->forward(camera.dropout->forward(prefix_or_images))));
+                row_parallel_linear(camera.linear, camera.dropout->forward(prefix_or_images))));
         } else {
             Tensor features = mode_ == Mode::kFull ? model_->encoder->forward(prefix_or_images)
                                                    : prefix_or_images;
