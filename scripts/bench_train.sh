@@ -5,7 +5,8 @@
 # Debian's python3-torch) in the same run, on the reference-size dataset: 20 labelled episodes,
 # 1932 frames (tests/tools/eval_bench_dataset.cpp, from the real SO-101 wrist camera frames in
 # ../shared/realdata), preprocessed to 128x128, batch 32, 2 threads, random initial weights. One
-# line per case (ms/step, wall, CPU time user+sys, peak RSS) and the ratios the issue sets targets for:
+# line per case (wall and wall per step, decode included; rcls's mean step time, which includes
+# waiting for the feature pool; CPU time user+sys; peak RSS) and the ratios the issue sets targets for:
 #   head + colour jitter, STEPS steps: wall (decode included), target <= 60 s (>= 11x the reference)
 #   head without augmentation, STEPS steps: wall (decode included), target <= 15 s
 #   full: ms/step (rcls's own step timing, averaged) against the reference's, target <= 0.5x
@@ -79,8 +80,8 @@ echo "bench_train: $steps steps (full: $full_steps, reference: $ref_steps per ca
 echo "load before: $(load)"
 peak=0
 report() {  # label target
-  printf '%-34s %7.1f ms/step  wall %6.1f s (decode %.1f s)  CPU %6.1f s (%.1f ms/step)  peak RSS %5s MiB  %s; load %s\n' \
-    "$1" "$ms" "$wall" "$decode" "$cpu" "$(calc %.2f "1000 * $cpu / $n_steps")" "$rss_mib" "$2" "$(load)"
+  printf '%-30s wall %6.1f s = %6.1f ms/step (decode %.1f s; mean step %.1f ms)  CPU %6.1f s = %.1f ms/step  peak RSS %5s MiB  %s; load %s\n' \
+    "$1" "$wall" "$(calc %.2f "1000 * $wall / $n_steps")" "$decode" "$ms" "$cpu" "$(calc %.2f "1000 * $cpu / $n_steps")" "$rss_mib" "$2" "$(load)"
   [ "$rss_mib" -gt "$peak" ] && peak=$rss_mib
   return 0
 }
@@ -91,7 +92,7 @@ run_rcls head_plain "$steps" --train_mode head --dataset.image_transforms.enable
 hp_wall=$wall; report "rcls head, no augmentation" "(target: wall <= 15 s)"
 n_steps=$full_steps
 run_rcls full "$full_steps" --train_mode full
-full_ms=$ms; report "rcls full" "(ms/step: rcls's mean step time)"
+full_ms=$ms; report "rcls full" "(compared: the mean step time)"
 
 run_ref head on
 ref_hj=$ref_ms
