@@ -3,18 +3,35 @@
 // The libtorch TrainerBackend: LeRobot's training loop for the reward classifier
 // (lerobot_formats.md §3.3) with rcls's training modes, validation and feature cache.
 //
-// Randomness: the model's initialisation, dropout, augmentation and the choice of cached variants
-// draw from torch's default CPU generator, seeded with `seed` and saved in training_state/
-// (rng_state.safetensors); the data order of epoch e is a permutation drawn from
+// Randomness: the model's initialisation, dropout, uncached augmentation and the choice of cached
+// variants draw from torch's default CPU generator, seeded with `seed` and saved in
+// training_state/ (rng_state.safetensors); the data order of epoch e is a permutation drawn from
 // std::mt19937(seed + e), so any step's batch follows from the step alone. A run resumed from a
 // checkpoint therefore continues exactly as the straight run would (same thread count).
+//
+// The feature pool (head/serl with feature_cache and augmentation): the frozen prefix's outputs
+// of `cache_variants` augmented variants of every training frame, computed in units of one chunk
+// of frames of one variant. Unit (v, c) augments with its own generator, seeded from (seed, v, c),
+// and is published (made visible to the steps) at a step fixed in advance (publish_step): variant
+// 0 before step 1, the others spread over the run, computed ahead by a background producer
+// thread. A step waits for a unit that is due and not computed yet, and never sees one before
+// it is due, so what a step trains on depends on the step alone, not on the threads' timing: the
+// pool keeps byte-identical determinism (same seed and thread count) and resume.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
 #include <numeric>
+#include <optional>
 #include <random>
+#include <thread>
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
@@ -25,6 +42,7 @@
 #include "rcls/core/interrupt.hpp"
 #include "rcls/model/checkpoint.hpp"
 #include "rcls/model/classifier.hpp"
+#include "rcls/model/fast_classifier.hpp"
 #include "rcls/model/image_transforms.hpp"
 #include "rcls/model/optimizer.hpp"
 #include "rcls/model/training_state.hpp"
@@ -77,12 +95,113 @@ Mode parse_mode(const std::string& mode) {
     throw ConfigError("train_mode: \"" + mode + "\" is not one of head, serl, full");
 }
 
+/// Frames per unit of the feature pool (and per forward pass when caching or validating).
+constexpr std::int64_t kChunk = 64;
+
+/// splitmix64: the seed of the feature pool's unit (variant, chunk) from the run's seed.
+std::uint64_t unit_seed(std::int64_t seed, std::int64_t variant, std::int64_t chunk) {
+    std::uint64_t z = static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ull +
+                      static_cast<std::uint64_t>(variant) * 0xD1B54A32D192ED03ull +
+                      static_cast<std::uint64_t>(chunk) + 1;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/// `layer`(x) without gradients, its rows split over libtorch's threads: OpenBLAS is kept to one
+/// thread (classifier.cpp), and head mode's [32, 4096] x [4096, 256] camera layer is most of its
+/// step. The split depends on the thread count only, so results stay deterministic for it.
+Tensor row_parallel_linear(torch::nn::Linear layer, const Tensor& x) {
+    const auto threads = static_cast<std::int64_t>(at::get_num_threads());
+    const std::int64_t rows = x.dim() == 2 ? x.size(0) : 0;
+    if (threads < 2 || rows < 2 * threads || torch::GradMode::is_enabled() ||
+        !x.device().is_cpu()) {
+        return layer->forward(x);
+    }
+    const Tensor input = x.contiguous();
+    const Tensor weight_t = layer->weight.t();
+    Tensor out = torch::empty({rows, layer->weight.size(0)}, input.options());
+    at::parallel_for(0, rows, (rows + threads - 1) / threads,
+                     [&](std::int64_t begin, std::int64_t end) {
+                         Tensor part = out.slice(0, begin, end);
+                         at::addmm_out(part, layer->bias, input.slice(0, begin, end), weight_t);
+                     });
+    return out;
+}
+
 /// The frames' uint8 tensor [N, S, S, 3] (a view of `frames.rgb`).
 Tensor frames_tensor(const TrainFrames& frames) {
     const auto n = static_cast<std::int64_t>(frames.count());
     return torch::from_blob(const_cast<std::uint8_t*>(frames.rgb.data()),
                             {n, frames.size, frames.size, 3}, torch::kUInt8);
 }
+
+/// Computes the feature pool's units [first, last) in order on a thread of its own, at most
+/// `ahead` units before the one the steps take next; take() hands them over in order, waiting
+/// when the next one is not ready. An exception on the thread comes out of take(). The destructor
+/// stops the thread (after the unit in progress).
+class PoolProducer {
+public:
+    using Compute = std::function<Tensor(std::int64_t unit)>;
+
+    PoolProducer(Compute compute, std::int64_t first, std::int64_t last, std::size_t ahead)
+        : compute_(std::move(compute)), next_(first), last_(last), ahead_(ahead) {
+        thread_ = std::thread([this] { loop(); });
+    }
+    ~PoolProducer() {
+        {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        changed_.notify_all();
+        thread_.join();
+    }
+    PoolProducer(const PoolProducer&) = delete;
+    PoolProducer& operator=(const PoolProducer&) = delete;
+
+    /// The next unit's output (units come in order); blocks until it is computed.
+    Tensor take() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [&] { return !ready_.empty() || error_; });
+        if (ready_.empty()) std::rethrow_exception(error_);
+        Tensor out = std::move(ready_.front());
+        ready_.pop_front();
+        changed_.notify_all();
+        return out;
+    }
+
+private:
+    void loop() {
+        at::init_num_threads();  // this thread's OpenMP team: the run's thread count
+        try {
+            for (std::int64_t unit = next_; unit < last_; ++unit) {
+                {
+                    std::unique_lock<std::mutex> lock(mutex_);
+                    changed_.wait(lock, [&] { return stop_ || ready_.size() < ahead_; });
+                    if (stop_) return;
+                }
+                Tensor out = compute_(unit);
+                const std::lock_guard<std::mutex> lock(mutex_);
+                ready_.push_back(std::move(out));
+                changed_.notify_all();
+            }
+        } catch (...) {
+            const std::lock_guard<std::mutex> lock(mutex_);
+            error_ = std::current_exception();
+            changed_.notify_all();
+        }
+    }
+
+    Compute compute_;
+    std::int64_t next_, last_;
+    std::size_t ahead_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Tensor> ready_;
+    std::exception_ptr error_;
+    bool stop_ = false;
+    std::thread thread_;
+};
 
 class TorchTrainer final : public TrainerBackend {
 public:
@@ -131,6 +250,7 @@ public:
                 p.requires_grad_(true);
         }
         model_->to(device_);
+        if (device_.is_cpu()) fast_encoder_.emplace(model_->encoder);
         params_ = model_->unique_parameters();
         optimizer_ =
             make_adamw(params_, cfg_.reward_model.learning_rate, cfg_.reward_model.weight_decay);
@@ -188,6 +308,7 @@ public:
                 return result;
             }
             const auto data_start = Clock::now();
+            publish_due_units(step);
             const std::int64_t epoch = step / per_epoch;
             if (epoch != cached_epoch) {
                 order.resize(static_cast<std::size_t>(n));
@@ -302,13 +423,40 @@ private:
 
     Tensor normalize(const Tensor& x) const { return (x - mean_) / std_; }
 
+    /// The encoder's output for normalised images without gradients, through `fast` (the
+    /// inference path, FastResNet10) when given, kBatch frames at a time: at 128 px the stem's
+    /// output for 64 frames is 67 MB, above glibc's largest mmap threshold (32 MB), so every
+    /// call mapped fresh pages and page faults were a fifth of the feature pool's CPU time.
+    Tensor encode(const Tensor& x, FastResNet10* fast) {
+        torch::NoGradGuard no_grad;
+        if (fast == nullptr) return model_->encoder->forward(x);
+        constexpr std::int64_t kBatch = 16;
+        if (x.size(0) <= kBatch) return fast->forward(x);
+        std::vector<Tensor> parts;
+        for (std::int64_t i = 0; i < x.size(0); i += kBatch)
+            parts.push_back(fast->forward(x.slice(0, i, std::min(x.size(0), i + kBatch))));
+        return torch::cat(parts);
+    }
+
     /// The frozen prefix's output for normalised images: the spatial embedding's (head) or the
     /// encoder's (serl). Deterministic (the encoder has no dropout or batch statistics).
-    Tensor frozen_prefix(const Tensor& x) {
+    /// `fast`: the calling thread's own FastResNet10 (one forward at a time each).
+    Tensor frozen_prefix(const Tensor& x, FastResNet10* fast) {
         torch::NoGradGuard no_grad;
-        Tensor features = model_->encoder->forward(x);
+        Tensor features = encode(x, fast);
         if (mode_ == Mode::kHead) features = model_->camera_head(0).spatial->forward(features);
         return features;
+    }
+    Tensor frozen_prefix(const Tensor& x) { return frozen_prefix(x, main_fast()); }
+
+    FastResNet10* main_fast() { return fast_encoder_ ? &*fast_encoder_ : nullptr; }
+
+    /// The logits from the encoder's output (validation, in eval mode).
+    Tensor logits_from_encoder_output(const Tensor& features) {
+        auto camera = model_->camera_head(0);
+        const Tensor embedding = torch::tanh(camera.norm->forward(
+            camera.linear->forward(camera.dropout->forward(camera.spatial->forward(features)))));
+        return model_->classifier_head->forward(embedding).squeeze(-1);
     }
 
     /// The logits from the frozen prefix's output (head, serl) or the images (full).
@@ -318,7 +466,7 @@ private:
         if (mode_ == Mode::kHead) {
             torch::NoGradGuard no_grad;  // LeRobot: the whole camera encoder without gradients
             embedding = torch::tanh(camera.norm->forward(
-                camera.linear->forward(camera.dropout->forward(prefix_or_images))));
+                row_parallel_linear(camera.linear, camera.dropout->forward(prefix_or_images))));
         } else {
             Tensor features = mode_ == Mode::kFull ? model_->encoder->forward(prefix_or_images)
                                                    : prefix_or_images;
@@ -330,20 +478,27 @@ private:
 
     Tensor forward_train(const Tensor& input) {
         if (mode_ == Mode::kFull) return forward_from(input);
-        if (cache_.defined()) return forward_from(input);  // input is cached prefix output
+        if (pool_.defined()) return forward_from(input);  // input is cached prefix output
         return forward_from(frozen_prefix(input));
     }
 
     /// The step's input: cached prefix outputs, or augmented, normalised images.
     Tensor batch_input(const Tensor& index) {
-        if (cache_.defined()) {
-            if (cache_.dim() == 2 + prefix_dims_) {
-                // [variants, N, ...]: one variant per sample, drawn from the default generator
-                const Tensor variant = torch::randint(cache_.size(0), {index.size(0)},
-                                                      torch::TensorOptions().dtype(torch::kInt64));
-                return cache_.index({variant, index.to(cache_.device())}).to(device_);
+        if (pool_.defined()) {
+            torch::NoGradGuard no_grad;
+            if (slots_ == 1) return pool_[0].index_select(0, index.to(pool_.device())).to(device_);
+            // One of the frame's published variants per sample, drawn from the default generator.
+            const Tensor u = torch::rand({index.size(0)}, torch::kFloat64);
+            const auto ua = u.accessor<double, 1>();
+            const auto ia = index.accessor<std::int64_t, 1>();
+            std::vector<std::int64_t> slot(static_cast<std::size_t>(index.size(0)));
+            for (std::int64_t i = 0; i < index.size(0); ++i) {
+                const std::int64_t filled = filled_[static_cast<std::size_t>(ia[i] / kChunk)];
+                slot[static_cast<std::size_t>(i)] = std::min<std::int64_t>(
+                    filled - 1, static_cast<std::int64_t>(ua[i] * static_cast<double>(filled)));
             }
-            return cache_.index_select(0, index.to(cache_.device())).to(device_);
+            return pool_.index({torch::tensor(slot, torch::kInt64), index.to(pool_.device())})
+                .to(device_);
         }
         Tensor images = to_float(train_images_.index_select(0, index));
         if (transforms_->active()) {
@@ -353,38 +508,114 @@ private:
         return normalize(images);
     }
 
-    /// head/serl with feature_cache: the frozen prefix's output of every training frame (eval
-    /// mode, deterministic), or of cache_variants augmented variants of each frame drawn from a
-    /// generator seeded with `seed` (so a resumed run builds the same pool).
+    /// The step at whose start (before its batch is drawn) the pool's unit `unit` (variant
+    /// unit / chunks, chunk unit % chunks) becomes visible: variant 0 before step 1, the other
+    /// variants spread evenly over the run, the last at (variants - 1) / variants of it.
+    std::int64_t publish_step(std::int64_t unit) const {
+        if (unit < chunks_) return 0;
+        const std::int64_t j = unit - chunks_ + 1;
+        const std::int64_t later = (variants_ - 1) * chunks_;
+        return j * static_cast<std::int64_t>(cfg_.steps) / (later + chunks_);
+    }
+
+    /// Unit `unit`'s frozen-prefix outputs: its frames, augmented with the unit's own generator.
+    Tensor compute_unit(std::int64_t unit, FastResNet10* fast) {
+        torch::NoGradGuard no_grad;
+        const auto n = static_cast<std::int64_t>(r_.train.count());
+        const std::int64_t variant = unit / chunks_;
+        const std::int64_t chunk = unit % chunks_;
+        const std::int64_t first = chunk * kChunk;
+        Tensor images = to_float(train_images_.slice(0, first, std::min(n, first + kChunk)));
+        if (augmented_) {
+            torch::Generator gen =
+                at::detail::createCPUGenerator(unit_seed(cfg_.seed, variant, chunk));
+            images = (*transforms_)(images.cpu(), gen).to(device_);
+        }
+        return frozen_prefix(normalize(images), fast);
+    }
+
+    /// Makes unit `unit` visible: its outputs replace the oldest variant of its frames.
+    void store_unit(std::int64_t unit, const Tensor& out) {
+        torch::NoGradGuard no_grad;
+        const std::int64_t variant = unit / chunks_;
+        const std::int64_t chunk = unit % chunks_;
+        if (!pool_.defined()) {
+            std::vector<std::int64_t> shape = out.sizes().vec();
+            shape[0] = static_cast<std::int64_t>(r_.train.count());
+            shape.insert(shape.begin(), slots_);
+            pool_ = torch::empty(shape, out.options());
+        }
+        pool_[variant % slots_].slice(0, chunk * kChunk, chunk * kChunk + out.size(0)).copy_(out);
+        auto& filled = filled_[static_cast<std::size_t>(chunk)];
+        filled = std::max<std::int64_t>(filled, std::min<std::int64_t>(slots_, variant + 1));
+    }
+
+    /// Before step `step`'s batch: publishes the units due by then (waiting for the producer).
+    void publish_due_units(std::int64_t step) {
+        if (!producer_) return;
+        while (next_unit_ < units_ && publish_step(next_unit_) <= step) {
+            store_unit(next_unit_, producer_->take());
+            ++next_unit_;
+        }
+        if (next_unit_ == units_) producer_.reset();
+    }
+
+    /// head/serl with feature_cache: the frozen prefix's outputs (eval mode, deterministic) of
+    /// every training frame, or with augmentation the feature pool (see the top of this file):
+    /// the units due by the start step are computed here (a resumed run rebuilds the pool it
+    /// had), the later ones by the producer thread while steps train.
     void build_cache() {
         if (mode_ == Mode::kFull || !cfg_.feature_cache) return;
         const auto start = Clock::now();
         const auto n = static_cast<std::int64_t>(r_.train.count());
-        const bool augmented = transforms_->active();
-        const int variants = augmented ? cfg_.cache_variants : 1;
-        torch::Generator gen =
-            at::detail::createCPUGenerator(static_cast<std::uint64_t>(cfg_.seed));
-        std::vector<Tensor> pool;
-        model_->eval();
-        constexpr std::int64_t kChunk = 64;
-        for (int v = 0; v < variants; ++v) {
-            std::vector<Tensor> parts;
-            for (std::int64_t i = 0; i < n; i += kChunk) {
-                throw_if_interrupted();
-                Tensor images = to_float(train_images_.slice(0, i, std::min(n, i + kChunk)));
-                if (augmented) images = (*transforms_)(images.cpu(), gen).to(device_);
-                parts.push_back(frozen_prefix(normalize(images)));
+        augmented_ = transforms_->active();
+        chunks_ = (n + kChunk - 1) / kChunk;
+        variants_ = 1;
+        if (augmented_) {
+            // Never more forward passes than the uncached run makes (steps x batch).
+            const std::int64_t cap = std::max<std::int64_t>(
+                1, (static_cast<std::int64_t>(cfg_.steps) * cfg_.batch_size + n - 1) / n);
+            variants_ = std::min<std::int64_t>(cfg_.cache_variants, cap);
+            if (variants_ < cfg_.cache_variants) {
+                notice("feature pool: " + std::to_string(variants_) +
+                       " variants per frame, as many as the run's steps x batch_size cover (" +
+                       std::to_string(cfg_.cache_variants) + " asked)");
             }
-            pool.push_back(torch::cat(parts));
         }
-        prefix_dims_ = pool.front().dim() - 1;
-        cache_ = augmented ? torch::stack(pool) : pool.front();
+        slots_ =
+            cfg_.cache_pool > 0 ? std::min<std::int64_t>(cfg_.cache_pool, variants_) : variants_;
+        units_ = variants_ * chunks_;
+        filled_.assign(static_cast<std::size_t>(chunks_), 0);
+        if (device_.is_cpu()) pool_encoder_.emplace(model_->encoder);
+        FastResNet10* fast = pool_encoder_ ? &*pool_encoder_ : nullptr;
+        model_->eval();
+        next_unit_ = 0;
+        while (next_unit_ < units_ && publish_step(next_unit_) <= start_step_)
+            ++next_unit_;
+        for (std::int64_t unit = 0; unit < next_unit_; ++unit) {
+            if (unit + slots_ * chunks_ < next_unit_) continue;  // replaced before the start step
+            throw_if_interrupted();
+            store_unit(unit, compute_unit(unit, fast));
+        }
+        const double first_s = seconds_since(start);
+        if (next_unit_ < units_) {
+            producer_ = std::make_unique<PoolProducer>(
+                [this, fast](std::int64_t unit) { return compute_unit(unit, fast); }, next_unit_,
+                units_, static_cast<std::size_t>(2 * chunks_));
+        }
+        const std::int64_t bytes_per_variant = pool_.numel() / slots_ * pool_.element_size();
         notice(std::string("feature cache: ") +
                (mode_ == Mode::kHead ? "spatial embedding" : "encoder") + " outputs of " +
                std::to_string(n) + " frames" +
-               (augmented ? " x " + std::to_string(variants) + " augmented variants" : "") +
-               " in " + std::to_string(seconds_since(start)).substr(0, 5) + " s (" +
-               std::to_string(cache_.numel() * 4 / (1 << 20)) + " MiB)");
+               (augmented_
+                    ? " x " + std::to_string(variants_) + " augmented variants (the first in " +
+                          std::to_string(first_s).substr(0, 5) +
+                          " s, the others computed in the background while steps train; "
+                          "steps draw from " +
+                          std::to_string(slots_) + " per frame, " +
+                          std::to_string(slots_ * bytes_per_variant / (1 << 20)) + " MiB)"
+                    : " in " + std::to_string(first_s).substr(0, 5) + " s (" +
+                          std::to_string(bytes_per_variant / (1 << 20)) + " MiB)"));
     }
 
     /// The gradients' 2-norm over every parameter that has one; clipped to grad_clip_norm when
@@ -397,11 +628,9 @@ private:
         const Tensor images = frames_tensor(r_.val);
         const auto n = static_cast<std::int64_t>(r_.val.count());
         std::vector<Tensor> parts;
-        constexpr std::int64_t kChunk = 64;
         for (std::int64_t i = 0; i < n; i += kChunk) {
             const Tensor x = normalize(to_float(images.slice(0, i, std::min(n, i + kChunk))));
-            parts.push_back(mode_ == Mode::kFull ? forward_from(x)
-                                                 : forward_from(frozen_prefix(x)));
+            parts.push_back(logits_from_encoder_output(encode(x, main_fast())));
         }
         const Tensor logits = torch::cat(parts).cpu();
         const Tensor labels =
@@ -480,8 +709,14 @@ private:
     NormStats stats_;
     Tensor mean_, std_;
     Tensor train_images_, train_labels_;
-    Tensor cache_;  ///< Cached frozen-prefix outputs [N, ...] or [variants, N, ...].
-    std::int64_t prefix_dims_ = 0;
+    std::optional<FastResNet10> fast_encoder_;  ///< The main thread's inference path (CPU).
+    // The feature cache / pool (build_cache).
+    std::optional<FastResNet10> pool_encoder_;  ///< The pool's own (used by the producer).
+    Tensor pool_;                               ///< Frozen-prefix outputs [slots, N, ...].
+    std::vector<std::int64_t> filled_;          ///< Per chunk: slots holding a published variant.
+    bool augmented_ = false;
+    std::int64_t chunks_ = 0, variants_ = 1, slots_ = 1, units_ = 0, next_unit_ = 0;
+    std::unique_ptr<PoolProducer> producer_;  ///< Last member: stops before the rest goes.
     std::int64_t start_step_ = 0;
     std::int64_t samples_ = 0;
 };

@@ -160,7 +160,12 @@ struct TrainConfig {
     int warmup_steps = 0;               ///< Linear warm-up steps before the scheduler.
     int num_threads = 0;                ///< libtorch threads; 0: one per core.
     bool feature_cache = true;  ///< head mode: compute the frozen part once per frame (or variant).
-    int cache_variants = 4;     ///< head mode with augmentation: augmented variants per frame.
+    /// head/serl with augmentation: augmented variants computed per frame over the run (the
+    /// first before step 1, the others by a background producer while steps train).
+    int cache_variants = 4;
+    /// head/serl with augmentation: variants per frame the steps draw from at a time; a newer
+    /// variant replaces the oldest (0: all of them, the pool only grows).
+    int cache_pool = 0;
 
     template <class V>
     void visit(V& v) {
@@ -193,11 +198,14 @@ struct TrainConfig {
         v.field("feature_cache", feature_cache, "head mode: cache the frozen part's outputs");
         v.field("cache_variants", cache_variants,
                 "head mode with augmentation: augmented variants cached per frame");
+        v.field("cache_pool", cache_pool,
+                "head mode with augmentation: variants per frame drawn from at a time (0: all)");
         v.require("val_fraction", val_fraction >= 0.0 && val_fraction < 1.0, "must be in [0, 1)");
         v.require("eval_freq", eval_freq >= 0, "must not be negative");
         v.require("warmup_steps", warmup_steps >= 0, "must not be negative");
         v.require("num_threads", num_threads >= 0, "must not be negative");
         v.require("cache_variants", cache_variants >= 1, "must be at least 1");
+        v.require("cache_pool", cache_pool >= 0, "must not be negative");
         v.require("job_name", !job_name.empty(), "must not be empty");
         v.require("batch_size", batch_size > 0, "must be positive");
         v.require("steps", steps > 0, "must be positive");

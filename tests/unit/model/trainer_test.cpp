@@ -257,6 +257,39 @@ TEST_F(TrainerRun, HeadModeCacheTrainsAsUncached) {
     EXPECT_TRUE(head_moved);
 }
 
+/// Head mode with colour jitter and the feature pool: `variants` augmented variants per frame,
+/// `pool` at a time, all but the first computed by the background producer while steps train.
+config::TrainConfig pool_config(const fs::path& dataset, const fs::path& output) {
+    config::TrainConfig c = tiny_config(dataset, output);
+    c.train_mode = "head";
+    c.batch_size = 8;  // 6 steps x 8 samples cover 3 variants of the 17 training frames
+    c.cache_variants = 3;
+    c.cache_pool = 2;
+    return c;
+}
+
+TEST_F(TrainerRun, FeaturePoolIsByteIdenticalAndResumeEqualsStraightRun) {
+    // What a step draws from depends on the step alone, not on when the producer thread
+    // finishes a variant: same seed, same bytes; stopped at step 3 (variant 1 published, variant
+    // 2 not yet) and resumed, the same bytes as the straight run.
+    train::run_train(pool_config(dataset(), out("a")));
+    train::run_train(pool_config(dataset(), out("b")));
+    EXPECT_EQ(weights(out("a"), 6), weights(out("b"), 6));
+    {
+        const InterruptAt stop(3);
+        EXPECT_THROW(train::run_train(pool_config(dataset(), out("c"))), InterruptedError);
+    }
+    config::TrainConfig resume = pool_config(dataset(), out("c"));
+    resume.resume = true;
+    EXPECT_EQ(train::run_train(resume).result.start_step, 3);
+    EXPECT_EQ(weights(out("a"), 6), weights(out("c"), 6));
+    // The later variants are used: one variant per frame trains differently.
+    config::TrainConfig single = pool_config(dataset(), out("d"));
+    single.cache_variants = 1;
+    train::run_train(single);
+    EXPECT_NE(weights(out("a"), 6), weights(out("d"), 6));
+}
+
 TEST_F(TrainerRun, TrainsOnFromALeRobotLayoutCheckpoint) {
     const fs::path start = out("lerobot") / "pretrained_model";
     // LeRobot's own size (its spatial embedding is 4x4): the 64x64 frames go through crop +
