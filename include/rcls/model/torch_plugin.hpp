@@ -134,8 +134,9 @@ public:
 
 // ---- the function table -------------------------------------------------------------------------
 
-/// The version of TorchHost and TorchPlugin; both sides must agree.
-inline constexpr std::uint32_t kTorchPluginAbi = 2;
+/// The version of TorchHost and TorchPlugin; both sides must agree. 3: TrainConfig gained
+/// cache_pool (the layout of the config the trainer gets changed).
+inline constexpr std::uint32_t kTorchPluginAbi = 3;
 
 /// What the torch side offers. Entries are only ever appended.
 struct TorchPlugin {
