@@ -3,15 +3,20 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <exception>
 #include <mutex>
 #include <sched.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 namespace rcls {
 
@@ -78,6 +83,15 @@ void parallel_for(std::size_t count,
         }
     }
     if (first_error) std::rethrow_exception(first_error);
+}
+
+void make_this_thread_background() {
+    // On Linux, PRIO_PROCESS with a thread id sets that thread's nice value alone.
+    const auto tid = static_cast<id_t>(::syscall(SYS_gettid));
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, tid);
+    if (errno != 0) return;
+    ::setpriority(PRIO_PROCESS, tid, std::min(current + 10, 19));
 }
 
 }  // namespace rcls

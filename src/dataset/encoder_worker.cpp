@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/parallel.hpp"
 
 namespace rcls::dataset {
 
@@ -36,6 +37,9 @@ void EncoderWorker::fail(const std::string& what) {
 }
 
 void EncoderWorker::run() {
+    // Encoding is background work: a recording's control loop gets the CPU first (the encoder's
+    // own threads, started from here, inherit this).
+    make_this_thread_background();
     // The encoder lives on this thread from start to end (libsvtav1 hangs when freed elsewhere
     // without its end of stream).
     try {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "rcls/core/error.hpp"
+#include "rcls/core/parallel.hpp"
 #include "rcls/eval/eval.hpp"
 #include "rcls/image/channel_order.hpp"
 #include "rcls/image/pipeline.hpp"
@@ -130,6 +131,9 @@ std::vector<cv::Mat> RewardDetector::Impl::to_model(const std::vector<cv::Mat>& 
 }
 
 void RewardDetector::Impl::run() {
+    // Scoring is background work beside the control loop, which gets the CPU first when both want
+    // it (libtorch's threads, started from here, inherit this).
+    make_this_thread_background();
     std::unique_lock lock(mutex);
     for (;;) {
         wake.wait(lock, [this] { return stop || slot.has_value(); });

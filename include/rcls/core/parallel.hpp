@@ -29,4 +29,11 @@ void parallel_for(std::size_t count,
                   unsigned threads,
                   const std::function<void(std::size_t)>& body);
 
+/// Lowers the calling thread's scheduling priority (nice +10 above its current value, Linux's
+/// per-thread nice), for background work beside a timed loop (video encoding, the live
+/// classifier): when both want a core, the loop's thread gets it first. Threads the caller creates
+/// afterwards (an encoder's or libtorch's own) inherit it. Best effort: an error is ignored (the
+/// work is the same, only its share of a busy CPU changes).
+void make_this_thread_background();
+
 }  // namespace rcls

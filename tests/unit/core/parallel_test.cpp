@@ -2,12 +2,18 @@
 #include "rcls/core/parallel.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <stdexcept>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "rcls/core/interrupt.hpp"
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 namespace rcls {
 namespace {
@@ -54,3 +60,28 @@ TEST(HardwareThreads, IsAtLeastOne) {
 
 }  // namespace
 }  // namespace rcls
+
+namespace {
+int this_thread_nice() {
+    errno = 0;
+    const int nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
+    EXPECT_EQ(errno, 0);
+    return nice;
+}
+}  // namespace
+
+TEST(BackgroundThread, LowersOnlyTheCallingThreadsPriorityAndItsChildrenInheritIt) {
+    const int main_before = this_thread_nice();
+    int before = 0, after = 0, child = 0;
+    std::thread worker([&] {
+        before = this_thread_nice();
+        rcls::make_this_thread_background();
+        after = this_thread_nice();
+        std::thread grandchild([&] { child = this_thread_nice(); });
+        grandchild.join();
+    });
+    worker.join();
+    EXPECT_EQ(after, std::min(before + 10, 19));
+    EXPECT_EQ(child, after);                     // threads it starts (an encoder's) inherit it
+    EXPECT_EQ(this_thread_nice(), main_before);  // the loop's thread keeps its own
+}
