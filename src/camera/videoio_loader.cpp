@@ -21,29 +21,19 @@ namespace fs = std::filesystem;
 constexpr const char* kPluginName = "librcls_videoio.so";
 
 CreateVideoioSource load_plugin() {
-    std::string tried;
-    for (const fs::path& candidate : plugin_candidates("RCLS_VIDEOIO_PLUGIN", kPluginName)) {
-        std::error_code ec;
-        if (!fs::exists(candidate, ec)) {
-            tried += (tried.empty() ? "" : ", ") + candidate.string();
-            continue;
-        }
-        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            throw DeviceError(candidate.string() +
-                              ": cannot load OpenCV's videoio part of rcls: " + ::dlerror() +
-                              " (is libopencv-videoio installed? "
-                              "scripts/install_deps.sh)");
-        }
-        auto* create = reinterpret_cast<CreateVideoioSource>(::dlsym(handle, kCreateVideoioSymbol));
-        if (create == nullptr) {
-            throw DeviceError(candidate.string() + ": not an rcls videoio plugin");
-        }
-        return create;
+    const OpenedPlugin opened =
+        open_plugin({.env_var = "RCLS_VIDEOIO_PLUGIN",
+                     .file_name = kPluginName,
+                     .part = "OpenCV's videoio part of rcls",
+                     .hint = "is libopencv-videoio installed? scripts/install_deps.sh",
+                     .missing_part = "the OpenCV camera part of rcls",
+                     .fail = [](const std::string& message) { throw DeviceError(message); }});
+    auto* create =
+        reinterpret_cast<CreateVideoioSource>(::dlsym(opened.handle, kCreateVideoioSymbol));
+    if (create == nullptr) {
+        throw DeviceError(opened.path.string() + ": not an rcls videoio plugin");
     }
-    throw DeviceError("the OpenCV camera part of rcls (" + std::string(kPluginName) +
-                      ") is missing; looked at " + tried +
-                      "; build it (cmake --build build) or set RCLS_VIDEOIO_PLUGIN");
+    return create;
 }
 
 }  // namespace

@@ -79,23 +79,13 @@ bool x_display_answers(const std::string& display) {
 }
 
 void* load_plugin_handle() {
-    std::string tried;
-    for (const fs::path& candidate : plugin_candidates("RCLS_HIGHGUI_PLUGIN", kHighguiPlugin)) {
-        std::error_code ec;
-        if (!fs::exists(candidate, ec)) {
-            tried += (tried.empty() ? "" : ", ") + candidate.string();
-            continue;
-        }
-        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            throw DeviceError(candidate.string() + ": cannot load OpenCV's highgui part of rcls: " +
-                              ::dlerror() + " (is libopencv-highgui installed?)");
-        }
-        return handle;
-    }
-    throw DeviceError("the camera window part of rcls (" + std::string(kHighguiPlugin) +
-                      ") is missing; looked at " + tried +
-                      "; build it (cmake --build build) or set RCLS_HIGHGUI_PLUGIN");
+    return open_plugin({.env_var = "RCLS_HIGHGUI_PLUGIN",
+                        .file_name = kHighguiPlugin,
+                        .part = "OpenCV's highgui part of rcls",
+                        .hint = "is libopencv-highgui installed?",
+                        .missing_part = "the camera window part of rcls",
+                        .fail = [](const std::string& message) { throw DeviceError(message); }})
+        .handle;
 }
 
 /// The plugin's function `symbol` (the plugin is loaded once).

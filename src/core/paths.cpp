@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <string>
 
 #include "rcls/core/error.hpp"
@@ -88,6 +89,27 @@ std::vector<fs::path> plugin_candidates(const char* env_var, const char* file_na
         out.push_back(exe.parent_path().parent_path() / "lib" / "rcls" / file_name);
     }
     return out;
+}
+
+OpenedPlugin open_plugin(const PluginSpec& spec) {
+    std::string tried;
+    for (const fs::path& candidate : plugin_candidates(spec.env_var, spec.file_name)) {
+        std::error_code ec;
+        if (!fs::exists(candidate, ec)) {
+            tried += (tried.empty() ? "" : ", ") + candidate.string();
+            continue;
+        }
+        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (handle == nullptr) {
+            spec.fail(candidate.string() + ": cannot load " + spec.part + ": " + ::dlerror() +
+                      " (" + spec.hint + ")");
+            break;  // fail() throws
+        }
+        return {handle, candidate};
+    }
+    spec.fail(std::string(spec.missing_part) + " (" + spec.file_name + ") is missing; looked at " +
+              tried + "; build it (cmake --build build) or set " + spec.env_var);
+    throw Error(ExitCode::kInternal, std::string(spec.file_name) + ": cannot load the plugin");
 }
 
 }  // namespace rcls

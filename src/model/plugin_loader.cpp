@@ -26,32 +26,24 @@ const TorchPlugin* load_plugin() {
     // libgomp, which comes with libtorch, reads its settings when it is loaded: here, unless
     // prepare_process_for_inference() already ran.
     detail::prefer_passive_openmp_waiting();
-    std::string tried;
-    for (const fs::path& candidate : plugin_candidates("RCLS_TORCH_PLUGIN", kPluginName)) {
-        std::error_code ec;
-        if (!fs::exists(candidate, ec)) {
-            tried += (tried.empty() ? "" : ", ") + candidate.string();
-            continue;
-        }
-        void* handle = ::dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL);
-        if (handle == nullptr) {
-            throw ModelError(candidate.string() + ": cannot load the libtorch part of rcls: " +
-                             ::dlerror() + " (is libtorch installed? scripts/install_deps.sh)");
-        }
-        auto* entry = reinterpret_cast<TorchPluginEntry>(::dlsym(handle, kTorchPluginEntry));
-        if (entry == nullptr) throw ModelError(candidate.string() + ": not an rcls torch plugin");
-        const TorchHost host = this_torch_host();
-        const char* error = "no reason given";
-        const TorchPlugin* plugin = entry(&host, &error);
-        if (plugin == nullptr) {
-            throw ModelError(candidate.string() + ": this rcls cannot use it: " + error +
-                             "; rebuild rcls (cmake --build build) or reinstall it");
-        }
-        return plugin;  // the plugin stays loaded for the life of the process
+    const OpenedPlugin opened =
+        open_plugin({.env_var = "RCLS_TORCH_PLUGIN",
+                     .file_name = kPluginName,
+                     .part = "the libtorch part of rcls",
+                     .hint = "is libtorch installed? scripts/install_deps.sh",
+                     .missing_part = "the libtorch part of rcls",
+                     .fail = [](const std::string& message) { throw ModelError(message); }});
+    const std::string where = opened.path.string();
+    auto* entry = reinterpret_cast<TorchPluginEntry>(::dlsym(opened.handle, kTorchPluginEntry));
+    if (entry == nullptr) throw ModelError(where + ": not an rcls torch plugin");
+    const TorchHost host = this_torch_host();
+    const char* error = "no reason given";
+    const TorchPlugin* plugin = entry(&host, &error);
+    if (plugin == nullptr) {
+        throw ModelError(where + ": this rcls cannot use it: " + error +
+                         "; rebuild rcls (cmake --build build) or reinstall it");
     }
-    throw ModelError("the libtorch part of rcls (" + std::string(kPluginName) +
-                     ") is missing; looked at " + tried +
-                     "; build it (cmake --build build) or set RCLS_TORCH_PLUGIN");
+    return plugin;  // the plugin stays loaded for the life of the process
 }
 
 }  // namespace

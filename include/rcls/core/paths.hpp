@@ -33,6 +33,29 @@ void require_regular_file(const std::filesystem::path& path, const char* what = 
 /// in ../bin (test programs in build/tests) and in ../lib/rcls (an installed rcls).
 std::vector<std::filesystem::path> plugin_candidates(const char* env_var, const char* file_name);
 
+/// How open_plugin() finds one plugin and names it in its errors.
+struct PluginSpec {
+    const char* env_var;    ///< e.g. "RCLS_TORCH_PLUGIN".
+    const char* file_name;  ///< e.g. "librcls_torch.so".
+    const char* part;  ///< When it will not load: "<path>: cannot load <part>: <why> (<hint>)".
+    const char* hint;
+    const char* missing_part;  ///< When none of the candidates exists: "<missing_part> (<file>) is
+                               ///< missing; looked at ...; build it ... or set <env_var>".
+    /// Throws the error the caller's module uses (DeviceError, ModelError) with `message`.
+    void (*fail)(const std::string& message);
+};
+
+/// A plugin dlopen()ed (RTLD_NOW | RTLD_LOCAL) by open_plugin(): it stays loaded for the life of
+/// the process.
+struct OpenedPlugin {
+    void* handle = nullptr;
+    std::filesystem::path path;
+};
+
+/// Loads the first of plugin_candidates(spec.env_var, spec.file_name) that exists; spec.fail()
+/// when it will not load or none exists.
+OpenedPlugin open_plugin(const PluginSpec& spec);
+
 /// `path` with a leading "~/" replaced by $HOME.
 std::filesystem::path expand_user(const std::filesystem::path& path);
 

@@ -2,6 +2,11 @@
 #include "rcls/core/paths.hpp"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -48,6 +53,40 @@ TEST_F(PathsTest, EnvironmentOverrides) {
     EXPECT_EQ(hf_lerobot_calibration(), "/home/ada/lr/calibration");
     ::setenv("HF_LEROBOT_CALIBRATION", "/cal", 1);
     EXPECT_EQ(hf_lerobot_calibration(), "/cal");
+}
+
+/// open_plugin() with a failure that throws std::runtime_error; returns the message.
+std::string open_plugin_error(const char* env_value) {
+    ::setenv("RCLS_TEST_PLUGIN", env_value, 1);
+    std::string message;
+    try {
+        open_plugin({.env_var = "RCLS_TEST_PLUGIN",
+                     .file_name = "librcls_test.so",
+                     .part = "the test part of rcls",
+                     .hint = "is it built?",
+                     .missing_part = "the testing part of rcls",
+                     .fail = [](const std::string& m) { throw std::runtime_error(m); }});
+    } catch (const std::runtime_error& error) {
+        message = error.what();
+    }
+    ::unsetenv("RCLS_TEST_PLUGIN");
+    return message;
+}
+
+TEST(OpenPlugin, NamesWhereItLookedOrWhyItWouldNotLoad) {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("rcls_open_plugin_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string missing = (dir / "missing.so").string();
+    EXPECT_EQ(open_plugin_error(missing.c_str()),
+              "the testing part of rcls (librcls_test.so) is missing; looked at " + missing +
+                  "; build it (cmake --build build) or set RCLS_TEST_PLUGIN");
+    const std::string text = (dir / "text.so").string();
+    std::ofstream(text) << "not a shared object\n";
+    const std::string message = open_plugin_error(text.c_str());
+    EXPECT_EQ(message.rfind(text + ": cannot load the test part of rcls: ", 0), 0u) << message;
+    EXPECT_NE(message.find(" (is it built?)"), std::string::npos) << message;
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
