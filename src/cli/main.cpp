@@ -147,10 +147,7 @@ std::string shorten_numbers(const std::string& message) {
                 ++stop;
             }
         }
-        char text[32];
-        std::snprintf(text, sizeof(text), "%.6g",
-                      std::strtod(message.substr(i, stop - i).c_str(), nullptr));
-        out += text;
+        out += number_text(std::strtod(message.substr(i, stop - i).c_str(), nullptr));
         i = stop;
     }
     return out;

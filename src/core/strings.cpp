@@ -90,6 +90,12 @@ std::string_view trim(std::string_view text) {
     return text;
 }
 
+std::string number_text(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.6g", value);
+    return text;
+}
+
 std::string format_duration(double seconds) {
     char buffer[64];
     if (seconds < 60.0) {

@@ -73,12 +73,6 @@ EvalResult sample_result() {
     return result;
 }
 
-std::string number_text(double v) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.6g", v);
-    return buffer;
-}
-
 std::string value_text(const std::optional<double>& v) {
     return v ? number_text(*v) : std::string("n/a");
 }

@@ -16,14 +16,6 @@
 namespace rcls::model {
 
 namespace {
-/// A number for messages, at most 6 significant digits ("0.5", "1e+300", "nan").
-std::string short_number(double value) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.6g", value);
-    return text;
-}
-}  // namespace
-namespace {
 
 using Json = nlohmann::ordered_json;
 
@@ -107,7 +99,7 @@ void ClassifierConfig::validate(const std::string& source) const {
         }
     }
     if (!(dropout_rate >= 0.0 && dropout_rate < 1.0)) {
-        fail("dropout_rate " + short_number(dropout_rate) + " is out of range (0 to below 1)");
+        fail("dropout_rate " + number_text(dropout_rate) + " is out of range (0 to below 1)");
     }
 }
 

@@ -11,15 +11,6 @@
 
 namespace rcls::model {
 
-namespace {
-/// A number for messages, at most 6 significant digits ("0.5", "1e+300", "nan").
-std::string short_number(double value) {
-    char text[32];
-    std::snprintf(text, sizeof(text), "%.6g", value);
-    return text;
-}
-}  // namespace
-
 struct Predictor::Impl {
     std::unique_ptr<PredictorBackend> backend;
     PredictorOptions options;
@@ -39,7 +30,7 @@ namespace {
 std::unique_ptr<Predictor::Impl> make_impl(const PredictorRequest& request) {
     // !(a <= x && x <= b) also refuses NaN, which every comparison lets through.
     if (!(request.options.threshold >= 0.0 && request.options.threshold <= 1.0)) {
-        throw ConfigError("threshold " + short_number(request.options.threshold) +
+        throw ConfigError("threshold " + number_text(request.options.threshold) +
                           " is not a probability: give a number from 0 to 1");
     }
     auto impl = std::make_unique<Predictor::Impl>();

@@ -17,6 +17,7 @@
 #include "rcls/core/events.hpp"
 #include "rcls/core/fixed_rate_loop.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/strings.hpp"
 #include "rcls/image/channel_order.hpp"
 #include "rcls/image/pipeline.hpp"
 #include "rcls/label/labels.hpp"
@@ -29,13 +30,6 @@ namespace rcls::record {
 namespace {
 
 constexpr const char* kSource = "record";
-
-/// "5", "2.5": a number as a person says it.
-std::string number_text(double value) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%g", value);
-    return buffer;
-}
 
 std::string ms_text(double ms) {
     char buffer[32];

@@ -38,4 +38,7 @@ std::string_view trim(std::string_view text);
 /// "1.2 s", "3 min 04 s", "1 h 02 min": a duration for humans.
 std::string format_duration(double seconds);
 
+/// A number as a person says it, at most 6 significant digits: "5", "2.5", "1e+300", "nan".
+std::string number_text(double value);
+
 }  // namespace rcls
