@@ -160,7 +160,7 @@ ClassifierImpl::ClassifierImpl(const ClassifierConfig& config) : config_(config)
         const auto& shape = dict_find(config_.input_features, key)->shape;
         camera.spatial = SpatialLearnedEmbeddings(kFeatureDim, (shape[1] + 31) / 32,
                                                   (shape[2] + 31) / 32, features);
-        camera.dropout = torch::nn::Dropout(config_.dropout_rate);
+        camera.dropout = Dropout(config_.dropout_rate);
         camera.linear = torch::nn::Linear(kFeatureDim * features, config_.latent_dim);
         camera.norm =
             torch::nn::LayerNorm(torch::nn::LayerNormOptions({config_.latent_dim}).eps(1e-5));
@@ -171,7 +171,7 @@ ClassifierImpl::ClassifierImpl(const ClassifierConfig& config) : config_(config)
     }
     head_.in = torch::nn::Linear(
         static_cast<std::int64_t>(config_.latent_dim) * config_.num_cameras, config_.hidden_dim);
-    head_.dropout = torch::nn::Dropout(config_.dropout_rate);
+    head_.dropout = Dropout(config_.dropout_rate);
     head_.norm = torch::nn::LayerNorm(torch::nn::LayerNormOptions({config_.hidden_dim}).eps(1e-5));
     head_.out = torch::nn::Linear(config_.hidden_dim, config_.num_logits());
     classifier_head = register_module(

@@ -108,26 +108,22 @@ std::uint64_t unit_seed(std::int64_t seed, std::int64_t variant, std::int64_t ch
     return z ^ (z >> 31);
 }
 
-/// `layer`(x) without gradients, its rows split over libtorch's threads: OpenBLAS is kept to one
-/// thread (classifier.cpp), and head mode's [32, 4096] x [4096, 256] camera layer is most of its
-/// step. The split depends on the thread count only, so results stay deterministic for it.
-Tensor row_parallel_linear(torch::nn::Linear layer, const Tensor& x) {
-    const auto threads = static_cast<std::int64_t>(at::get_num_threads());
-    const std::int64_t rows = x.dim() == 2 ? x.size(0) : 0;
-    if (threads < 2 || rows < 2 * threads || torch::GradMode::is_enabled() ||
-        !x.device().is_cpu()) {
-        return layer->forward(x);
+/// libtorch's thread count on the calling thread for a scope (libtorch keeps it per thread with
+/// OpenMP), restored at its end.
+class ScopedTorchThreads {
+public:
+    explicit ScopedTorchThreads(int threads) : before_(at::get_num_threads()) {
+        if (threads != before_) at::set_num_threads(threads);
     }
-    const Tensor input = x.contiguous();
-    const Tensor weight_t = layer->weight.t();
-    Tensor out = torch::empty({rows, layer->weight.size(0)}, input.options());
-    at::parallel_for(0, rows, (rows + threads - 1) / threads,
-                     [&](std::int64_t begin, std::int64_t end) {
-                         Tensor part = out.slice(0, begin, end);
-                         at::addmm_out(part, layer->bias, input.slice(0, begin, end), weight_t);
-                     });
-    return out;
-}
+    ~ScopedTorchThreads() {
+        if (at::get_num_threads() != before_) at::set_num_threads(before_);
+    }
+    ScopedTorchThreads(const ScopedTorchThreads&) = delete;
+    ScopedTorchThreads& operator=(const ScopedTorchThreads&) = delete;
+
+private:
+    int before_;
+};
 
 /// The frames' uint8 tensor [N, S, S, 3] (a view of `frames.rgb`).
 Tensor frames_tensor(const TrainFrames& frames) {
@@ -144,8 +140,13 @@ class PoolProducer {
 public:
     using Compute = std::function<Tensor(std::int64_t unit)>;
 
-    PoolProducer(Compute compute, std::int64_t first, std::int64_t last, std::size_t ahead)
-        : compute_(std::move(compute)), next_(first), last_(last), ahead_(ahead) {
+    PoolProducer(
+        Compute compute, std::int64_t first, std::int64_t last, std::size_t ahead, int threads)
+        : compute_(std::move(compute)),
+          next_(first),
+          last_(last),
+          ahead_(ahead),
+          threads_(threads) {
         thread_ = std::thread([this] { loop(); });
     }
     ~PoolProducer() {
@@ -173,6 +174,7 @@ public:
 private:
     void loop() {
         at::init_num_threads();  // this thread's OpenMP team: the run's thread count
+        if (threads_ > 0) at::set_num_threads(threads_);
         try {
             for (std::int64_t unit = next_; unit < last_; ++unit) {
                 {
@@ -195,6 +197,7 @@ private:
     Compute compute_;
     std::int64_t next_, last_;
     std::size_t ahead_;
+    int threads_;  ///< libtorch threads on the producer's thread (0: the process default).
     std::mutex mutex_;
     std::condition_variable changed_;
     std::deque<Tensor> ready_;
@@ -291,6 +294,13 @@ public:
             return result;
         }
         build_cache();
+        // head on the feature cache: a step is a [32, 4096] x [4096, 256] product without
+        // gradients and the small classifier head, too little work to split. Waking a second
+        // thread for each op cost more than it saved (3000 steps on the reference-size data:
+        // 9 s on 2 threads, 5 s on 1, measured on the 2-core machine), so steps run on one;
+        // validation (encoder passes) keeps the run's threads.
+        const int run_threads = at::get_num_threads();
+        const ScopedTorchThreads step_threads(one_thread_steps() ? 1 : run_threads);
         const auto n = static_cast<std::int64_t>(r_.train.count());
         const std::int64_t batch = cfg_.batch_size;
         const std::int64_t per_epoch = (n + batch - 1) / batch;
@@ -357,6 +367,7 @@ public:
             }
             if (r_.val.count() > 0 &&
                 ((cfg_.eval_freq > 0 && done % cfg_.eval_freq == 0) || done == total)) {
+                const ScopedTorchThreads validation_threads(run_threads);
                 result.validation = validate(done);
                 if (r_.on_eval) r_.on_eval(*result.validation);
             }
@@ -399,6 +410,11 @@ private:
 
     void notice(const std::string& text) const {
         if (r_.on_notice) r_.on_notice(text);
+    }
+
+    /// Whether steps run on one libtorch thread: head on the feature cache (see run()).
+    bool one_thread_steps() const {
+        return mode_ == Mode::kHead && cfg_.feature_cache && device_.is_cpu();
     }
 
     /// LeRobot has no scheduler (constant lr); rcls adds a linear warm-up and cosine decay.
@@ -466,7 +482,7 @@ private:
         if (mode_ == Mode::kHead) {
             torch::NoGradGuard no_grad;  // LeRobot: the whole camera encoder without gradients
             embedding = torch::tanh(camera.norm->forward(
-                row_parallel_linear(camera.linear, camera.dropout->forward(prefix_or_images))));
+                camera.linear->forward(camera.dropout->forward(prefix_or_images))));
         } else {
             Tensor features = mode_ == Mode::kFull ? model_->encoder->forward(prefix_or_images)
                                                    : prefix_or_images;
@@ -599,9 +615,10 @@ private:
         }
         const double first_s = seconds_since(start);
         if (next_unit_ < units_) {
+            const int producer_threads = at::get_num_threads();
             producer_ = std::make_unique<PoolProducer>(
                 [this, fast](std::int64_t unit) { return compute_unit(unit, fast); }, next_unit_,
-                units_, static_cast<std::size_t>(2 * chunks_));
+                units_, static_cast<std::size_t>(2 * chunks_), producer_threads);
         }
         const std::int64_t bytes_per_variant = pool_.numel() / slots_ * pool_.element_size();
         notice(std::string("feature cache: ") +

@@ -23,12 +23,12 @@
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
 #include "rcls/model/classifier_config.hpp"
+#include "rcls/model/dropout.hpp"
 
 namespace rcls::model {
 
@@ -159,14 +159,14 @@ public:
     /// One camera's modules after the shared encoder (encoders.<key>.1 to .4; the Tanh follows).
     struct CameraHead {
         SpatialLearnedEmbeddings spatial{nullptr};
-        torch::nn::Dropout dropout{nullptr};
+        Dropout dropout{nullptr};
         torch::nn::Linear linear{nullptr};
         torch::nn::LayerNorm norm{nullptr};
     };
     /// The classifier head's modules (classifier_head.0, .1, .2, .4; the ReLU is .3).
     struct Head {
         torch::nn::Linear in{nullptr};
-        torch::nn::Dropout dropout{nullptr};
+        Dropout dropout{nullptr};
         torch::nn::LayerNorm norm{nullptr};
         torch::nn::Linear out{nullptr};
     };
