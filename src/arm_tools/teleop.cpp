@@ -43,6 +43,7 @@ LoopStats run_teleop(arm::Arm& leader,
     FixedRateLoopOptions loop_options;
     loop_options.fps = options.fps;
     loop_options.duration_s = options.duration_s;
+    loop_options.realtime_priority = kControlLoopPriority;
     FixedRateLoop loop(clock, loop_options);
     const Clock::duration status_every = seconds_to_duration(options.status_interval_s);
     Clock::time_point last_status = clock.now();

@@ -8,6 +8,7 @@
 
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/parallel.hpp"
 #include "rcls/core/stats.hpp"
 
 namespace rcls {
@@ -66,6 +67,8 @@ LoopStatistics FixedRateLoop::run(const Step& step) {
     period_ms_.clear();
     work_ms_.clear();
     late_ = 0;
+    realtime_ = false;
+    realtime_note_.clear();
     overruns_ = 0;
     const double late_tolerance_ms =
         1000.0 * options_.late_tolerance_s.value_or(0.1 / options_.fps);
@@ -76,6 +79,12 @@ LoopStatistics FixedRateLoop::run(const Step& step) {
         bool& running;
         ~NotRunning() { running = false; }
     } not_running{running_};
+    std::optional<RealtimeScope> realtime;
+    if (options_.realtime_priority > 0 && clock_.is_real_time()) {
+        realtime.emplace(options_.realtime_priority);
+        realtime_ = realtime->active();
+        realtime_note_ = realtime->why_not();
+    }
     Clock::time_point next = start_;
     std::optional<Clock::time_point> previous;
     end_ = LoopEnd::kStopped;
@@ -145,6 +154,8 @@ LoopStatistics FixedRateLoop::statistics() const {
     stats.late_steps = late_;
     stats.overruns = overruns_;
     stats.end = end_;
+    stats.realtime = realtime_;
+    stats.realtime_note = realtime_note_;
     return stats;
 }
 

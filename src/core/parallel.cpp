@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <sched.h>
@@ -92,6 +93,37 @@ void make_this_thread_background() {
     const int current = ::getpriority(PRIO_PROCESS, tid);
     if (errno != 0) return;
     ::setpriority(PRIO_PROCESS, tid, std::min(current + 10, 19));
+}
+
+RealtimeScope::RealtimeScope(int priority) {
+    // sched_setscheduler with pid 0 acts on the calling thread alone.
+    old_policy_ = ::sched_getscheduler(0);
+    sched_param old{};
+    if (old_policy_ < 0 || ::sched_getparam(0, &old) != 0) {
+        why_not_ =
+            std::string("cannot read the thread's scheduling policy: ") + std::strerror(errno);
+        return;
+    }
+    old_priority_ = old.sched_priority;
+    const int lowest = ::sched_get_priority_min(SCHED_FIFO);
+    const int highest = ::sched_get_priority_max(SCHED_FIFO);
+    sched_param param{};
+    param.sched_priority = std::clamp(priority, lowest, highest);
+    if (::sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &param) != 0) {
+        why_not_ = errno == EPERM ? "real-time scheduling is not permitted for this user (run as "
+                                    "root, or allow it: an rtprio limit in "
+                                    "/etc/security/limits.conf, or CAP_SYS_NICE)"
+                                  : std::string("sched_setscheduler: ") + std::strerror(errno);
+        return;
+    }
+    active_ = true;
+}
+
+RealtimeScope::~RealtimeScope() {
+    if (!active_) return;
+    sched_param old{};
+    old.sched_priority = old_priority_;
+    ::sched_setscheduler(0, old_policy_ & ~SCHED_RESET_ON_FORK, &old);
 }
 
 }  // namespace rcls

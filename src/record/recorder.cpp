@@ -386,6 +386,7 @@ private:
         FixedRateLoopOptions loop_options;
         loop_options.fps = config_.fps;
         loop_options.max_steps = std::max<std::size_t>(1, max_steps);
+        loop_options.realtime_priority = kControlLoopPriority;
         FixedRateLoop loop(rig_.clock(), loop_options);
         std::vector<camera::Frame> frames;
         double next_status_s = 0;
@@ -504,6 +505,15 @@ private:
             return last ? LoopControl::kStop : LoopControl::kContinue;
         });
         const LoopStatistics stats = loop.statistics();
+        if (!scheduling_logged_ && rig_.clock().is_real_time()) {
+            scheduling_logged_ = true;
+            if (stats.realtime) {
+                spdlog::info("control loop: real-time priority (SCHED_FIFO {})",
+                             kControlLoopPriority);
+            } else {
+                spdlog::info("control loop: normal priority; {}", stats.realtime_note);
+            }
+        }
         s.frames = episode.frames;
         s.period_p50_ms = stats.period_p50_ms;
         s.period_p99_ms = stats.period_p99_ms;
@@ -603,6 +613,7 @@ private:
                (config_.reset_time_s == 1.0 ? " second." : " seconds."));
         FixedRateLoopOptions loop_options;
         loop_options.fps = config_.fps;
+        loop_options.realtime_priority = kControlLoopPriority;  // teleoperation goes on
         FixedRateLoop loop(rig_.clock(), loop_options);
         const double period_s = 1.0 / config_.fps;
         bool waited_for_save = false;
@@ -655,6 +666,7 @@ private:
     std::future<std::int64_t> pending_save_;
     std::optional<EpisodeSummary> pending_summary_;
     std::optional<sim::EpisodeTruth> pending_truth_;
+    bool scheduling_logged_ = false;  ///< The control loop's scheduling is logged once.
     std::vector<sim::EpisodeTruth> truths_;
     RecordSummary summary_;
 };

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
 
 namespace rcls {
 
@@ -35,5 +36,29 @@ void parallel_for(std::size_t count,
 /// afterwards (an encoder's or libtorch's own) inherit it. Best effort: an error is ignored (the
 /// work is the same, only its share of a busy CPU changes).
 void make_this_thread_background();
+
+/// While it lives, the calling thread runs under the real-time policy SCHED_FIFO at `priority`
+/// (1..99): when it wakes it gets a core at once, ahead of every normal thread (a timed loop's
+/// deadline is then missed only when the machine itself stalls). Threads it starts meanwhile run
+/// normally (SCHED_RESET_ON_FORK), so an encoder or a camera thread never inherits it. Best
+/// effort: without the permission (root, CAP_SYS_NICE, or an rtprio limit in
+/// /etc/security/limits.conf) nothing changes and why_not() says why. The thread's previous
+/// policy comes back at the end. Linux only.
+class RealtimeScope {
+public:
+    explicit RealtimeScope(int priority);
+    ~RealtimeScope();
+    RealtimeScope(const RealtimeScope&) = delete;
+    RealtimeScope& operator=(const RealtimeScope&) = delete;
+
+    bool active() const { return active_; }
+    const std::string& why_not() const { return why_not_; }
+
+private:
+    bool active_ = false;
+    int old_policy_ = 0;
+    int old_priority_ = 0;
+    std::string why_not_;
+};
 
 }  // namespace rcls

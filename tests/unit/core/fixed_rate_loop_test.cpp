@@ -4,6 +4,8 @@
 #include "rcls/core/fixed_rate_loop.hpp"
 
 #include <chrono>
+#include <sched.h>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -184,6 +186,36 @@ TEST(FixedRateLoop, PacesOnTheSteadyClock) {
     EXPECT_GE(wall_s, 0.185);  // 19 periods of 10 ms at least
     EXPECT_GT(stats.period_p50_ms, 9.0);
     EXPECT_LT(stats.period_p50_ms, 20.0);  // generous: the machine may be loaded
+}
+
+TEST(FixedRateLoop, StepsRunUnderRealTimeSchedulingWhenAskedOnARealTimeClockOnly) {
+    FixedRateLoopOptions options = at(200, std::nullopt, 3);
+    options.realtime_priority = kControlLoopPriority;
+    int policy_in_step = -1;
+    FixedRateLoop loop(steady_clock(), options);
+    const LoopStatistics stats = loop.run([&](const StepTiming&) {
+        policy_in_step = ::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+        return LoopControl::kContinue;
+    });
+    if (stats.realtime) {
+        EXPECT_EQ(policy_in_step, SCHED_FIFO);
+        EXPECT_TRUE(stats.realtime_note.empty());
+    } else {
+        EXPECT_EQ(policy_in_step, SCHED_OTHER);
+        EXPECT_NE(stats.realtime_note.find("not permitted"), std::string::npos)
+            << stats.realtime_note;
+    }
+    EXPECT_EQ(::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK, SCHED_OTHER);  // restored
+
+    VirtualClock clock;  // a simulation: nothing to gain, nothing asked
+    FixedRateLoop simulated(clock, options);
+    const LoopStatistics virtual_stats = simulated.run([&](const StepTiming&) {
+        policy_in_step = ::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+        return LoopControl::kContinue;
+    });
+    EXPECT_FALSE(virtual_stats.realtime);
+    EXPECT_TRUE(virtual_stats.realtime_note.empty());
+    EXPECT_EQ(policy_in_step, SCHED_OTHER);
 }
 
 TEST(FixedRateLoop, DescribesItsStatistics) {

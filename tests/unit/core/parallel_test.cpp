@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <sched.h>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -84,4 +86,35 @@ TEST(BackgroundThread, LowersOnlyTheCallingThreadsPriorityAndItsChildrenInheritI
     EXPECT_EQ(after, std::min(before + 10, 19));
     EXPECT_EQ(child, after);                     // threads it starts (an encoder's) inherit it
     EXPECT_EQ(this_thread_nice(), main_before);  // the loop's thread keeps its own
+}
+
+namespace {
+int this_thread_policy() {
+    return ::sched_getscheduler(0) & ~SCHED_RESET_ON_FORK;
+}
+}  // namespace
+
+TEST(RealtimeScope, RunsTheThreadUnderSchedFifoOrSaysWhyNotAndItsThreadsRunNormally) {
+    const int before = this_thread_policy();
+    int inside = -1, child = -1;
+    bool active = false;
+    std::string why_not;
+    {
+        const rcls::RealtimeScope realtime(10);
+        active = realtime.active();
+        why_not = realtime.why_not();
+        inside = this_thread_policy();
+        std::thread worker([&] { child = this_thread_policy(); });
+        worker.join();
+    }
+    if (active) {
+        EXPECT_EQ(inside, SCHED_FIFO);
+        EXPECT_TRUE(why_not.empty());
+    } else {
+        // Without the permission nothing changes, and the reason names the way to allow it.
+        EXPECT_EQ(inside, before);
+        EXPECT_NE(why_not.find("limits.conf"), std::string::npos) << why_not;
+    }
+    EXPECT_EQ(child, SCHED_OTHER);  // an encoder or camera thread never inherits it
+    EXPECT_EQ(this_thread_policy(), before);
 }
