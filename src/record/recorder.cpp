@@ -505,7 +505,7 @@ private:
             return last ? LoopControl::kStop : LoopControl::kContinue;
         });
         const LoopStatistics stats = loop.statistics();
-        if (!scheduling_logged_ && rig_.clock().is_real_time()) {
+        if (!scheduling_logged_ && rig_.clock().sleeps_in_real_time()) {
             scheduling_logged_ = true;
             if (stats.realtime) {
                 spdlog::info("control loop: real-time priority (SCHED_FIFO {})",

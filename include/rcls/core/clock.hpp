@@ -31,6 +31,10 @@ public:
 
     /// True when now() follows the wall clock (hardware); false for simulated time.
     virtual bool is_real_time() const = 0;
+
+    /// True when sleep_until() waits on the wall clock, as for hardware and for a simulation run
+    /// at a real-time pace (record's ScaledClock); false when it only moves simulated time.
+    virtual bool sleeps_in_real_time() const { return is_real_time(); }
 };
 
 /// std::chrono::steady_clock with a real sleep.

@@ -37,7 +37,7 @@ struct FixedRateLoopOptions {
     /// A step that starts later than this after its deadline counts as late (null: a tenth of the
     /// period).
     std::optional<double> late_tolerance_s;
-    /// > 0: on a real-time clock the loop's thread runs under SCHED_FIFO at this priority while
+    /// > 0: on a clock that sleeps in real time the loop's thread runs under SCHED_FIFO at this priority while
     /// run() runs (core/parallel's RealtimeScope: best effort, threads it starts run normally).
     int realtime_priority = 0;
 };

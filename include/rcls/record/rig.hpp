@@ -108,6 +108,7 @@ public:
     time_point now() const override;
     void sleep_until(time_point deadline) override;
     bool is_real_time() const override { return false; }
+    bool sleeps_in_real_time() const override { return true; }
     double speed() const { return speed_; }
 
 private:
