@@ -7,10 +7,11 @@
 # episodes, 1932 frames, 128x128, from the real SO-101 wrist frames in ../shared/realdata)
 # repeated in order to 50,040 frames (518 episodes, tests/tools/eval_bench_dataset repeat), built
 # once under BENCH_DIR (about a minute). Cases (random initial weights, batch 32, 2 threads):
-#   50k head + LeRobot colour jitter, HEAD_STEPS steps (default 1600: steps x batch covers a second
-#     augmented variant, so the pool has 2 slots and the background producer runs): the pool's
-#     variant 0 is computed for all ~42,500 training frames before step 1 (~2.6 ms CPU per frame on
-#     2 cores: about 2 minutes), variant 1 while steps train (about 2 more);
+#   50k head + LeRobot colour jitter (--cache_variants 2), HEAD_STEPS steps (default 20): the pool's
+#     variant 0 is computed for all 42,500 training frames before step 1 (3-7 ms CPU per frame on
+#     2 cores: 2-5 minutes); 20 steps x 32 cover one variant, so the pool has one slot. With
+#     HEAD_STEPS=1600 steps x batch covers a second variant: two slots, the second computed by
+#     the background producer while steps train (about twice as long);
 #   50k full, FULL_STEPS steps (default 20);
 #   reference size, head + colour jitter (4 variants, REF_STEPS steps, default 600) and full
 #     (FULL_STEPS): in memory under the default memory_budget_mb.
@@ -18,17 +19,17 @@
 # validation streams its frames too. Each line: wall, CPU user+sys, peak RSS (/usr/bin/time %M;
 # the page cache holding the scratch files does not count) against the target, whether the run
 # streamed, the load (uptime). The scratch folder (<run>/.scratch: 128x128x3 bytes per frame,
-# 2.4 GB at 50k, plus 16 KiB per frame and pool slot in head mode, 1.4 GB for 2 slots) is removed
+# 2.4 GB at 50k, plus 16 KiB per training frame and pool slot in head mode, 0.7 GB a slot) is removed
 # by rcls at the end of each run.
 #   scripts/bench_train_memory.sh
 #   (BUILD=build, BENCH_DIR=/tmp/rcls_bench_train, REALDATA=../shared/realdata, THREADS=2,
-#    HEAD_STEPS=1600, FULL_STEPS=20, REF_STEPS=600, FRAMES=50000)
+#    HEAD_STEPS=20, FULL_STEPS=20, REF_STEPS=600, FRAMES=50000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${THREADS:-2}
 build=${BUILD:-build}
 dir=${BENCH_DIR:-/tmp/rcls_bench_train}
-head_steps=${HEAD_STEPS:-1600}
+head_steps=${HEAD_STEPS:-20}
 full_steps=${FULL_STEPS:-20}
 ref_steps=${REF_STEPS:-600}
 frames=${FRAMES:-50000}
