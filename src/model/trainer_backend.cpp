@@ -849,14 +849,16 @@ private:
     // The feature cache / pool (build_cache).
     std::optional<FastResNet10> pool_encoder_;  ///< The pool's own (used by the producer).
     Tensor pool_;                               ///< Frozen-prefix outputs [slots, N, ...].
-    // Streamed instead (scratch_dir): pool_ stays undefined, the same rows in a file.
+    std::vector<std::int64_t> filled_;          ///< Per chunk: slots holding a published variant.
+    bool augmented_ = false;
+    std::int64_t chunks_ = 0, variants_ = 1, slots_ = 1, units_ = 0, next_unit_ = 0;
+
+    // The pool streamed instead (scratch_dir): pool_ stays undefined, the same rows in a file.
     fs::path pool_path_;                        ///< Non-empty: the pool streams from this file.
     std::optional<ScratchFile> pool_file_;      ///< [slots, N, ...] floats, row after row.
     std::vector<std::int64_t> pool_row_shape_;  ///< One frame's output shape.
     std::uint64_t pool_row_bytes_ = 0;
-    std::vector<std::int64_t> filled_;  ///< Per chunk: slots holding a published variant.
-    bool augmented_ = false;
-    std::int64_t chunks_ = 0, variants_ = 1, slots_ = 1, units_ = 0, next_unit_ = 0;
+
     std::unique_ptr<PoolProducer> producer_;  ///< Last member: stops before the rest goes.
     std::int64_t start_step_ = 0;
     std::int64_t samples_ = 0;
