@@ -17,6 +17,12 @@
 // thread. A step waits for a unit that is due and not computed yet, and never sees one before
 // it is due, so what a step trains on depends on the step alone, not on the threads' timing: the
 // pool keeps byte-identical determinism (same seed and thread count) and resume.
+//
+// Streaming (a request with frame files and a scratch_dir, above memory_budget_mb): the frames
+// are read from their raw files and the pool is written to and read from feature_pool.f32 with
+// pread/pwrite, a chunk or a batch at a time, the same bytes as in memory, so a streamed run is
+// byte-identical to the in-memory one. The producer then computes at most kStreamAhead units
+// ahead, so memory stays bounded whatever the frame count.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -40,6 +46,7 @@
 #include "rcls/core/atomic_file.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/interrupt.hpp"
+#include "rcls/core/scratch_file.hpp"
 #include "rcls/model/checkpoint.hpp"
 #include "rcls/model/classifier.hpp"
 #include "rcls/model/fast_classifier.hpp"
@@ -98,6 +105,10 @@ Mode parse_mode(const std::string& mode) {
 /// Frames per unit of the feature pool (and per forward pass when caching or validating).
 constexpr std::int64_t kChunk = 64;
 
+/// Streaming: units the pool's producer computes ahead of the steps (a unit is 1 MiB in head
+/// mode at 128 px, 2 MiB in serl), instead of two variants' worth.
+constexpr std::size_t kStreamAhead = 16;
+
 /// splitmix64: the seed of the feature pool's unit (variant, chunk) from the run's seed.
 std::uint64_t unit_seed(std::int64_t seed, std::int64_t variant, std::int64_t chunk) {
     std::uint64_t z = static_cast<std::uint64_t>(seed) * 0x9E3779B97F4A7C15ull +
@@ -131,6 +142,50 @@ Tensor frames_tensor(const TrainFrames& frames) {
     return torch::from_blob(const_cast<std::uint8_t*>(frames.rgb.data()),
                             {n, frames.size, frames.size, 3}, torch::kUInt8);
 }
+
+/// The frames of one split as uint8 tensors [k, S, S, 3], from memory or, streamed, from their
+/// raw file (pread into a fresh tensor). Reads may come from several threads.
+class FrameSource {
+public:
+    explicit FrameSource(const TrainFrames& frames)
+        : size_(frames.size), bytes_(static_cast<std::uint64_t>(frames.size) * frames.size * 3) {
+        if (frames.file.empty()) {
+            images_ = frames_tensor(frames);
+        } else {
+            file_.emplace(frames.file, ScratchFile::Mode::kRead);
+        }
+    }
+
+    /// Frames [first, last).
+    Tensor slice(std::int64_t first, std::int64_t last) const {
+        if (!file_) return images_.slice(0, first, last);
+        Tensor out = torch::empty({last - first, size_, size_, 3}, torch::kUInt8);
+        file_->read_at(static_cast<std::uint64_t>(first) * bytes_, out.data_ptr<std::uint8_t>(),
+                       static_cast<std::size_t>(last - first) * bytes_);
+        return out;
+    }
+
+    /// The frames `index` names (int64, 1-D), in its order.
+    Tensor gather(const Tensor& index) const {
+        if (!file_) return images_.index_select(0, index);
+        const auto ia = index.accessor<std::int64_t, 1>();
+        Tensor out = torch::empty({index.size(0), size_, size_, 3}, torch::kUInt8);
+        std::uint8_t* dst = out.data_ptr<std::uint8_t>();
+        for (std::int64_t i = 0; i < index.size(0); ++i) {
+            file_->read_at(static_cast<std::uint64_t>(ia[i]) * bytes_,
+                           dst + static_cast<std::uint64_t>(i) * bytes_, bytes_);
+        }
+        return out;
+    }
+
+    bool streamed() const { return file_.has_value(); }
+
+private:
+    std::int64_t size_;
+    std::uint64_t bytes_;
+    Tensor images_;                    ///< In memory: a view of TrainFrames::rgb.
+    std::optional<ScratchFile> file_;  ///< Streamed.
+};
 
 /// Computes the feature pool's units [first, last) in order on a thread of its own, at most
 /// `ahead` units before the one the steps take next; take() hands them over in order, waiting
@@ -227,8 +282,13 @@ public:
         }
         if (r_.train.count() == 0) throw DataError("no training frames");
         const auto expected = static_cast<std::size_t>(r_.train.size) * r_.train.size * 3;
-        if (r_.train.rgb.size() != expected * r_.train.count() ||
-            (r_.val.count() > 0 && r_.val.rgb.size() != expected * r_.val.count())) {
+        const auto stored = [](const TrainFrames& frames) -> std::size_t {
+            if (frames.file.empty()) return frames.rgb.size();
+            return static_cast<std::size_t>(
+                ScratchFile(frames.file, ScratchFile::Mode::kRead).size());
+        };
+        if (stored(r_.train) != expected * r_.train.count() ||
+            (r_.val.count() > 0 && stored(r_.val) != expected * r_.val.count())) {
             throw std::logic_error("TrainFrames: rgb size does not match the frame count");
         }
         set_num_threads(cfg_.num_threads);
@@ -276,7 +336,9 @@ public:
         std_ =
             (torch::tensor({s.std[0], s.std[1], s.std[2]}).view({1, 3, 1, 1}) + 1e-8).to(device_);
         stats_ = stats;
-        train_images_ = frames_tensor(r_.train);
+        train_images_.emplace(r_.train);
+        if (r_.val.count() > 0) val_images_.emplace(r_.val);
+        if (!r_.scratch_dir.empty()) pool_path_ = r_.scratch_dir / "feature_pool.f32";
         train_labels_ =
             torch::from_blob(const_cast<float*>(r_.train.labels.data()),
                              {static_cast<std::int64_t>(r_.train.count())}, torch::kFloat32)
@@ -494,12 +556,35 @@ private:
 
     Tensor forward_train(const Tensor& input) {
         if (mode_ == Mode::kFull) return forward_from(input);
-        if (pool_.defined()) return forward_from(input);  // input is cached prefix output
+        if (pooled()) return forward_from(input);  // input is cached prefix output
         return forward_from(frozen_prefix(input));
     }
 
     /// The step's input: cached prefix outputs, or augmented, normalised images.
     Tensor batch_input(const Tensor& index) {
+        if (pool_file_) {
+            torch::NoGradGuard no_grad;
+            const auto ia = index.accessor<std::int64_t, 1>();
+            std::vector<std::int64_t> shape = pool_row_shape_;
+            shape.insert(shape.begin(), index.size(0));
+            Tensor out = torch::empty(shape, torch::kFloat32);
+            auto* dst = static_cast<char*>(out.data_ptr());
+            if (slots_ == 1) {
+                for (std::int64_t i = 0; i < index.size(0); ++i)
+                    read_pool_row(0, ia[i], dst + static_cast<std::uint64_t>(i) * pool_row_bytes_);
+                return out.to(device_);
+            }
+            // As below: one of the frame's published variants per sample, the same draws.
+            const Tensor u = torch::rand({index.size(0)}, torch::kFloat64);
+            const auto ua = u.accessor<double, 1>();
+            for (std::int64_t i = 0; i < index.size(0); ++i) {
+                const std::int64_t filled = filled_[static_cast<std::size_t>(ia[i] / kChunk)];
+                const std::int64_t slot = std::min<std::int64_t>(
+                    filled - 1, static_cast<std::int64_t>(ua[i] * static_cast<double>(filled)));
+                read_pool_row(slot, ia[i], dst + static_cast<std::uint64_t>(i) * pool_row_bytes_);
+            }
+            return out.to(device_);
+        }
         if (pool_.defined()) {
             torch::NoGradGuard no_grad;
             if (slots_ == 1) return pool_[0].index_select(0, index.to(pool_.device())).to(device_);
@@ -516,7 +601,7 @@ private:
             return pool_.index({torch::tensor(slot, torch::kInt64), index.to(pool_.device())})
                 .to(device_);
         }
-        Tensor images = to_float(train_images_.index_select(0, index));
+        Tensor images = to_float(train_images_->gather(index));
         if (transforms_->active()) {
             torch::Generator gen = at::detail::getDefaultCPUGenerator();
             images = (*transforms_)(images.cpu(), gen).to(device_);
@@ -541,7 +626,7 @@ private:
         const std::int64_t variant = unit / chunks_;
         const std::int64_t chunk = unit % chunks_;
         const std::int64_t first = chunk * kChunk;
-        Tensor images = to_float(train_images_.slice(0, first, std::min(n, first + kChunk)));
+        Tensor images = to_float(train_images_->slice(first, std::min(n, first + kChunk)));
         if (augmented_) {
             torch::Generator gen =
                 at::detail::createCPUGenerator(unit_seed(cfg_.seed, variant, chunk));
@@ -555,15 +640,42 @@ private:
         torch::NoGradGuard no_grad;
         const std::int64_t variant = unit / chunks_;
         const std::int64_t chunk = unit % chunks_;
-        if (!pool_.defined()) {
+        if (!pool_path_.empty()) {
+            const Tensor rows = out.to(torch::kCPU).contiguous();
+            if (!pool_file_) {
+                pool_row_shape_ = rows.sizes().slice(1).vec();
+                pool_row_bytes_ = static_cast<std::uint64_t>(rows[0].numel()) * sizeof(float);
+                pool_file_.emplace(pool_path_, ScratchFile::Mode::kCreate);
+            }
+            const auto n = static_cast<std::uint64_t>(r_.train.count());
+            const std::uint64_t row = static_cast<std::uint64_t>(variant % slots_) * n +
+                                      static_cast<std::uint64_t>(chunk * kChunk);
+            pool_file_->write_at(row * pool_row_bytes_, rows.data_ptr<float>(),
+                                 static_cast<std::size_t>(rows.size(0)) * pool_row_bytes_);
+        } else if (!pool_.defined()) {
             std::vector<std::int64_t> shape = out.sizes().vec();
             shape[0] = static_cast<std::int64_t>(r_.train.count());
             shape.insert(shape.begin(), slots_);
             pool_ = torch::empty(shape, out.options());
         }
-        pool_[variant % slots_].slice(0, chunk * kChunk, chunk * kChunk + out.size(0)).copy_(out);
+        if (pool_.defined()) {
+            pool_[variant % slots_]
+                .slice(0, chunk * kChunk, chunk * kChunk + out.size(0))
+                .copy_(out);
+        }
         auto& filled = filled_[static_cast<std::size_t>(chunk)];
         filled = std::max<std::int64_t>(filled, std::min<std::int64_t>(slots_, variant + 1));
+    }
+
+    /// Whether the steps train on the feature cache / pool (in memory or streamed).
+    bool pooled() const { return pool_.defined() || pool_file_.has_value(); }
+
+    /// Streamed pool: frame `frame`'s row of slot `slot` into `dst` (pool_row_bytes_).
+    void read_pool_row(std::int64_t slot, std::int64_t frame, char* dst) const {
+        const std::uint64_t row =
+            static_cast<std::uint64_t>(slot) * static_cast<std::uint64_t>(r_.train.count()) +
+            static_cast<std::uint64_t>(frame);
+        pool_file_->read_at(row * pool_row_bytes_, dst, pool_row_bytes_);
     }
 
     /// Before step `step`'s batch: publishes the units due by then (waiting for the producer).
@@ -616,11 +728,16 @@ private:
         const double first_s = seconds_since(start);
         if (next_unit_ < units_) {
             const int producer_threads = at::get_num_threads();
+            const std::size_t ahead = pool_path_.empty()
+                                          ? static_cast<std::size_t>(2 * chunks_)
+                                          : std::min<std::size_t>(2 * chunks_, kStreamAhead);
             producer_ = std::make_unique<PoolProducer>(
                 [this, fast](std::int64_t unit) { return compute_unit(unit, fast); }, next_unit_,
-                units_, static_cast<std::size_t>(2 * chunks_), producer_threads);
+                units_, ahead, producer_threads);
         }
-        const std::int64_t bytes_per_variant = pool_.numel() / slots_ * pool_.element_size();
+        const std::int64_t bytes_per_variant = pool_file_
+                                                   ? static_cast<std::int64_t>(pool_row_bytes_) * n
+                                                   : pool_.numel() / slots_ * pool_.element_size();
         notice(std::string("feature cache: ") +
                (mode_ == Mode::kHead ? "spatial embedding" : "encoder") + " outputs of " +
                std::to_string(n) + " frames" +
@@ -630,9 +747,11 @@ private:
                           " s, the others computed in the background while steps train; "
                           "steps draw from " +
                           std::to_string(slots_) + " per frame, " +
-                          std::to_string(slots_ * bytes_per_variant / (1 << 20)) + " MiB)"
+                          std::to_string(slots_ * bytes_per_variant / (1 << 20)) + " MiB" +
+                          (pool_file_ ? " streamed from " + pool_path_.string() : "") + ")"
                     : " in " + std::to_string(first_s).substr(0, 5) + " s (" +
-                          std::to_string(bytes_per_variant / (1 << 20)) + " MiB)"));
+                          std::to_string(bytes_per_variant / (1 << 20)) + " MiB" +
+                          (pool_file_ ? " streamed from " + pool_path_.string() : "") + ")"));
     }
 
     /// The gradients' 2-norm over every parameter that has one; clipped to grad_clip_norm when
@@ -642,11 +761,10 @@ private:
     TrainEvalLog validate(std::int64_t step) {
         torch::NoGradGuard no_grad;
         model_->eval();
-        const Tensor images = frames_tensor(r_.val);
         const auto n = static_cast<std::int64_t>(r_.val.count());
         std::vector<Tensor> parts;
         for (std::int64_t i = 0; i < n; i += kChunk) {
-            const Tensor x = normalize(to_float(images.slice(0, i, std::min(n, i + kChunk))));
+            const Tensor x = normalize(to_float(val_images_->slice(i, std::min(n, i + kChunk))));
             parts.push_back(logits_from_encoder_output(encode(x, main_fast())));
         }
         const Tensor logits = torch::cat(parts).cpu();
@@ -725,7 +843,8 @@ private:
     std::unique_ptr<ImageTransforms> transforms_;
     NormStats stats_;
     Tensor mean_, std_;
-    Tensor train_images_, train_labels_;
+    std::optional<FrameSource> train_images_, val_images_;
+    Tensor train_labels_;
     std::optional<FastResNet10> fast_encoder_;  ///< The main thread's inference path (CPU).
     // The feature cache / pool (build_cache).
     std::optional<FastResNet10> pool_encoder_;  ///< The pool's own (used by the producer).
@@ -733,6 +852,13 @@ private:
     std::vector<std::int64_t> filled_;          ///< Per chunk: slots holding a published variant.
     bool augmented_ = false;
     std::int64_t chunks_ = 0, variants_ = 1, slots_ = 1, units_ = 0, next_unit_ = 0;
+
+    // The pool streamed instead (scratch_dir): pool_ stays undefined, the same rows in a file.
+    fs::path pool_path_;                        ///< Non-empty: the pool streams from this file.
+    std::optional<ScratchFile> pool_file_;      ///< [slots, N, ...] floats, row after row.
+    std::vector<std::int64_t> pool_row_shape_;  ///< One frame's output shape.
+    std::uint64_t pool_row_bytes_ = 0;
+
     std::unique_ptr<PoolProducer> producer_;  ///< Last member: stops before the rest goes.
     std::int64_t start_step_ = 0;
     std::int64_t samples_ = 0;

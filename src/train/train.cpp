@@ -16,6 +16,7 @@
 #include "rcls/core/events.hpp"
 #include "rcls/core/interrupt.hpp"
 #include "rcls/core/paths.hpp"
+#include "rcls/core/scratch_file.hpp"
 #include "rcls/dataset/dataset.hpp"
 #include "rcls/dataset/samples.hpp"
 #include "rcls/image/pipeline.hpp"
@@ -55,15 +56,23 @@ std::vector<std::int64_t> as_int64(const std::vector<int>& values) {
     return {values.begin(), values.end()};
 }
 
-/// Decodes the frames of `episodes` at `size` x `size` (crop + Lanczos when they differ).
+/// Decodes the frames of `episodes` at `size` x `size` (crop + Lanczos when they differ), into
+/// memory, or with `file` into that raw file as they are decoded (frame i at byte i x size x size
+/// x 3; one frame in memory at a time).
 model::TrainFrames decode(const dataset::Dataset& data,
                           const std::string& camera,
                           const std::vector<std::int64_t>& episodes,
                           int size,
-                          const char* what) {
+                          const char* what,
+                          const fs::path& file) {
     model::TrainFrames frames;
     frames.size = size;
     if (episodes.empty()) return frames;
+    std::optional<ScratchFile> out;
+    if (!file.empty()) {
+        out.emplace(file, ScratchFile::Mode::kCreate);
+        frames.file = file;
+    }
     dataset::SampleOptions options;
     options.episodes = episodes;
     options.camera = camera;
@@ -76,7 +85,7 @@ model::TrainFrames decode(const dataset::Dataset& data,
     }
     const auto total = static_cast<std::size_t>(samples.size());
     const std::size_t bytes = static_cast<std::size_t>(size) * size * 3;
-    frames.rgb.resize(total * bytes);
+    if (!out) frames.rgb.resize(total * bytes);
     frames.labels.reserve(total);
     frames.episodes.reserve(total);
     std::optional<image::PreparedPipeline> pipeline;
@@ -89,6 +98,7 @@ model::TrainFrames decode(const dataset::Dataset& data,
     progress.total = total;
     const auto start = Clock::now();
     cv::Mat resized;
+    cv::Mat streamed(size, size, CV_8UC3);
     for (std::size_t i = 0; i < total; ++i) {
         throw_if_interrupted();
         dataset::Sample sample = samples.at(static_cast<std::int64_t>(i));
@@ -103,8 +113,13 @@ model::TrainFrames decode(const dataset::Dataset& data,
             pipeline->apply(sample.image, resized);
             frame = &resized;
         }
-        cv::Mat target(size, size, CV_8UC3, frames.rgb.data() + i * bytes);
-        frame->copyTo(target);
+        if (out) {
+            frame->copyTo(streamed);  // continuous, as the file's layout
+            out->write_at(static_cast<std::uint64_t>(i) * bytes, streamed.data, bytes);
+        } else {
+            cv::Mat target(size, size, CV_8UC3, frames.rgb.data() + i * bytes);
+            frame->copyTo(target);
+        }
         frames.labels.push_back(sample.label.value_or(0.0f) > 0.5f ? 1.0f : 0.0f);
         frames.episodes.push_back(sample.episode_index);
         if ((i + 1) % 64 == 0 || i + 1 == total) {
@@ -158,7 +173,52 @@ std::optional<std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>>> s
                           doc.at("val_episodes").get<std::vector<std::int64_t>>());
 }
 
+/// Frames of `episodes` (their metadata's lengths).
+std::size_t frame_count(const dataset::Dataset& data, const std::vector<std::int64_t>& episodes) {
+    std::size_t n = 0;
+    for (const std::int64_t e : episodes)
+        n += static_cast<std::size_t>(data.episode(e).length);
+    return n;
+}
+
 }  // namespace
+
+std::uint64_t in_memory_bytes(const config::TrainConfig& config,
+                              std::size_t train_frames,
+                              std::size_t val_frames) {
+    const auto size = static_cast<std::uint64_t>(config.reward_model.image_size);
+    const std::uint64_t frames = (train_frames + val_frames) * size * size * 3;
+    if (config.train_mode == "full" || !config.feature_cache || train_frames == 0) return frames;
+    // Floats per frame of the frozen prefix's output: ResNet10's 512 channels, through the
+    // spatial embedding (head: 512 x image_embedding_pooling_dim) or its feature map (serl:
+    // 512 x ceil(size / 32)^2), as the torch side's feature pool holds them.
+    const std::uint64_t cells = (size + 31) / 32;
+    const std::uint64_t floats =
+        512 * (config.train_mode == "head"
+                   ? static_cast<std::uint64_t>(config.reward_model.image_embedding_pooling_dim)
+                   : cells * cells);
+    bool augmented = config.augment.enable;
+    if (config.dataset.image_transforms.enable) {
+        for (const auto& [name, tf] : config.dataset.image_transforms.tfs)
+            augmented = augmented || tf.weight > 0.0;
+    }
+    std::uint64_t variants = 1;
+    std::uint64_t queued = 0;
+    if (augmented) {
+        const std::uint64_t cap =
+            std::max<std::uint64_t>(1, (static_cast<std::uint64_t>(config.steps) *
+                                            static_cast<std::uint64_t>(config.batch_size) +
+                                        train_frames - 1) /
+                                           train_frames);
+        variants = std::min<std::uint64_t>(static_cast<std::uint64_t>(config.cache_variants), cap);
+        queued = std::min<std::uint64_t>(2, variants - 1);  // the producer's lead, in variants
+    }
+    const std::uint64_t slots =
+        config.cache_pool > 0
+            ? std::min<std::uint64_t>(static_cast<std::uint64_t>(config.cache_pool), variants)
+            : variants;
+    return frames + (slots + queued) * train_frames * floats * sizeof(float);
+}
 
 std::vector<std::int64_t> choose_val_episodes(const config::TrainConfig& config,
                                               const std::vector<std::int64_t>& episodes) {
@@ -319,11 +379,28 @@ TrainSummary run_train(const config::TrainConfig& config_in) {
     spdlog::info("train episodes {}, held-out episodes {}", Json(summary.train_episodes).dump(),
                  Json(summary.val_episodes).dump());
 
+    // Frames and feature pool in memory when they fit in memory_budget_mb, else streamed: written
+    // to scratch files as they are decoded or computed and read back a batch at a time.
+    const std::uint64_t in_memory = in_memory_bytes(
+        config, frame_count(data, summary.train_episodes), frame_count(data, summary.val_episodes));
+    std::optional<ScratchDir> scratch;
+    fs::path train_file, val_file;
+    if (in_memory > static_cast<std::uint64_t>(config.memory_budget_mb) << 20) {
+        scratch.emplace(summary.output_dir / kScratchDirName);
+        train_file = scratch->path() / "train_frames.u8";
+        val_file = scratch->path() / "val_frames.u8";
+        summary.streamed = true;
+        spdlog::info(
+            "frames and feature cache: {} MiB in memory, above memory_budget_mb {}: streamed from "
+            "scratch files in {} (removed at the end)",
+            in_memory >> 20, config.memory_budget_mb, scratch->path().string());
+    }
     const auto decode_start = Clock::now();
     const int size = config.reward_model.image_size;
     model::TrainerRequest request;
-    request.train = decode(data, summary.camera, summary.train_episodes, size, "train");
-    request.val = decode(data, summary.camera, summary.val_episodes, size, "val");
+    request.train = decode(data, summary.camera, summary.train_episodes, size, "train", train_file);
+    request.val = decode(data, summary.camera, summary.val_episodes, size, "val", val_file);
+    if (scratch) request.scratch_dir = scratch->path();
     summary.decode_s = seconds_since(decode_start);
     summary.train_frames = request.train.count();
     summary.val_frames = request.val.count();
@@ -458,6 +535,7 @@ Json summary_json(const TrainSummary& s) {
     j["validation"] = s.result.validation ? eval_json(*s.result.validation) : Json(nullptr);
     j["decode_s"] = s.decode_s;
     j["wall_s"] = s.wall_s;
+    j["streamed"] = s.streamed;
     return j;
 }
 

@@ -3,8 +3,12 @@
 // `rcls train` run as a user runs it (the loop from the librcls_torch plugin): a tiny run on a
 // small labelled dataset whose checkpoint `rcls predict` and `rcls eval` load, the --json summary,
 // and one-line errors with their exit codes.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "rcls/core/atomic_file.hpp"
 
 #include "../unit/eval/eval_fixture.hpp"
 #include "run_process.hpp"
@@ -62,6 +66,35 @@ TEST_F(CliTrain, TinyRunWhoseCheckpointPredictAndEvalLoad) {
     const ProcessResult again = train({});
     EXPECT_EQ(again.exit_code, 3) << again.err;
     EXPECT_NE(again.err.find("--resume"), std::string::npos) << again.err;
+}
+
+TEST_F(CliTrain, MemoryBudgetZeroStreamsTheSameBytesAndOutOfRangeExits3) {
+    // --memory_budget_mb 0 streams frames and the feature pool from <output_dir>/.scratch: the
+    // checkpoint is byte-identical to the default (in-memory) run's, and the folder is gone.
+    const ProcessResult a = train({"--train_mode", "head", "--json"});
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    EXPECT_EQ(Json::parse(a.out).at("streamed"), false);
+    fs::rename(dir_ / "run", dir_ / "memory");
+    const ProcessResult b = train({"--train_mode", "head", "--json", "--memory_budget_mb", "0"});
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+    EXPECT_EQ(Json::parse(b.out).at("streamed"), true);
+    EXPECT_NE(b.err.find("streamed from scratch files in"), std::string::npos) << b.err;
+    EXPECT_FALSE(fs::exists(dir_ / "run" / ".scratch"));
+    const auto weights = [&](const char* run) {
+        return read_file(dir_ / run / "checkpoints" / "000004" / "pretrained_model" /
+                         "model.safetensors");
+    };
+    EXPECT_TRUE(weights("memory") == weights("run")) << "model.safetensors differ";
+
+    for (const char* bad : {"-1", "1048577"}) {
+        const ProcessResult r = run_rcls({"train", "--dataset.root", path("ds"), "--output_dir",
+                                          path("bad"), "--memory_budget_mb", bad});
+        EXPECT_EQ(r.exit_code, 3) << bad << ": " << r.err;
+        EXPECT_NE(r.err.find("memory_budget_mb"), std::string::npos) << r.err;
+        EXPECT_NE(r.err.find("between 0 and 1048576"), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_FALSE(fs::exists(dir_ / "bad"));
+    }
 }
 
 TEST_F(CliTrain, MissingEncoderWeightsExit6AndCudaWithoutCudaExit4) {

@@ -8,12 +8,16 @@
 // the source's hand-labelled grasp_held_start frame).
 //   eval_bench_dataset dataset SOURCE_ROOT OUT_ROOT [av1|h264]
 //   eval_bench_dataset checkpoint DIR    a random one-camera ("front") checkpoint, as the tests'
+//   eval_bench_dataset repeat SOURCE_ROOT OUT_ROOT FRAMES   SOURCE_ROOT's labelled episodes
+//     (first camera, at its size) repeated in order until OUT_ROOT has at least FRAMES frames
+//     (whole episodes), H.264: scripts/bench_train_memory.sh's 50,000-frame dataset
 #include <cstdio>
 #include <iostream>
 #include <string>
 
 #include "rcls/dataset/dataset.hpp"
 #include "rcls/dataset/frame_reader.hpp"
+#include "rcls/dataset/samples.hpp"
 #include "rcls/dataset/writer.hpp"
 
 #include "checkpoint_fixture.hpp"
@@ -26,9 +30,65 @@ int main(int argc, char** argv) {
                                                5);
         return 0;
     }
+    if (mode == "repeat" && argc == 5) {
+        try {
+            const dataset::Dataset source = dataset::Dataset::open(argv[2]);
+            dataset::Samples samples(source);
+            const std::string key = samples.camera();
+            // The source's episodes in memory once (the reference size: 1932 frames, 95 MB).
+            std::vector<std::vector<dataset::Sample>> episodes;
+            for (std::int64_t i = 0; i < samples.size(); ++i) {
+                dataset::Sample sample = samples.at(i);
+                if (episodes.empty() ||
+                    episodes.back().front().episode_index != sample.episode_index) {
+                    episodes.emplace_back();
+                }
+                episodes.back().push_back(std::move(sample));
+            }
+            const cv::Size size = episodes.front().front().image.size();
+            dataset::DatasetSpec spec;
+            spec.robot_type = "so101_follower";
+            spec.fps = 30;
+            spec.features = dataset::so101_reward_features();
+            spec.features.push_back(dataset::make_feature(
+                key, "video", {3, size.height, size.width}, {"channels", "height", "width"}));
+            dataset::WriterOptions options;
+            options.durable = false;
+            video::EncoderSettings settings;
+            settings.codec = video::Codec::kH264;
+            settings.gop = 2;
+            settings.threads = 2;
+            options.video = settings;
+            auto writer = dataset::DatasetWriter::create(argv[3], spec, options);
+            const long long want = std::stoll(argv[4]);
+            long long total = 0;
+            for (std::size_t e = 0; total < want; e = (e + 1) % episodes.size()) {
+                const auto& episode = episodes[e];
+                for (std::size_t t = 0; t < episode.size(); ++t) {
+                    dataset::Frame frame;
+                    frame.values["observation.state"] = std::vector<double>(6, 0.0);
+                    frame.values["action"] = std::vector<double>(6, 0.0);
+                    frame.values["next.reward"] = {episode[t].label.value_or(0.0f)};
+                    frame.values["next.done"] = {t + 1 == episode.size() ? 1.0 : 0.0};
+                    frame.images[key] = episode[t].image;
+                    frame.task = "Grasp the chess piece";
+                    writer.add_frame(frame);
+                }
+                writer.save_episode();
+                total += static_cast<long long>(episode.size());
+                std::fprintf(stderr, "\reval_bench_dataset: %lld of %lld frames", total, want);
+            }
+            std::fprintf(stderr, "\neval_bench_dataset: %lld frames in %s\n", total, argv[3]);
+        } catch (const std::exception& e) {
+            std::cerr << "eval_bench_dataset: " << e.what() << "\n";
+            return 1;
+        }
+        return 0;
+    }
     if (mode != "dataset" || argc < 4) {
         std::cerr << "usage: eval_bench_dataset dataset SOURCE_ROOT OUT_ROOT [av1|h264]\n"
-                     "       eval_bench_dataset checkpoint DIR\n";
+                     "       eval_bench_dataset checkpoint DIR\n"
+                     "       eval_bench_dataset repeat SOURCE_ROOT OUT_ROOT FRAMES\n";
         return 2;
     }
     ++argv;

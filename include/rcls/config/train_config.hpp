@@ -131,6 +131,8 @@ struct RewardModelConfig : RewardClassifierParams {
 
 /// The whole train config.
 struct TrainConfig {
+    static constexpr int kMaxMemoryBudgetMb = 1 << 20;  ///< memory_budget_mb's bound: 1 TiB.
+
     TrainDatasetConfig dataset;
     RewardModelConfig reward_model;
     /// Run folder; null: outputs/train/<date>/<time>_<job_name>.
@@ -166,6 +168,9 @@ struct TrainConfig {
     /// head/serl with augmentation: variants per frame the steps draw from at a time; a newer
     /// variant replaces the oldest (0: all of them, the pool only grows).
     int cache_pool = 0;
+    /// Frames (training and held-out) plus the feature pool are held in memory when they fit in
+    /// this many MiB, else streamed from scratch files in <output_dir>/.scratch (0: always).
+    int memory_budget_mb = 1024;
 
     template <class V>
     void visit(V& v) {
@@ -200,12 +205,18 @@ struct TrainConfig {
                 "head mode with augmentation: augmented variants cached per frame");
         v.field("cache_pool", cache_pool,
                 "head mode with augmentation: variants per frame drawn from at a time (0: all)");
+        v.field("memory_budget_mb", memory_budget_mb,
+                "MiB of frames + feature pool held in memory; above it they are streamed from "
+                "<output_dir>/.scratch (0: always stream)");
         v.require("val_fraction", val_fraction >= 0.0 && val_fraction < 1.0, "must be in [0, 1)");
         v.require("eval_freq", eval_freq >= 0, "must not be negative");
         v.require("warmup_steps", warmup_steps >= 0, "must not be negative");
         v.require("num_threads", num_threads >= 0, "must not be negative");
         v.require("cache_variants", cache_variants >= 1, "must be at least 1");
         v.require("cache_pool", cache_pool >= 0, "must not be negative");
+        v.require("memory_budget_mb",
+                  memory_budget_mb >= 0 && memory_budget_mb <= kMaxMemoryBudgetMb,
+                  "must be between 0 and 1048576 (MiB; 0: always stream from disk)");
         v.require("job_name", !job_name.empty(), "must not be empty");
         v.require("batch_size", batch_size > 0, "must be positive");
         v.require("steps", steps > 0, "must be positive");

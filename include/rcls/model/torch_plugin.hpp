@@ -61,10 +61,14 @@ public:
 
 // ---- Trainer ------------------------------------------------------------------------------------
 
-/// Frames of one split, decoded and at the model's input size: RGB, 8 bits, HWC, row after row.
+/// Frames of one split, decoded and at the model's input size: RGB, 8 bits, HWC, row after row,
+/// in memory (`rgb`) or, streamed, in a raw file (`file`) that the trainer reads a batch at a time
+/// with pread.
 struct TrainFrames {
-    int size = 0;                        ///< Square side in pixels.
-    std::vector<std::uint8_t> rgb;       ///< count() x size x size x 3.
+    int size = 0;                   ///< Square side in pixels.
+    std::vector<std::uint8_t> rgb;  ///< count() x size x size x 3; empty when `file` is set.
+    /// Non-empty: the frames are in this file instead, frame i at byte i x size x size x 3.
+    std::filesystem::path file;
     std::vector<float> labels;           ///< next.reward per frame (0 or 1).
     std::vector<std::int64_t> episodes;  ///< Episode index per frame; an episode's frames in order.
     std::size_t count() const { return labels.size(); }
@@ -108,6 +112,9 @@ struct TrainerRequest {
     std::filesystem::path init_from;
     std::string train_config_json;  ///< pretrained_model/train_config.json (LeRobot's).
     std::string rcls_train_json;    ///< pretrained_model/rcls_train.json (rcls's own).
+    /// Non-empty: the feature pool (head/serl with feature_cache) is written to a file in this
+    /// folder as it is computed and read back a batch at a time (the owner removes the folder).
+    std::filesystem::path scratch_dir;
     std::function<void(const TrainStepLog&)> on_log;    ///< Every log_freq steps.
     std::function<void(const TrainEvalLog&)> on_eval;   ///< Every eval_freq steps and at the end.
     std::function<void(std::int64_t step)> on_step;     ///< After every step (progress).
@@ -135,8 +142,9 @@ public:
 // ---- the function table -------------------------------------------------------------------------
 
 /// The version of TorchHost and TorchPlugin; both sides must agree. 3: TrainConfig gained
-/// cache_pool (the layout of the config the trainer gets changed).
-inline constexpr std::uint32_t kTorchPluginAbi = 3;
+/// cache_pool (the layout of the config the trainer gets changed). 4: TrainConfig gained
+/// memory_budget_mb, TrainFrames `file` and TrainerRequest `scratch_dir` (streaming).
+inline constexpr std::uint32_t kTorchPluginAbi = 4;
 
 /// What the torch side offers. Entries are only ever appended.
 struct TorchPlugin {

@@ -34,7 +34,21 @@ struct TrainSummary {
     model::TrainResult result;
     double wall_s = 0.0;
     double decode_s = 0.0;
+    /// Frames and feature pool were streamed from scratch files (above memory_budget_mb).
+    bool streamed = false;
 };
+
+/// The scratch folder of a streamed run, in its output_dir: the frames (<split>_frames.u8, raw
+/// RGB at image_size) and the feature pool (feature_pool.f32). Removed when the run ends, fails
+/// or is interrupted.
+inline constexpr const char* kScratchDirName = ".scratch";
+
+/// Bytes the run's frames (training and held-out, uint8 at image_size) and feature pool (head/
+/// serl with feature_cache: the frozen prefix's float outputs, the variants the steps draw from
+/// and those the producer computes ahead) take in memory. Above memory_budget_mb they stream.
+std::uint64_t in_memory_bytes(const config::TrainConfig& config,
+                              std::size_t train_frames,
+                              std::size_t val_frames);
 
 /// Runs `config`. Throws ConfigError (bad settings, an existing output_dir without resume),
 /// DataError (dataset, labels, frames), ModelError (weights), DeviceError, and InterruptedError at

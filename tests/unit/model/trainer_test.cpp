@@ -290,6 +290,155 @@ TEST_F(TrainerRun, FeaturePoolIsByteIdenticalAndResumeEqualsStraightRun) {
     EXPECT_NE(weights(out("a"), 6), weights(out("d"), 6));
 }
 
+/// Records, when the run reports step `at`, which of the streamed run's scratch files exist.
+class ScratchSeenAt : public EventSink {
+public:
+    ScratchSeenAt(fs::path scratch, std::uint64_t at) : scratch_(std::move(scratch)), at_(at) {
+        previous_ = set_event_sink(this);
+    }
+    ~ScratchSeenAt() override { set_event_sink(previous_); }
+    void on_progress(const ProgressEvent& e) override {
+        if (e.label != "train" || e.done != at_) return;
+        for (const char* name : {"train_frames.u8", "val_frames.u8", "feature_pool.f32"}) {
+            std::error_code ec;
+            if (fs::is_regular_file(scratch_ / name, ec) && fs::file_size(scratch_ / name, ec) > 0)
+                seen.insert(name);
+        }
+    }
+    void on_status(const StatusEvent&) override {}
+    void on_notice(const NoticeEvent&) override {}
+    std::set<std::string> seen;
+
+private:
+    fs::path scratch_;
+    std::uint64_t at_;
+    EventSink* previous_ = nullptr;
+};
+
+TEST_F(TrainerRun, StreamedRunIsByteIdenticalToInMemoryAndRemovesItsScratchFiles) {
+    // memory_budget_mb 0 streams frames and feature pool from files: the same bytes as the
+    // default (in memory) run, in full, head with the pool of jittered variants, plain head and
+    // serl; the scratch files exist while steps train and are gone after.
+    const auto streamed = [](config::TrainConfig c) {
+        c.memory_budget_mb = 0;
+        return c;
+    };
+    struct Case {
+        const char* name;
+        config::TrainConfig config;
+        std::set<std::string> files;
+    };
+    config::TrainConfig head = pool_config(dataset(), out("unused"));
+    head.dataset.image_transforms.enable = false;
+    config::TrainConfig serl = pool_config(dataset(), out("unused"));
+    serl.train_mode = "serl";
+    const std::set<std::string> frames = {"train_frames.u8", "val_frames.u8"};
+    std::set<std::string> pooled = frames;
+    pooled.insert("feature_pool.f32");
+    const std::vector<Case> cases = {{"full", tiny_config(dataset(), out("unused")), frames},
+                                     {"pool", pool_config(dataset(), out("unused")), pooled},
+                                     {"head", head, pooled},
+                                     {"serl", serl, pooled}};
+    for (const Case& k : cases) {
+        SCOPED_TRACE(k.name);
+        config::TrainConfig memory = k.config;
+        memory.output_dir = out(std::string(k.name) + "_memory").string();
+        config::TrainConfig stream = streamed(k.config);
+        stream.output_dir = out(std::string(k.name) + "_stream").string();
+        const train::TrainSummary a = train::run_train(memory);
+        train::TrainSummary b;
+        {
+            const ScratchSeenAt seen(out(std::string(k.name) + "_stream") / train::kScratchDirName,
+                                     2);
+            b = train::run_train(stream);
+            EXPECT_EQ(seen.seen, k.files);
+        }
+        EXPECT_FALSE(a.streamed);
+        EXPECT_TRUE(b.streamed);
+        EXPECT_FALSE(fs::exists(out(std::string(k.name) + "_stream") / train::kScratchDirName));
+        EXPECT_FALSE(fs::exists(out(std::string(k.name) + "_memory") / train::kScratchDirName));
+        // EXPECT_TRUE, not EXPECT_EQ: gtest would print both files (megabytes) on a mismatch.
+        EXPECT_TRUE(weights(out(std::string(k.name) + "_memory"), 6) ==
+                    weights(out(std::string(k.name) + "_stream"), 6))
+            << "model.safetensors differ";
+        ASSERT_TRUE(a.result.validation && b.result.validation);
+        EXPECT_EQ(a.result.validation->loss, b.result.validation->loss);
+    }
+}
+
+TEST_F(TrainerRun, StreamedRunRemovesItsScratchFilesOnCtrlCAndErrors) {
+    config::TrainConfig c = pool_config(dataset(), out("stopped"));
+    c.memory_budget_mb = 0;
+    // Ctrl-C while steps train: a checkpoint, no scratch folder; resumed (streamed again), the
+    // same bytes as a straight in-memory run.
+    {
+        const InterruptAt stop(3);
+        EXPECT_THROW(train::run_train(c), InterruptedError);
+    }
+    EXPECT_FALSE(fs::exists(out("stopped") / train::kScratchDirName));
+    config::TrainConfig resume = c;
+    resume.resume = true;
+    EXPECT_EQ(train::run_train(resume).result.start_step, 3);
+    EXPECT_FALSE(fs::exists(out("stopped") / train::kScratchDirName));
+    train::run_train(pool_config(dataset(), out("straight")));
+    EXPECT_TRUE(weights(out("straight"), 6) == weights(out("stopped"), 6))
+        << "model.safetensors differ";
+
+    // Ctrl-C while frames decode (the training split's last progress report): the scratch folder
+    // and the output folder it created are gone.
+    {
+        class StopAfterDecode : public EventSink {
+        public:
+            StopAfterDecode() { previous_ = set_event_sink(this); }
+            ~StopAfterDecode() override {
+                set_event_sink(previous_);
+                reset_interrupt();
+            }
+            void on_progress(const ProgressEvent& e) override {
+                if (e.label == "decode train" && e.finished) request_interrupt();
+            }
+            void on_status(const StatusEvent&) override {}
+            void on_notice(const NoticeEvent&) override {}
+
+        private:
+            EventSink* previous_ = nullptr;
+        } stop;
+        config::TrainConfig d = c;
+        d.output_dir = out("decode").string();
+        EXPECT_THROW(train::run_train(d), InterruptedError);
+    }
+    EXPECT_FALSE(fs::exists(out("decode")));
+    // An error after the frames were written (the torch side refuses the device): no scratch.
+    config::TrainConfig e = c;
+    e.output_dir = out("error").string();
+    e.reward_model.device = "cuda";
+    EXPECT_THROW(train::run_train(e), DeviceError);
+    EXPECT_FALSE(fs::exists(out("error") / train::kScratchDirName));
+}
+
+TEST(TrainerMemory, ReferenceSizeStaysInMemoryAndFiftyThousandFramesStream) {
+    // The default budget (1024 MiB) keeps the benchmark's reference-size dataset (1932 frames,
+    // 128x128) in memory in every mode, and streams 50,000 frames.
+    config::TrainConfig c;
+    const std::uint64_t budget = static_cast<std::uint64_t>(c.memory_budget_mb) << 20;
+    for (const char* mode : {"head", "serl", "full"}) {
+        SCOPED_TRACE(mode);
+        c.train_mode = mode;
+        EXPECT_LT(train::in_memory_bytes(c, 1932, 0), budget);
+        EXPECT_GT(train::in_memory_bytes(c, 50000, 0), budget);
+    }
+    // Frames: 128 x 128 x 3 bytes each; head's pool adds 4096 floats per frame and variant
+    // (4 variants over 3000 steps of 32, and the producer's lead of 2).
+    c.train_mode = "full";
+    EXPECT_EQ(train::in_memory_bytes(c, 1000, 100), 1100u * 128 * 128 * 3);
+    c.train_mode = "head";
+    EXPECT_EQ(train::in_memory_bytes(c, 1000, 100), 1100u * 128 * 128 * 3 + 6u * 1000 * 4096 * 4);
+    c.dataset.image_transforms.enable = false;
+    EXPECT_EQ(train::in_memory_bytes(c, 1000, 100), 1100u * 128 * 128 * 3 + 1u * 1000 * 4096 * 4);
+    c.feature_cache = false;
+    EXPECT_EQ(train::in_memory_bytes(c, 1000, 100), 1100u * 128 * 128 * 3);
+}
+
 TEST_F(TrainerRun, TrainsOnFromALeRobotLayoutCheckpoint) {
     const fs::path start = out("lerobot") / "pretrained_model";
     // LeRobot's own size (its spatial embedding is 4x4): the 64x64 frames go through crop +
