@@ -26,22 +26,16 @@ full_steps=${3:-30}
 threads=${THREADS:-2}
 build=${BUILD:-build}
 dir=${BENCH_DIR:-/tmp/rcls_bench_train}
-source_root=${REALDATA:-../shared/realdata}/so101_chess_wrist_lerobot_pr1138
 python=/usr/bin/python3
 rcls=$build/bin/rcls
-tool=$build/tests/eval_bench_dataset
 for need in /usr/bin/time "$python"; do
   [ -x "$need" ] || { echo "bench_train: $need is missing (apt-get install time python3-torch)" >&2; exit 2; }
 done
 
 cmake --build "$build" -j2 --target rcls eval_bench_dataset >/dev/null
-mkdir -p "$dir"
-if [ ! -f "$dir/ds128/meta/info.json" ]; then
-  [ -d "$source_root" ] || { echo "bench_train: $source_root is missing (set REALDATA)" >&2; exit 2; }
-  rm -rf "$dir/ds640" "$dir/ds128"
-  "$tool" dataset "$source_root" "$dir/ds640" h264
-  "$rcls" -q preprocess "$dir/ds640" --output "$dir/ds128" --size 128 >/dev/null
-fi
+# shellcheck source=scripts/bench_dataset.sh
+source scripts/bench_dataset.sh
+reference_dataset bench_train "$build" "$dir"
 ds=$dir/ds128
 
 load() { uptime | sed 's/.*load average: //'; }

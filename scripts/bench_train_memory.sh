@@ -33,20 +33,15 @@ head_steps=${HEAD_STEPS:-20}
 full_steps=${FULL_STEPS:-20}
 ref_steps=${REF_STEPS:-600}
 frames=${FRAMES:-50000}
-source_root=${REALDATA:-../shared/realdata}/so101_chess_wrist_lerobot_pr1138
 python=/usr/bin/python3
 rcls=$build/bin/rcls
 tool=$build/tests/eval_bench_dataset
 [ -x /usr/bin/time ] || { echo "bench_train_memory: /usr/bin/time is missing (apt-get install time)" >&2; exit 2; }
 
 cmake --build "$build" -j2 --target rcls rcls_torch eval_bench_dataset >/dev/null
-mkdir -p "$dir"
-if [ ! -f "$dir/ds128/meta/info.json" ]; then
-  [ -d "$source_root" ] || { echo "bench_train_memory: $source_root is missing (set REALDATA)" >&2; exit 2; }
-  rm -rf "$dir/ds640" "$dir/ds128"
-  "$tool" dataset "$source_root" "$dir/ds640" h264
-  "$rcls" -q preprocess "$dir/ds640" --output "$dir/ds128" --size 128 >/dev/null
-fi
+# shellcheck source=scripts/bench_dataset.sh
+source scripts/bench_dataset.sh
+reference_dataset bench_train_memory "$build" "$dir"
 big=$dir/ds128_x$frames
 if [ ! -f "$big/meta/info.json" ]; then
   rm -rf "$big"
