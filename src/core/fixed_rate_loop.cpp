@@ -59,11 +59,11 @@ void FixedRateLoop::sleep_until(Clock::time_point deadline) const {
         // Sleep to kSpin before the deadline, then spin: a core that halts while idle (a virtual
         // machine's, as this project's CI) can take milliseconds to wake, a spinning one none.
         const Clock::time_point wake = deadline - kSpin;
-        for (Clock::time_point now = clock_.now(); now < wake && !interrupted();
-             now = clock_.now()) {
+        const auto stopping = [&] { return options_.stop_on_interrupt && interrupted(); };
+        for (Clock::time_point now = clock_.now(); now < wake && !stopping(); now = clock_.now()) {
             clock_.sleep_until(std::min(wake, now + kInterruptSlice));
         }
-        while (clock_.now() < deadline && !interrupted()) {
+        while (clock_.now() < deadline && !stopping()) {
         }
         return;
     }
