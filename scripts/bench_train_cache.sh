@@ -9,9 +9,10 @@
 # scene's ground truth, preprocessed to 128x128 (recorded once under BENCH_DIR); episodes 16-19
 # are held out. Prints each run's held-out accuracy and median |onset error| and wall time, the
 # mean accuracy per mode and their difference (target: within 0.5 points).
-# Random initial weights (no pretrained ResNet10 on this machine), 2 threads.
+# Random initial weights (no pretrained ResNet10 on this machine), or with INIT_FROM the weights of
+# a checkpoint (--reward_model.pretrained_path: an encoder trained elsewhere), 2 threads.
 #   scripts/bench_train_cache.sh [SEEDS] [STEPS]    (default "1000 1001 1002", 3000)
-#   (BUILD=build, BENCH_DIR=/tmp/rcls_bench_train_cache)
+#   (BUILD=build, BENCH_DIR=/tmp/rcls_bench_train_cache, INIT_FROM=<pretrained_model folder>)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seeds=${1:-1000 1001 1002}
@@ -30,15 +31,18 @@ if [ ! -f "$data/meta/info.json" ]; then
   "$rcls" -q label "$dir/sim_raw" --from-sim --output "$dir/sim_labelled" >/dev/null
   "$rcls" -q preprocess "$dir/sim_labelled" --output "$data" --size 128 >/dev/null
 fi
+init=(--pretrained_encoder false)
+[ -z "${INIT_FROM:-}" ] || init=(--reward_model.pretrained_path "$INIT_FROM")
+echo "bench_train_cache: initial weights: ${INIT_FROM:-random}"
 echo "bench_train_cache: head + colour jitter, $steps steps, seeds $seeds, held out [16,17,18,19]; load $(cut -d' ' -f1-3 /proc/loadavg)"
-results=$dir/cache_equivalence.jsonl
+results=$dir/cache_equivalence${INIT_FROM:+_init}.jsonl
 : >"$results"
 for seed in $seeds; do
   for cache in true false; do
-    run=$dir/cache_${cache}_$seed
+    run=$dir/cache_${cache}_$seed${INIT_FROM:+_init}
     rm -rf "$run"
     start=$(date +%s.%N)
-    "$rcls" train --dataset.root "$data" --pretrained_encoder false --num_threads 2 \
+    "$rcls" train --dataset.root "$data" "${init[@]}" --num_threads 2 \
       --train_mode head --steps "$steps" --log_freq "$steps" --eval_freq "$steps" \
       --save_checkpoint false --val_episodes '[16,17,18,19]' --seed "$seed" \
       --feature_cache "$cache" --output_dir "$run" --json -q >"$run.json"
