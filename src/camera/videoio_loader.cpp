@@ -4,7 +4,6 @@
 // $RCLS_VIDEOIO_PLUGIN (a file), next to the executable (the build tree), then in
 // <prefix>/lib/rcls/ (an installed rcls), as the libtorch plugin is.
 #include <cstdlib>
-#include <dlfcn.h>
 #include <mutex>
 #include <vector>
 
@@ -21,19 +20,14 @@ namespace fs = std::filesystem;
 constexpr const char* kPluginName = "librcls_videoio.so";
 
 CreateVideoioSource load_plugin() {
-    const OpenedPlugin opened =
-        open_plugin({.env_var = "RCLS_VIDEOIO_PLUGIN",
-                     .file_name = kPluginName,
-                     .part = "OpenCV's videoio part of rcls",
-                     .hint = "is libopencv-videoio installed? scripts/install_deps.sh",
-                     .missing_part = "the OpenCV camera part of rcls",
-                     .fail = [](const std::string& message) { throw DeviceError(message); }});
-    auto* create =
-        reinterpret_cast<CreateVideoioSource>(::dlsym(opened.handle, kCreateVideoioSymbol));
-    if (create == nullptr) {
-        throw DeviceError(opened.path.string() + ": not an rcls videoio plugin");
-    }
-    return create;
+    const PluginSpec spec{.env_var = "RCLS_VIDEOIO_PLUGIN",
+                          .file_name = kPluginName,
+                          .part = "OpenCV's videoio part of rcls",
+                          .hint = "is libopencv-videoio installed? scripts/install_deps.sh",
+                          .missing_part = "the OpenCV camera part of rcls",
+                          .fail = [](const std::string& message) { throw DeviceError(message); }};
+    return reinterpret_cast<CreateVideoioSource>(
+        plugin_symbol(open_plugin(spec), spec, "videoio", kCreateVideoioSymbol));
 }
 
 }  // namespace

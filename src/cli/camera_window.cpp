@@ -3,7 +3,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <filesystem>
 #include <netdb.h>
 #include <unistd.h>
@@ -78,25 +77,18 @@ bool x_display_answers(const std::string& display) {
     return ok;
 }
 
-void* load_plugin_handle() {
-    return open_plugin({.env_var = "RCLS_HIGHGUI_PLUGIN",
-                        .file_name = kHighguiPlugin,
-                        .part = "OpenCV's highgui part of rcls",
-                        .hint = "is libopencv-highgui installed?",
-                        .missing_part = "the camera window part of rcls",
-                        .fail = [](const std::string& message) { throw DeviceError(message); }})
-        .handle;
-}
+const PluginSpec kHighguiSpec{
+    .env_var = "RCLS_HIGHGUI_PLUGIN",
+    .file_name = kHighguiPlugin,
+    .part = "OpenCV's highgui part of rcls",
+    .hint = "is libopencv-highgui installed?",
+    .missing_part = "the camera window part of rcls",
+    .fail = [](const std::string& message) { throw DeviceError(message); }};
 
 /// The plugin's function `symbol` (the plugin is loaded once).
-void* plugin_symbol(const char* symbol) {
-    static void* const handle = load_plugin_handle();
-    void* function = ::dlsym(handle, symbol);
-    if (function == nullptr) {
-        throw DeviceError(std::string(kHighguiPlugin) + ": not an rcls highgui plugin (no " +
-                          symbol + ")");
-    }
-    return function;
+void* highgui_symbol(const char* symbol) {
+    static const OpenedPlugin plugin = open_plugin(kHighguiSpec);
+    return plugin_symbol(plugin, kHighguiSpec, "highgui", symbol);
 }
 
 }  // namespace
@@ -175,7 +167,7 @@ std::int64_t CameraWindow::replaced() const {
 }
 
 std::function<void()> CameraWindow::highgui_close() {
-    const auto close = reinterpret_cast<CloseWindowsFn>(plugin_symbol(kCloseSymbol));
+    const auto close = reinterpret_cast<CloseWindowsFn>(highgui_symbol(kCloseSymbol));
     return [close] { close(); };
 }
 
@@ -199,7 +191,7 @@ std::optional<std::string> CameraWindow::unavailable_reason() {
 }
 
 CameraWindow::Show CameraWindow::highgui_show() {
-    const auto show = reinterpret_cast<ShowImageFn>(plugin_symbol(kShowImageSymbol));
+    const auto show = reinterpret_cast<ShowImageFn>(highgui_symbol(kShowImageSymbol));
     return [show](const std::vector<std::string>& names, const std::vector<cv::Mat>& images) {
         for (std::size_t i = 0; i < names.size() && i < images.size(); ++i) {
             const std::string title = "rcls record: " + names[i];

@@ -112,4 +112,16 @@ OpenedPlugin open_plugin(const PluginSpec& spec) {
     throw Error(ExitCode::kInternal, std::string(spec.file_name) + ": cannot load the plugin");
 }
 
+void* plugin_symbol(const OpenedPlugin& plugin,
+                    const PluginSpec& spec,
+                    const char* kind,
+                    const char* symbol) {
+    void* address = ::dlsym(plugin.handle, symbol);
+    if (address == nullptr) {
+        spec.fail(plugin.path.string() + ": not an rcls " + kind + " plugin (no " + symbol + ")");
+        throw Error(ExitCode::kInternal, plugin.path.string() + ": no " + symbol);
+    }
+    return address;
+}
+
 }  // namespace rcls

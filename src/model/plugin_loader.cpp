@@ -6,7 +6,6 @@
 // in <prefix>/lib/rcls/ (an installed rcls). The plugin links librcls.so, already loaded as the
 // binary's own dependency, so both share one copy of rcls's state; its entry point checks that.
 #include <cstdlib>
-#include <dlfcn.h>
 #include <mutex>
 #include <system_error>
 
@@ -26,16 +25,16 @@ const TorchPlugin* load_plugin() {
     // libgomp, which comes with libtorch, reads its settings when it is loaded: here, unless
     // prepare_process_for_inference() already ran.
     detail::prefer_passive_openmp_waiting();
-    const OpenedPlugin opened =
-        open_plugin({.env_var = "RCLS_TORCH_PLUGIN",
-                     .file_name = kPluginName,
-                     .part = "the libtorch part of rcls",
-                     .hint = "is libtorch installed? scripts/install_deps.sh",
-                     .missing_part = "the libtorch part of rcls",
-                     .fail = [](const std::string& message) { throw ModelError(message); }});
+    const PluginSpec spec{.env_var = "RCLS_TORCH_PLUGIN",
+                          .file_name = kPluginName,
+                          .part = "the libtorch part of rcls",
+                          .hint = "is libtorch installed? scripts/install_deps.sh",
+                          .missing_part = "the libtorch part of rcls",
+                          .fail = [](const std::string& message) { throw ModelError(message); }};
+    const OpenedPlugin opened = open_plugin(spec);
     const std::string where = opened.path.string();
-    auto* entry = reinterpret_cast<TorchPluginEntry>(::dlsym(opened.handle, kTorchPluginEntry));
-    if (entry == nullptr) throw ModelError(where + ": not an rcls torch plugin");
+    auto* entry =
+        reinterpret_cast<TorchPluginEntry>(plugin_symbol(opened, spec, "torch", kTorchPluginEntry));
     const TorchHost host = this_torch_host();
     const char* error = "no reason given";
     const TorchPlugin* plugin = entry(&host, &error);

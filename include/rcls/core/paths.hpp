@@ -56,6 +56,13 @@ struct OpenedPlugin {
 /// when it will not load or none exists.
 OpenedPlugin open_plugin(const PluginSpec& spec);
 
+/// The address of `symbol` in `plugin`; spec.fail("<path>: not an rcls <kind> plugin (no
+/// <symbol>)") when it has none (another library of the same file name).
+void* plugin_symbol(const OpenedPlugin& plugin,
+                    const PluginSpec& spec,
+                    const char* kind,
+                    const char* symbol);
+
 /// `path` with a leading "~/" replaced by $HOME.
 std::filesystem::path expand_user(const std::filesystem::path& path);
 
