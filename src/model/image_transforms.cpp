@@ -369,10 +369,11 @@ ImageTransforms::ImageTransforms(const config::ImageTransformsConfig& lerobot,
         if (tf.weight <= 0.0) continue;  // LeRobot skips these before anything else
         ops_.push_back(resolve(name, tf));
     }
+    active_ = config::augments(lerobot, geometric);
 }
 
 bool ImageTransforms::active() const {
-    return geometric_.enable || (lerobot_enable_ && !ops_.empty());
+    return active_;
 }
 
 std::string ImageTransforms::describe() const {

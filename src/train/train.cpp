@@ -197,11 +197,7 @@ std::uint64_t in_memory_bytes(const config::TrainConfig& config,
         512 * (config.train_mode == "head"
                    ? static_cast<std::uint64_t>(config.reward_model.image_embedding_pooling_dim)
                    : cells * cells);
-    bool augmented = config.augment.enable;
-    if (config.dataset.image_transforms.enable) {
-        for (const auto& [name, tf] : config.dataset.image_transforms.tfs)
-            augmented = augmented || tf.weight > 0.0;
-    }
+    const bool augmented = config::augments(config.dataset.image_transforms, config.augment);
     std::uint64_t variants = 1;
     std::uint64_t queued = 0;
     if (augmented) {

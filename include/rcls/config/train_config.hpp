@@ -62,6 +62,19 @@ struct ImageTransformsConfig {
     }
 };
 
+/// Whether training augments its images: rcls's geometric augmentation, or LeRobot's transforms
+/// enabled with at least one of positive weight (LeRobot drops the others). The one rule for
+/// model::ImageTransforms::active() and for the memory estimate of rcls train.
+inline bool augments(const ImageTransformsConfig& lerobot,
+                     const GeometricAugmentConfig& geometric) {
+    if (geometric.enable) return true;
+    if (!lerobot.enable) return false;
+    for (const auto& [name, tf] : lerobot.tfs) {
+        if (tf.weight > 0.0) return true;
+    }
+    return false;
+}
+
 /// `dataset` in a train config.
 struct TrainDatasetConfig {
     std::string repo_id = "local/so101_reach_grasp_cube_reward_128";

@@ -73,6 +73,7 @@ private:
     bool random_order_ = false;
     std::vector<Op> ops_;  ///< In `tfs` order.
     config::GeometricAugmentConfig geometric_;
+    bool active_ = false;  ///< config::augments() of the configs.
 };
 
 /// torchvision's functional colour ops on float [B, 3, H, W] images in [0, 1], with one factor
