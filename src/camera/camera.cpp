@@ -20,10 +20,6 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
-bool waits_in_real_time(const Clock& clock) {
-    return clock.is_real_time() || dynamic_cast<const VirtualClock*>(&clock) == nullptr;
-}
-
 Camera::Camera(std::unique_ptr<FrameSource> source, CameraOptions options, Clock& clock)
     : source_(std::move(source)), options_(std::move(options)), clock_(clock) {
     if (options_.rotation == -90) options_.rotation = 270;
@@ -86,7 +82,7 @@ Frame Camera::capture_now() {
 void Camera::start() {
     if (running_) return;
     started_ = clock_.now();
-    if (!waits_in_real_time(clock_)) {
+    if (!clock_.sleeps_in_real_time()) {
         // Simulated time: frames are captured on demand in latest(); nothing to warm up.
         running_ = true;
         return;
@@ -156,7 +152,7 @@ Frame Camera::newest() {
 
 Frame Camera::read(bool wait_for_new) {
     if (!running_) start();
-    if (!waits_in_real_time(clock_)) {
+    if (!clock_.sleeps_in_real_time()) {
         Frame f = capture_now();
         std::lock_guard lock(mutex_);
         last_delivered_ = f.sequence;

@@ -30,7 +30,7 @@ public:
     }
 
     bool grab(cv::Mat& image, image::ChannelOrder& order) override {
-        if (waits_in_real_time(clock_)) {
+        if (clock_.sleeps_in_real_time()) {
             const auto now = clock_.now();
             if (next_ < now - seconds_to_duration(1.0 / fps_)) next_ = now;  // fell behind
             clock_.sleep_until(next_);

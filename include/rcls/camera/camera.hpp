@@ -14,7 +14,7 @@
 // non-looping file is a DeviceError (exit 4) naming the camera and what to check. On a simulated
 // clock that does not wait in real time (VirtualClock) there is no thread: latest() captures the
 // frame of the current time in the caller's thread. A clock whose sleeps are real waits
-// (steady_clock, record's ScaledClock: waits_in_real_time()) gets the capture thread.
+// (steady_clock, record's ScaledClock: Clock::sleeps_in_real_time()) gets the capture thread.
 #pragma once
 
 #include <atomic>
@@ -140,11 +140,6 @@ struct SimSceneSource {
     std::function<sim::SceneSnapshot()> scene;
     std::function<sim::Appearance()> appearance;
 };
-
-/// True when `clock`'s sleeps are real waits (steady_clock, or simulated time scaled against the
-/// wall clock such as record's ScaledClock): a camera on it captures in a thread of its own,
-/// paced on the clock. False for a VirtualClock, whose sleeps move time instead of waiting.
-bool waits_in_real_time(const Clock& clock);
 
 /// Opens camera `name` as `config` says: type "sim" renders the simulated scene; type "opencv"
 /// opens a V4L2 device (an index or /dev/videoN) through OpenCV's videoio, a video file through

@@ -101,7 +101,7 @@ struct SimRigOptions {
 
 /// A clock whose time runs `speed` times faster than steady_clock (speed > 0). Not real time
 /// (is_real_time() is false: real arms refuse it), but its sleeps are real waits
-/// (camera::waits_in_real_time()), so cameras capture in threads of their own, as real ones do.
+/// (sleeps_in_real_time()), so cameras capture in threads of their own, as real ones do.
 class ScaledClock final : public Clock {
 public:
     explicit ScaledClock(double speed);
