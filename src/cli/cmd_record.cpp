@@ -22,6 +22,7 @@
 #include "rcls/config/record_config.hpp"
 #include "rcls/core/error.hpp"
 #include "rcls/core/paths.hpp"
+#include "rcls/core/strings.hpp"
 #include "rcls/model/predictor.hpp"
 #include "rcls/record/keys.hpp"
 #include "rcls/record/recorder.hpp"
@@ -45,7 +46,7 @@ struct RecordCommandOptions {
     bool no_audio = false;
     bool json = false;
     double sim_speed = 0.0;
-    double sim_reaction_s = 0.4;
+    double sim_reaction_s = record::SimRigOptions{}.reaction_s;
     int sim_seed = 1;
     std::optional<std::string> sim_corrupt;
     int classifier_threads = 1;
@@ -170,7 +171,10 @@ void register_record(CLI::App& root, const GlobalOptions& globals, Commands& com
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app->add_option("--sim_reaction_s", options->sim_reaction_s,
-                    "Simulated person: seconds from the cube's lift to the success key")
+                    "Simulated person: seconds from the cube's lift to the success key (plus a "
+                    "seeded 0-" +
+                        number_text(record::kReactionSpreadS) +
+                        " s; no press when the cube has fallen by then)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app->add_option("--sim_seed", options->sim_seed, "Simulated scene: seed of the episodes")

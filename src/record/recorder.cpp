@@ -31,6 +31,14 @@ namespace {
 
 constexpr const char* kSource = "record";
 
+/// "from frame 52", or "frames 52-57" when a second key press ended the success; for an episode
+/// with a success frame.
+std::string success_span_text(const EpisodeSummary& s) {
+    return s.success_end_frame ? "frames " + std::to_string(*s.success_frame) + "-" +
+                                     std::to_string(*s.success_end_frame)
+                               : "from frame " + std::to_string(*s.success_frame);
+}
+
 std::string ms_text(double ms) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.2f ms", ms);
@@ -414,7 +422,15 @@ private:
             for (RecordKey key : poll_keys()) {
                 switch (key) {
                     case RecordKey::Success:
-                        if (!s.key_frame) s.key_frame = frame_index;
+                        if (!s.key_frame) {
+                            s.key_frame = frame_index;
+                        } else if (!s.success_end_frame) {
+                            // A second press: the success is over (the cube slipped); this
+                            // frame is its last.
+                            s.success_end_frame = frame_index;
+                            notice("Success ended at frame " + std::to_string(frame_index), false);
+                            break;
+                        }
                         if (!s.success_frame) {
                             s.success_frame = frame_index;
                             notice("Success from frame " + std::to_string(frame_index), false);
@@ -460,7 +476,9 @@ private:
             recorded_frame.state = step.observation;
             recorded_frame.leader = step.leader;
             recorded_frame.action = step.action;
-            recorded_frame.reward = s.success_frame ? 1.0f : 0.0f;
+            const bool success =
+                s.success_frame && !(s.success_end_frame && frame_index > *s.success_end_frame);
+            recorded_frame.reward = success ? 1.0f : 0.0f;
             recorded_frame.done = last;
             for (std::size_t c = 0; c < cameras_.size(); ++c) {
                 const camera::Frame& f = frames[c];
@@ -485,7 +503,7 @@ private:
             }
             writer_->add_frame(frame);
             ++episode.frames;
-            if (s.success_frame) ++s.success_frames;
+            if (success) ++s.success_frames;
             rig_.after_frame(frame_index);
             if (options_.on_frame) options_.on_frame(recorded_frame);
             if (options_.on_images) options_.on_images(shown_images_);
@@ -495,7 +513,7 @@ private:
                     "episode " + std::to_string(index) + " (" + std::to_string(recorded + 1) + "/" +
                     std::to_string(config_.num_episodes) + ")  frame " +
                     std::to_string(frame_index + 1) + "/" + std::to_string(max_steps) + "  " +
-                    (s.success_frame ? "success from " + std::to_string(*s.success_frame)
+                    (s.success_frame ? "success " + success_span_text(s)
                                      : std::string("no success yet"));
                 const std::string help = key_help();
                 if (!help.empty()) text += "  |  " + help;
@@ -583,8 +601,7 @@ private:
         std::string text =
             "episode " + std::to_string(index) + " saved: " + std::to_string(s.frames) +
             " frames (" + to_string(s.end) + "), " +
-            (s.success_frame ? "success from frame " + std::to_string(*s.success_frame)
-                             : std::string("no success key"));
+            (s.success_frame ? "success " + success_span_text(s) : std::string("no success key"));
         if (s.truth_outcome) {
             text += "; simulation: " + *s.truth_outcome +
                     (s.truth_onset_frame ? " from frame " + std::to_string(*s.truth_onset_frame)
@@ -743,6 +760,7 @@ void write_record_keys(const fs::path& root, const std::vector<EpisodeSummary>& 
     for (const EpisodeSummary& e : episodes) {
         nlohmann::ordered_json presses = nlohmann::ordered_json::array();
         if (e.key_frame) presses.push_back(*e.key_frame);
+        if (e.key_frame && e.success_end_frame) presses.push_back(*e.success_end_frame);
         doc["episodes"][std::to_string(e.episode_index)] = presses;
     }
     write_file_atomic(path, doc.dump(2) + "\n");
@@ -775,6 +793,7 @@ std::string summary_json(const RecordSummary& summary) {
         j["frames"] = e.frames;
         j["end"] = to_string(e.end);
         j["success_frame"] = optional_json(e.success_frame);
+        j["success_end_frame"] = optional_json(e.success_end_frame);
         j["success_frames"] = e.success_frames;
         j["key_frame"] = optional_json(e.key_frame);
         if (e.classifier_scored > 0 || e.classifier_frame) {

@@ -185,19 +185,34 @@ public:
     }
 
     void after_frame(std::int64_t frame) override {
-        if (scene_.held_above(sim::kLiftThresholdM)) last_held_ = frame;
-        if (!onset_ && scene_.held_above(sim::kLiftThresholdM)) {
-            onset_ = frame;
-            std::uniform_real_distribution<double> jitter(0.0, 0.2);
-            const double delay_s = options_.reaction_s + jitter(rng_);
-            press_at_ = frame + std::max<std::int64_t>(
-                                    1, static_cast<std::int64_t>(std::lround(delay_s * fps_)));
-        }
+        const bool held = scene_.held_above(sim::kLiftThresholdM);
+        if (held) last_held_ = frame;
+        if (held && !onset_) onset_ = frame;
+        // The person sees the lift and reaches for `s`; a press that would land after the cube
+        // fell is held back (nobody calls a dropped cube a success), and a later lift counts anew.
+        if (held && !press_at_ && !pressed_) press_at_ = frame + reaction_frames();
         // Pushed now, polled by the next step: the press lands on frame press_at_.
         if (press_at_ && !pressed_ && frame + 1 >= *press_at_) {
-            keys_.push(RecordKey::Success);
-            pressed_ = true;
+            if (held) {
+                keys_.push(RecordKey::Success);
+                pressed_ = true;
+            } else {
+                press_at_.reset();
+            }
         }
+        // After the press, a cube that falls gets a second press, which ends the success.
+        if (pressed_ && !held && !end_press_at_) end_press_at_ = frame + reaction_frames();
+        if (end_press_at_ && !end_pressed_ && frame + 1 >= *end_press_at_) {
+            keys_.push(RecordKey::Success);
+            end_pressed_ = true;
+        }
+    }
+
+    /// Frames from what the person sees to their key press: reaction_s plus the seeded spread.
+    std::int64_t reaction_frames() {
+        std::uniform_real_distribution<double> spread(0.0, kReactionSpreadS);
+        const double delay_s = options_.reaction_s + spread(rng_);
+        return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::lround(delay_s * fps_)));
     }
 
     std::optional<sim::EpisodeTruth> end_episode(std::int64_t num_frames) override {
@@ -255,6 +270,8 @@ private:
         last_held_.reset();
         press_at_.reset();
         pressed_ = false;
+        end_press_at_.reset();
+        end_pressed_ = false;
     }
 
     SimRigOptions options_;
@@ -281,6 +298,8 @@ private:
     std::optional<std::int64_t> last_held_;
     std::optional<std::int64_t> press_at_;
     bool pressed_ = false;
+    std::optional<std::int64_t> end_press_at_;
+    bool end_pressed_ = false;
 };
 
 }  // namespace

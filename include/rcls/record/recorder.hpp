@@ -91,7 +91,10 @@ struct EpisodeSummary {
     std::int64_t episode_index = 0;
     std::int64_t frames = 0;
     std::optional<std::int64_t> success_frame;  ///< First reward-1 frame (key or classifier).
-    std::optional<std::int64_t> key_frame;      ///< The success key's frame (the keys file).
+    /// The last reward-1 frame when a second success key press ended the success (the cube
+    /// slipped), the frame of that press; later frames get reward 0.
+    std::optional<std::int64_t> success_end_frame;
+    std::optional<std::int64_t> key_frame;  ///< The success key's first press (the keys file).
     /// The live classifier: the frame it fired on (the frame recorded when it did: success_frame
     /// when no key came first) and the scored frame that made it fire.
     std::optional<std::int64_t> classifier_frame;

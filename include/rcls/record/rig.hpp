@@ -83,14 +83,19 @@ private:
     std::timed_mutex arms_mutex_;
 };
 
+/// The spread of the simulated person's reaction: a seeded 0 to this many seconds on top of
+/// SimRigOptions::reaction_s, drawn per press.
+inline constexpr double kReactionSpreadS = 0.1;
+
 /// How the simulated rig runs.
 struct SimRigOptions {
     /// Speed of simulated time against the wall clock: 1 real time, 4 four times faster; 0 as fast
     /// as the CPU allows (a VirtualClock).
     double speed = 0.0;
     /// The simulated person's reaction: the success key is pressed this long after the cube is
-    /// first lifted 2 cm (plus a seeded 0-0.2 s), as a person watching the arm would.
-    double reaction_s = 0.4;
+    /// lifted 2 cm (plus a seeded 0 to kReactionSpreadS), as an attentive person watching the arm
+    /// with a finger on the key would, and only when the cube is still held up then.
+    double reaction_s = 0.2;
     /// Seed of the scenes (episode e uses sim::episode_seed(seed, e)).
     std::uint64_t seed = 1;
     /// Faults injected on both simulated servo buses (tests, demos of the retries).

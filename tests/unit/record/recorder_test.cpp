@@ -247,6 +247,43 @@ TEST(Recorder, TwoSimEpisodesMatchTheBusFrameByFrame) {
     EXPECT_EQ(sim::read_ground_truth(sim::ground_truth_path(root)).size(), 2u);
 }
 
+TEST(Recorder, ASecondSuccessKeyEndsTheSuccessAndLaterOnesAreIgnored) {
+    // The cube slipped after `s`: a second `s` makes its frame the last with reward 1.
+    testing::TempDir dir;
+    const auto root = dir / "ds";
+    config::RecordConfig config = sim_config(root);
+    config.num_episodes = 1;
+    TestRig rig(config, quiet_sim());
+    PlannedKeys keys;
+    RecordOptions options;
+    options.root = root;
+    options.keys = &keys;
+    options.on_frame = [&](const RecordedFrame& f) {
+        if (f.frame_index == 6 || f.frame_index == 11 || f.frame_index == 14) {
+            keys.queue.push_back(RecordKey::Success);  // lands on the next frame
+        }
+    };
+    const RecordSummary summary = record(config, rig, options);
+    ASSERT_EQ(summary.episodes.size(), 1u);
+    const EpisodeSummary& e = summary.episodes[0];
+    EXPECT_EQ(e.success_frame, 7);
+    EXPECT_EQ(e.success_end_frame, 12);
+    EXPECT_EQ(e.key_frame, 7);
+    EXPECT_EQ(e.success_frames, 6);
+    EXPECT_EQ(summary.success_frames, 6);
+    const parquet::Table table = dataset::Dataset::open(root).read_episode(0);
+    ASSERT_EQ(table.num_rows, 20);
+    for (std::size_t r = 0; r < 20; ++r) {
+        const float reward = column_floats(table, "next.reward", r).at(0);
+        EXPECT_EQ(reward, (r >= 7 && r <= 12) ? 1.0f : 0.0f) << "frame " << r;
+    }
+    // The keys file holds both presses, and `rcls label --from-record` reads them as the span.
+    const auto keys_json = nlohmann::json::parse(read_file(root / "meta/rcls_record_keys.json"));
+    EXPECT_EQ(keys_json["episodes"]["0"], nlohmann::json::array({7, 12}));
+    const auto summary_doc = nlohmann::json::parse(summary_json(summary));
+    EXPECT_EQ(summary_doc["episodes"][0]["success_end_frame"], 12);
+}
+
 TEST(Recorder, DiscardReRecordAndStopKeys) {
     testing::TempDir dir;
     const auto root = dir / "ds";
@@ -431,37 +468,85 @@ TEST(Recorder, CtrlCDiscardsTheUnfinishedEpisodeAndKeepsTheSavedOnes) {
     EXPECT_EQ(dataset::Dataset::open(root).info().total_episodes, 1);
 }
 
-TEST(Recorder, SimulatedPersonPressesSuccessAfterTheLift) {
+TEST(Recorder, SimulatedPersonPressesSuccessAfterTheLiftAndAgainWhenTheCubeFalls) {
+    // Seed 2's first 10 episodes: lifts that hold, a cube that falls on the frame it crossed 2 cm
+    // (episode 5: before any reaction could land), one that falls just after the press (episode
+    // 9), and misses.
     testing::TempDir dir;
     const auto root = dir / "ds";
     config::RecordConfig config = sim_config(root);
-    config.num_episodes = 3;
+    config.num_episodes = 10;
     config.control_time_s = 8.0;
     config.reset_time_s = 0.2;
     SimRigOptions sim;
-    sim.reaction_s = 0.4;
+    sim.seed = 2;
     auto rig = make_rig(config, sim);
     RecordOptions options;
     options.root = root;
     const RecordSummary summary = record(config, *rig, options);
-    ASSERT_EQ(summary.episodes.size(), 3u);
-    int lifted = 0;
-    for (const EpisodeSummary& e : summary.episodes) {
-        ASSERT_TRUE(e.truth_outcome.has_value());
-        if (!e.truth_onset_frame) {
-            EXPECT_FALSE(e.success_frame.has_value()) << "episode " << e.episode_index;
+    ASSERT_EQ(summary.episodes.size(), 10u);
+    const auto truth = sim::read_ground_truth(sim::ground_truth_path(root));
+    ASSERT_EQ(truth.size(), 10u);
+    int held = 0;
+    int fell_before_press = 0;
+    int fell_after_press = 0;
+    for (std::size_t i = 0; i < truth.size(); ++i) {
+        const EpisodeSummary& e = summary.episodes[i];
+        const sim::EpisodeTruth& t = truth[i];
+        EXPECT_EQ(t.first_success_frame, e.truth_onset_frame) << "episode " << i;
+        if (!t.first_success_frame) {
+            EXPECT_FALSE(e.key_frame.has_value()) << "episode " << i;
             continue;
         }
-        ++lifted;
-        ASSERT_TRUE(e.success_frame.has_value()) << "episode " << e.episode_index;
-        const std::int64_t delay = *e.success_frame - *e.truth_onset_frame;
-        EXPECT_GE(delay, 4) << "episode " << e.episode_index;  // 0.4-0.6 s at 10 fps
-        EXPECT_LE(delay, 6) << "episode " << e.episode_index;
+        if (!e.key_frame) {
+            // Fell before the reaction's 2-3 frames were up: no press.
+            ASSERT_TRUE(t.last_success_frame.has_value()) << "episode " << i;
+            EXPECT_LT(*t.last_success_frame - *t.first_success_frame, 2) << "episode " << i;
+            ++fell_before_press;
+            continue;
+        }
+        const std::int64_t delay = *e.key_frame - *t.first_success_frame;
+        EXPECT_GE(delay, 2) << "episode " << i;  // 0.2-0.3 s at 10 fps
+        EXPECT_LE(delay, 3) << "episode " << i;
+        EXPECT_EQ(e.success_frame, e.key_frame) << "episode " << i;
+        if (t.last_success_frame) {
+            // Fell after the press: a second press 2-3 frames after the first frame down.
+            ASSERT_TRUE(e.success_end_frame.has_value()) << "episode " << i;
+            const std::int64_t end_delay = *e.success_end_frame - (*t.last_success_frame + 1);
+            EXPECT_GE(end_delay, 2) << "episode " << i;
+            EXPECT_LE(end_delay, 3) << "episode " << i;
+            ++fell_after_press;
+        } else {
+            EXPECT_FALSE(e.success_end_frame.has_value()) << "episode " << i;
+            ++held;
+        }
     }
-    EXPECT_GT(lifted, 0) << "no episode of seeds 1..3 lifted the cube";
-    const auto truth = sim::read_ground_truth(sim::ground_truth_path(root));
-    ASSERT_EQ(truth.size(), 3u);
-    EXPECT_EQ(truth[0].first_success_frame, summary.episodes[0].truth_onset_frame);
+    EXPECT_GE(held, 5);
+    EXPECT_EQ(fell_before_press, 1);
+    EXPECT_EQ(fell_after_press, 1);
+}
+
+TEST(Recorder, SimulatedPersonsReactionTimeSetsTheDelay) {
+    testing::TempDir dir;
+    const auto root = dir / "ds";
+    config::RecordConfig config = sim_config(root);
+    config.num_episodes = 1;
+    config.control_time_s = 8.0;
+    config.reset_time_s = 0.2;
+    SimRigOptions sim;
+    sim.seed = 1;
+    sim.reaction_s = 0.8;
+    auto rig = make_rig(config, sim);
+    RecordOptions options;
+    options.root = root;
+    const RecordSummary summary = record(config, *rig, options);
+    ASSERT_EQ(summary.episodes.size(), 1u);
+    const EpisodeSummary& e = summary.episodes[0];
+    ASSERT_TRUE(e.truth_onset_frame.has_value());
+    ASSERT_TRUE(e.success_frame.has_value());
+    const std::int64_t delay = *e.success_frame - *e.truth_onset_frame;
+    EXPECT_GE(delay, 8);  // 0.8-0.9 s at 10 fps
+    EXPECT_LE(delay, 9);
 }
 
 TEST(Recorder, RealTimeSimCameraRendersInItsOwnThreadAndTheStepNeverWaits) {
