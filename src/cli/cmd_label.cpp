@@ -4,6 +4,7 @@
 //                     [--output DIR] [--allow-unlabelled] [--json]`
 // `rcls label DATASET --show [--json]`, `--contact-sheet DIR [--every N]`, `--serve [--port P]`:
 // success frames per episode (README, "Labelling").
+#include <cmath>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -28,6 +29,7 @@ struct LabelOptions {
     std::vector<std::string> files;
     std::vector<std::string> sets;
     bool from_record = false;
+    double key_latency_s = 0.0;
     bool from_sim = false;
     std::string output;
     bool allow_unlabelled = false;
@@ -62,7 +64,12 @@ std::vector<label::LabelInput> inputs_in_order(CLI::App& app, const LabelOptions
 
 int run_label(CLI::App& app, const LabelOptions& options) {
     const std::filesystem::path root = dataset::resolve_root(options.root);
-    const std::vector<label::LabelInput> inputs = inputs_in_order(app, options);
+    std::vector<label::LabelInput> inputs = inputs_in_order(app, options);
+    if (options.key_latency_s > 0.0 && !options.from_record) {
+        throw UsageError(
+            "label: --key-latency moves the key presses of --from-record; give "
+            "--from-record too");
+    }
     const int modes = (options.show ? 1 : 0) + (options.serve ? 1 : 0) +
                       (options.contact_sheet.empty() ? 0 : 1) + (inputs.empty() ? 0 : 1);
     if (modes > 1) {
@@ -107,6 +114,16 @@ int run_label(CLI::App& app, const LabelOptions& options) {
             "label: no labels given; use --labels FILE, --set EP=SPEC, "
             "--from-record or --from-sim (or --show, --serve, --contact-sheet)");
     }
+    if (options.key_latency_s > 0.0) {
+        const double fps = dataset::Dataset::open(root).info().fps;
+        const auto frames = static_cast<std::int64_t>(std::lround(options.key_latency_s * fps));
+        for (label::LabelInput& input : inputs) {
+            if (input.kind == label::LabelInput::Kind::kRecord) input.earlier_frames = frames;
+        }
+        spdlog::info("label: key presses count {} frame{} earlier (--key-latency {} at {} fps)",
+                     frames, frames == 1 ? "" : "s", number_text(options.key_latency_s),
+                     number_text(fps));
+    }
     const label::LabelSet labels = label::gather_labels(inputs, root);
     label::ApplyOptions apply;
     apply.output = options.output;
@@ -144,6 +161,12 @@ void register_label(CLI::App& root, const GlobalOptions&, Commands& commands) {
     app->add_flag("--from-record", options->from_record,
                   "Labels from the success key presses `rcls record` kept in "
                   "meta/rcls_record_keys.json");
+    app->add_option("--key-latency", options->key_latency_s,
+                    "With --from-record: seconds from what a key press marks to the press (the "
+                    "operator's reaction, about 0.2-0.3 s); each press counts that many seconds "
+                    "of frames earlier")
+        ->check(CLI::Range(0.0, 5.0))
+        ->capture_default_str();
     app->add_flag("--from-sim", options->from_sim,
                   "Labels from the simulated scene's ground truth, "
                   "rcls/sim_ground_truth.json");

@@ -366,7 +366,7 @@ fs::path sim_ground_truth_path(const fs::path& root) {
     return sim::ground_truth_path(root);
 }
 
-LabelSet load_record_keys(const fs::path& root) {
+LabelSet load_record_keys(const fs::path& root, std::int64_t earlier_frames) {
     const fs::path path = record_keys_path(root);
     std::error_code error;
     if (!fs::exists(path, error)) {
@@ -389,7 +389,8 @@ LabelSet load_record_keys(const fs::path& root) {
                 press.get<std::int64_t>() > kMaxFrame) {
                 throw ConfigError(where + ": " + press.dump() + " is not a frame index");
             }
-            presses.push_back(press.get<std::int64_t>());
+            presses.push_back(
+                std::max<std::int64_t>(0, press.get<std::int64_t>() - earlier_frames));
         }
         EpisodeLabel label;
         if (presses.empty()) {
@@ -435,7 +436,7 @@ LabelSet gather_labels(const std::vector<LabelInput>& inputs, const fs::path& ro
                 set.merge(parse_set_option(input.value));
                 break;
             case LabelInput::Kind::kRecord:
-                set.merge(load_record_keys(root));
+                set.merge(load_record_keys(root, input.earlier_frames));
                 break;
             case LabelInput::Kind::kSim:
                 set.merge(load_sim_ground_truth(root));

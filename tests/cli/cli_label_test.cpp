@@ -122,6 +122,26 @@ TEST_F(CliLabel, FromRecordKeyPresses) {
     expect_error({"--from-sim"}, 3, "sim_ground_truth.json: missing");
 }
 
+TEST_F(CliLabel, KeyLatencyMovesTheKeyPressesEarlier) {
+    // 0.25 s at the dataset's 10 fps: 3 frames (2.5 rounded away from zero); never before frame 0.
+    write_text(root_ / "meta/rcls_record_keys.json",
+               R"({"episodes": {"2": [30, 60], "3": [], "4": [1]}})");
+    const ProcessResult r = run_rcls({"label", root_.string(), "--labels", notes_.string(),
+                                      "--from-record", "--key-latency", "0.25", "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["episodes"][2]["label"], "27-57");
+    EXPECT_EQ(j["episodes"][3]["label"], "never");
+    EXPECT_EQ(j["episodes"][4]["label"], "0");
+    EXPECT_NE(r.err.find("key presses count 3 frames earlier (--key-latency 0.25 at 10 fps)"),
+              std::string::npos)
+        << r.err;
+    expect_error({"--labels", notes_.string(), "--key-latency", "0.2"}, 2,
+                 "--key-latency moves the key presses of --from-record");
+    expect_error({"--from-record", "--key-latency", "6"}, 2, "--key-latency");
+    expect_error({"--from-record", "--key-latency", "-0.1"}, 2, "--key-latency");
+}
+
 TEST_F(CliLabel, BadLabelInputExits3NamingTheEpisode) {
     expect_error({"--labels", notes_.string(), "--set", "20=5"}, 3,
                  "episode 20: no such episode in the dataset (episodes 0-19)");

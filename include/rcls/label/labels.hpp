@@ -94,9 +94,10 @@ std::filesystem::path record_keys_path(const std::filesystem::path& root);
 /// written by the simulation): the first frame the cube is held 2 cm up, per episode, or never.
 std::filesystem::path sim_ground_truth_path(const std::filesystem::path& root);
 
-/// Labels from record_keys_path(root). Throws ConfigError naming the file when it is missing or
-/// malformed.
-LabelSet load_record_keys(const std::filesystem::path& root);
+/// Labels from record_keys_path(root), each press moved `earlier_frames` frames earlier (not
+/// before frame 0): a press lands the operator's reaction time after what it marks. Throws
+/// ConfigError naming the file when it is missing or malformed.
+LabelSet load_record_keys(const std::filesystem::path& root, std::int64_t earlier_frames = 0);
 /// Labels from sim_ground_truth_path(root), as load_record_keys().
 LabelSet load_sim_ground_truth(const std::filesystem::path& root);
 
@@ -105,6 +106,8 @@ struct LabelInput {
     enum class Kind { kFile, kSet, kRecord, kSim };
     Kind kind = Kind::kFile;
     std::string value;  ///< The file (kFile) or "EP=SPEC" (kSet).
+    /// kRecord: how many frames earlier each key press counts (load_record_keys()).
+    std::int64_t earlier_frames = 0;
 };
 
 /// The labels of `inputs` combined in order, later ones winning; kRecord and kSim read the files

@@ -177,6 +177,11 @@ TEST(LabelParse, RecordKeysAndSimGroundTruth) {
     EXPECT_EQ(keys.episodes.at(0), (EpisodeLabel::span(42)));
     EXPECT_TRUE(keys.episodes.at(1).never);
     EXPECT_EQ(keys.episodes.at(2), (EpisodeLabel::span(10, 30)));
+    // The operator's reaction taken off: every press 12 frames earlier, none before frame 0.
+    const LabelSet early = load_record_keys(dir.path(), 12);
+    EXPECT_EQ(early.episodes.at(0), (EpisodeLabel::span(30)));
+    EXPECT_TRUE(early.episodes.at(1).never);
+    EXPECT_EQ(early.episodes.at(2), (EpisodeLabel::span(0, 18)));
     sim::write_ground_truth(dir.path(),
                             {{.episode_index = 0,
                               .seed = 1,
