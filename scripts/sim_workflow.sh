@@ -2,19 +2,21 @@
 # SPDX-License-Identifier: MIT
 #
 # The reference workflow on the simulated SO-101, with an rcls that is already built: record, label
-# (the recording's key presses, printed beside the scene's ground truth, then reviewed frame by
-# frame), preprocess to 128x128, train, evaluate on held-out episodes with the HTML report, and the
-# reference's tables beside this run's. scripts/demo.sh runs it at the reference's size after
+# (the recording's key presses, printed beside the scene's ground truth), preprocess to 128x128,
+# train, evaluate on held-out episodes with the HTML report (against the key-press labels, and the
+# same model against the scene's ground truth), and the reference's tables beside this run's. scripts/demo.sh runs it at the reference's size after
 # installing and building; the e2e test runs it small. Every output goes under OUT.
 #
 # Usage: scripts/sim_workflow.sh OUT
 # Sizes (environment): EPISODES (20), CONTROL_S (15), RESET_S (5), HELD_OUT (4: the last episodes,
 #   never trained on), SIZE (128: the preprocessed copy), RCLS (build/bin/rcls), SIM_SPEED (0: as
 #   fast as the CPU allows), APPEARANCE (the config's "session": one look for the whole recording;
-#   per_episode: a new random look per episode, for robustness tests).
-# Labels: LABELS (review: the key presses, then each episode's success span as a careful labeller
-#   marks it looking at the frames, which in the simulation is the scene's ground truth; keys: the
-#   key presses only, as recorded).
+#   per_episode: a new random look per episode, for robustness tests), SIM_SEED (1: the scenes'
+#   seed, rcls record --sim_seed).
+# Labels: LABELS (keys: the simulated operator's success key presses, each counted KEY_LATENCY
+#   seconds earlier, 0.2 by default: the operator's reaction, `rcls label --key-latency`; review:
+#   each episode's success span as a careful labeller marks it looking at the frames, which in the
+#   simulation is the scene's ground truth).
 # Training: RECIPE (scratch: the from-scratch recipe, `full` at 64 px with geometric augmentation,
 #   lr 1e-3, weight decay 0.05, cosine, 600 steps; lerobot: LeRobot's `--train_mode head`, 128 px,
 #   3000 steps, lr 1e-4, colour jitter), STEPS (600 or 3000 by RECIPE), SAVE_FREQ (1000),
@@ -28,7 +30,8 @@ episodes=${EPISODES:-20}
 control_s=${CONTROL_S:-15}
 reset_s=${RESET_S:-5}
 recipe=${RECIPE:-scratch}
-labels=${LABELS:-review}
+labels=${LABELS:-keys}
+key_latency=${KEY_LATENCY:-0.2}
 case "$recipe" in
   scratch)
     default_steps=600
@@ -58,6 +61,7 @@ save_freq=${SAVE_FREQ:-1000}
 held_out=${HELD_OUT:-4}
 size=${SIZE:-128}
 sim_speed=${SIM_SPEED:-0}
+sim_seed=${SIM_SEED:-1}
 python=/usr/bin/python3  # Debian's, installed with python3-torch; only its standard library is used
 [ -x "$python" ] || python=python3
 
@@ -91,36 +95,41 @@ EOF
 fi
 "$rcls" record -c "$record_config" --num_episodes "$episodes" \
   --control_time_s "$control_s" --reset_time_s "$reset_s" --dataset.root "$raw" \
-  --sim_speed "$sim_speed" --no-audio --json > "$out/record.json" 2> "$out/record.log"
+  --sim_speed "$sim_speed" --sim_seed "$sim_seed" --no-audio --json > "$out/record.json" 2> "$out/record.log"
 grep -E "Recording episode 0|Resetting\.|Reset done\." "$out/record.log" | head -3 | sed 's/^/   log: /'
 step_end record
 
-step_start "2. label: the scripted operator's key presses (meta/rcls_record_keys.json), then reviewed ($labels)"
-"$rcls" label "$raw" --from-record --output "$labelled" --json > "$out/label_keys.json" 2> "$out/label.log"
+if [ "$labels" = keys ]; then
+  step_start "2. label: the scripted operator's success key presses (meta/rcls_record_keys.json), each counted ${key_latency} s earlier (the operator's reaction)"
+else
+  step_start "2. label: the scripted operator's key presses, then reviewed (LABELS=review: the scene's ground truth)"
+fi
+"$rcls" label "$raw" --from-record --key-latency "$key_latency" --output "$labelled" --json \
+  > "$out/label_keys.json" 2> "$out/label.log"
 cp "$out/label_keys.json" "$out/label.json"
 if [ "$labels" = review ]; then
   # A careful labeller looks at the frames and marks the first frame with the cube held up (and,
   # when it slips, the last); in the simulation that is the scene's ground truth.
   "$rcls" label "$labelled" --from-sim --json > "$out/label.json" 2>> "$out/label.log"
 fi
-"$python" - "$out/record.json" "$raw/rcls/sim_ground_truth.json" "$labels" <<'EOF'
+"$python" - "$out/record.json" "$raw/rcls/sim_ground_truth.json" "$out/label.json" <<'EOF'
 import json, sys
 rec = json.load(open(sys.argv[1]))
 truth = {e["episode_index"]: e for e in json.load(open(sys.argv[2]))["episodes"]}
-labels = sys.argv[3]
-print("   episode  key press  ground truth (cube held 2 cm up)  outcome  label used")
+used_labels = {e["episode_index"]: e["label"] for e in json.load(open(sys.argv[3]))["episodes"]}
+print("   episode  key presses  ground truth (cube held 2 cm up)  outcome  label used")
 for e in rec["episodes"]:
     i = e["episode_index"]
-    key = e.get("success_frame")
+    key, key_end = e.get("key_frame"), e.get("success_end_frame")
     t = truth.get(i, {})
     first, last = t.get("first_success_frame"), t.get("last_success_frame")
     shown = "never" if first is None else (f"{first}-{last}" if last is not None else str(first))
+    pressed = "never" if key is None else (f"{key}-{key_end}" if key_end is not None else str(key))
     diff = "" if key is None or first is None else f"key {key - first:+d}"
-    if labels == "review":
-        used = shown
-    else:
-        used = "never" if key is None else str(key)
-    print(f"   {i:7d}  {str(key):>9s}  {shown:>32s}  {t.get('outcome', ''):7s}  {used:>10s}  {diff}")
+    if key_end is not None and last is not None:
+        diff += f", end {key_end - last:+d}"
+    used = used_labels.get(i, "-")
+    print(f"   {i:7d}  {pressed:>10s}  {shown:>32s}  {t.get('outcome', ''):7s}  {used:>10s}  {diff}")
 EOF
 step_end label
 
@@ -145,6 +154,16 @@ checkpoint="$run/checkpoints/$(printf %06d "$steps")/pretrained_model"
 step_start "5. eval: held-out episodes $val_episodes, with the HTML report"
 "$rcls" eval --checkpoint "$checkpoint" --dataset.root "$small" --json \
   --report "$out/eval_report.html" > "$out/eval.json" 2> "$out/eval.log"
+if [ "$labels" = keys ]; then
+  # The same model judged against what the scene knows happened: the ground truth, on a copy of
+  # the preprocessed dataset (same episodes and frame numbers) labelled from it.
+  truth="${small}_truth"
+  mkdir -p "$small/rcls"
+  cp "$raw/rcls/sim_ground_truth.json" "$small/rcls/"
+  "$rcls" label "$small" --from-sim --output "$truth" --json > "$out/label_truth.json" 2>> "$out/label.log"
+  "$rcls" eval --checkpoint "$checkpoint" --dataset.root "$truth" --episodes "$val_episodes" --json \
+    > "$out/eval_truth.json" 2>> "$out/eval.log"
+fi
 step_end eval
 
 echo
@@ -203,13 +222,28 @@ else:
     print("   held-out episodes %s: frame accuracy %.2f%%; no safe threshold: %s" % (
         get(ev, "episodes_evaluated"), 100 * acc, rec_.get("reason")))
 print("   " + str(rec_.get("sentence", "")))
+truth_path = os.path.join(out, "eval_truth.json")
+if os.path.exists(truth_path):
+    # The model trained on key presses, judged against the scene's ground truth.
+    tr = json.load(open(truth_path))
+    line = "   the same model against the scene's ground truth: frame accuracy %.2f%% at threshold %s" % (
+        100 * get(tr, "frame_level", "accuracy"), get(tr, "threshold"))
+    cell = next((g for g in tr.get("grid", []) if rec_.get("found") and
+                 abs(g["threshold"] - rec_["threshold"]) < 1e-9 and g["k"] == rec_["k"]), None)
+    if cell:
+        line += ("; at threshold %s with k %s: %d false-positive frames before success, median onset error %s "
+                 "frames, %d of %d success episodes detected" % (
+                     cell["threshold"], cell["k"], cell["false_positive_frames_before_onset"],
+                     cell["median_onset_error_frames"], cell["detected_success_episodes"], cell["success_episodes"]))
+    print(line)
 print()
 print("   step times: " + ", ".join("%s %.1f s" % (t.split("=")[0], float(t.split("=")[1])) for t in times))
 print()
 print("   outputs:")
 for name, path in [("recording", "sim_reach_grasp"), ("labelled", "sim_reach_grasp_labelled"),
-                   ("preprocessed", os.path.basename([p for p in os.listdir(out) if p.startswith("sim_reach_grasp_") and p != "sim_reach_grasp_labelled"][0])),
-                   ("eval report", "eval_report.html")]:
+                   ("preprocessed", "sim_reach_grasp_%s" % size), ("eval report", "eval_report.html")]:
     print("     %-13s %s" % (name, os.path.join(out, path)))
 print("     %-13s %s" % ("checkpoint", checkpoint))
+if os.path.exists(truth_path):
+    print("     %-13s %s" % ("ground truth", os.path.join(out, "sim_reach_grasp_%s_truth" % size)))
 EOF
