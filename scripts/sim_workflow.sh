@@ -18,8 +18,8 @@
 #   each episode's success span as a careful labeller marks it looking at the frames, which in the
 #   simulation is the scene's ground truth).
 # Training: RECIPE (scratch: the from-scratch recipe, `full` at 64 px with geometric augmentation,
-#   lr 1e-3, weight decay 0.05, cosine, 600 steps; lerobot: LeRobot's `--train_mode head`, 128 px,
-#   3000 steps, lr 1e-4, colour jitter), STEPS (600 or 3000 by RECIPE), SAVE_FREQ (1000),
+#   lr 1e-3, weight decay 0.05, cosine, 1000 steps; lerobot: LeRobot's `--train_mode head`, 128 px,
+#   3000 steps, lr 1e-4, colour jitter), STEPS (1000 or 3000 by RECIPE), SAVE_FREQ (1000),
 #   TRAIN_ARGS (replaces the recipe's `rcls train` flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ labels=${LABELS:-keys}
 key_latency=${KEY_LATENCY:-0.2}
 case "$recipe" in
   scratch)
-    default_steps=600
+    default_steps=1000
     recipe_args="--train_mode full --reward_model.image_size 64 --augment.enable true --dataset.image_transforms.enable false --reward_model.learning_rate 1e-3 --reward_model.weight_decay 0.05 --lr_scheduler cosine --warmup_steps 60 --pretrained_encoder false --num_threads 2"
     recipe_text="from-scratch recipe: train_mode full, 64x64 input, geometric + colour augmentation, lr 1e-3, weight decay 0.05, cosine with 60 warm-up steps, batch 32, random initial weights"
     ;;
