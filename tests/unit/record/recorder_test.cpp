@@ -468,22 +468,29 @@ TEST(Recorder, CtrlCDiscardsTheUnfinishedEpisodeAndKeepsTheSavedOnes) {
     EXPECT_EQ(dataset::Dataset::open(root).info().total_episodes, 1);
 }
 
+/// `episodes` episodes of 8 s on the simulated rig (the scripted person presses the keys).
+RecordSummary record_sim_episodes(const std::filesystem::path& root,
+                                  int episodes,
+                                  const SimRigOptions& sim) {
+    config::RecordConfig config = sim_config(root);
+    config.num_episodes = episodes;
+    config.control_time_s = 8.0;
+    config.reset_time_s = 0.2;
+    auto rig = make_rig(config, sim);
+    RecordOptions options;
+    options.root = root;
+    return record(config, *rig, options);
+}
+
 TEST(Recorder, SimulatedPersonPressesSuccessAfterTheLiftAndAgainWhenTheCubeFalls) {
     // Seed 2's first 10 episodes: lifts that hold, a cube that falls on the frame it crossed 2 cm
     // (episode 5: before any reaction could land), one that falls just after the press (episode
     // 9), and misses.
     testing::TempDir dir;
     const auto root = dir / "ds";
-    config::RecordConfig config = sim_config(root);
-    config.num_episodes = 10;
-    config.control_time_s = 8.0;
-    config.reset_time_s = 0.2;
     SimRigOptions sim;
     sim.seed = 2;
-    auto rig = make_rig(config, sim);
-    RecordOptions options;
-    options.root = root;
-    const RecordSummary summary = record(config, *rig, options);
+    const RecordSummary summary = record_sim_episodes(root, 10, sim);
     ASSERT_EQ(summary.episodes.size(), 10u);
     const auto truth = sim::read_ground_truth(sim::ground_truth_path(root));
     ASSERT_EQ(truth.size(), 10u);
@@ -528,18 +535,10 @@ TEST(Recorder, SimulatedPersonPressesSuccessAfterTheLiftAndAgainWhenTheCubeFalls
 
 TEST(Recorder, SimulatedPersonsReactionTimeSetsTheDelay) {
     testing::TempDir dir;
-    const auto root = dir / "ds";
-    config::RecordConfig config = sim_config(root);
-    config.num_episodes = 1;
-    config.control_time_s = 8.0;
-    config.reset_time_s = 0.2;
     SimRigOptions sim;
     sim.seed = 1;
     sim.reaction_s = 0.8;
-    auto rig = make_rig(config, sim);
-    RecordOptions options;
-    options.root = root;
-    const RecordSummary summary = record(config, *rig, options);
+    const RecordSummary summary = record_sim_episodes(dir / "ds", 1, sim);
     ASSERT_EQ(summary.episodes.size(), 1u);
     const EpisodeSummary& e = summary.episodes[0];
     ASSERT_TRUE(e.truth_onset_frame.has_value());
