@@ -4,8 +4,9 @@
 # The reference workflow on the simulated SO-101, with an rcls that is already built: record, label
 # (the recording's key presses, printed beside the scene's ground truth), preprocess to 128x128,
 # train, evaluate on held-out episodes with the HTML report (against the key-press labels, and the
-# same model against the scene's ground truth), and the reference's tables beside this run's. scripts/demo.sh runs it at the reference's size after
-# installing and building; the e2e test runs it small. Every output goes under OUT.
+# same model against the scene's ground truth), and the reference's tables beside this run's.
+# scripts/demo.sh runs it at the reference's size after installing and building; the e2e test runs
+# it small. Every output goes under OUT.
 #
 # Usage: scripts/sim_workflow.sh OUT
 # Sizes (environment): EPISODES (20), CONTROL_S (15), RESET_S (5), HELD_OUT (4: the last episodes,
